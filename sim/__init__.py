@@ -1,0 +1,1 @@
+"""Simulation: cocotb/Verilator runner and RTL testbenches."""
