@@ -1,0 +1,46 @@
+# Edge-MoE co-design kit. `make demo` runs the main job on the built-in sample,
+# `make test` runs the tests; both create .venv and install what they need.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+JOBS   ?= 2
+
+.PHONY: all demo test test-full bench gen gen-check synth hls-csim hls-synth hls-cosim report accuracy clean venv
+
+all: test
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test,sim,hls,synth,report]"
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/edgemoe run --out out/demo
+
+test: $(STAMP)
+	$(PY) -m pytest -q -n $(JOBS) tests
+
+test-full: $(STAMP)
+	$(PY) -m pytest -q -n $(JOBS) --full tests
+
+bench: $(STAMP)
+	$(VENV)/bin/edgemoe bench
+
+accuracy: $(STAMP)
+	$(VENV)/bin/edgemoe accuracy
+
+gen: $(STAMP)
+	$(VENV)/bin/edgemoe gen
+
+gen-check: $(STAMP)
+	$(VENV)/bin/edgemoe gen --check
+
+report: $(STAMP)
+	$(VENV)/bin/edgemoe report --out out/report
+
+clean:
+	rm -rf out build sim_build hw/hls/build hw/synth/build .pytest_cache

@@ -1,0 +1,54 @@
+"""``edgemoe`` command line: one subcommand per workflow.
+
+Each subcommand lives in its own module exposing ``add_arguments(parser)`` and
+``main(args) -> int``; modules are imported only when their command runs, so
+``edgemoe --help`` stays fast and a missing optional dependency only affects
+its own command.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("edgemoe.run_cmd", "run the backbone and task heads on an image (default: the built-in sample)"),
+    "accuracy": ("edgemoe.accuracy", "fidelity of the fixed-point approximations against float"),
+    "vectors": ("edgemoe.golden.vectors", "write golden input/expected-output vectors of one operator"),
+    "bench": ("edgemoe.bench", "seconds per frame of the float and fixed-point golden backbones"),
+    "gen": ("edgemoe.golden.gen", "generate the SV package, C++ header and table files from params.toml"),
+    "synth": ("edgemoe.synth", "Yosys resource estimates of the RTL kernels"),
+    "report": ("edgemoe.report.cli", "energy-efficiency report (HTML + JSON) against CPU and GPU"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="edgemoe", description="Edge-MoE co-design kit")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (_mod, help_) in COMMANDS.items():
+        sub.add_parser(name, help=help_, add_help=False)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    top = build_parser()
+    if not argv or argv[0] in ("-h", "--help"):
+        top.print_help()
+        return 0
+    name = argv[0]
+    if name not in COMMANDS:
+        top.error(f"unknown command '{name}': choose from {', '.join(COMMANDS)}")
+    mod = importlib.import_module(COMMANDS[name][0])
+    p = argparse.ArgumentParser(prog=f"edgemoe {name}", description=COMMANDS[name][1])
+    mod.add_arguments(p)
+    args = p.parse_args(argv[1:])
+    try:
+        return int(mod.main(args) or 0)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
