@@ -74,7 +74,8 @@ def _scalars() -> list[tuple[str, int, str]]:
 
 
 def gen_sv_pkg() -> str:
-    lines = [f"// {HEADER}", "", "package edgemoe_pkg;", ""]
+    lines = [f"// {HEADER}", "", "// A kernel uses only some of these constants.", "/* verilator lint_off UNUSEDPARAM */",
+             "package edgemoe_pkg;", ""]
     for name, val, comment in _scalars():
         ty = "longint unsigned" if val >= 1 << 31 else ("int" if val < 0 else "int unsigned")
         c = f"  // {comment}" if comment else ""
@@ -90,7 +91,7 @@ def gen_sv_pkg() -> str:
               "  typedef logic [RBits-1:0] r_t;",
               "  typedef logic [PBits-1:0] p_t;",
               "  typedef logic signed [MoeAccBits-1:0] moe_acc_t;",
-              "", "endpackage", ""]
+              "", "endpackage", "/* verilator lint_on UNUSEDPARAM */", ""]
     return "\n".join(lines)
 
 

