@@ -42,5 +42,19 @@ gen-check: $(STAMP)
 report: $(STAMP)
 	$(VENV)/bin/edgemoe report --out out/report
 
+# HLS: C simulation with g++ and the ap_types headers of the hls4ml package; synthesis and
+# co-simulation with Vitis HLS when vitis_hls is on PATH (otherwise they say so and exit 0).
+hls-csim: $(STAMP)
+	$(MAKE) -C hw/hls csim PYTHON=$(abspath $(PY))
+
+hls-synth: $(STAMP)
+	$(MAKE) -C hw/hls synth PYTHON=$(abspath $(PY))
+
+hls-cosim: $(STAMP)
+	$(MAKE) -C hw/hls cosim PYTHON=$(abspath $(PY))
+
+synth: $(STAMP)
+	$(VENV)/bin/edgemoe synth
+
 clean:
 	rm -rf out build sim_build hw/hls/build hw/synth/build .pytest_cache
