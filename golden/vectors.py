@@ -431,9 +431,10 @@ def vec_block(count: int, seed: int, layer: int = 0, task: int = 0, **_) -> Vect
     bb = FixedBackbone(fw)
     folder = default_folder()
     if seed == 0 and folder is not None:
-        tr: dict = {}
-        bb.forward(image_codes(load_image(folder / "image.float32.bin")), task, trace=tr)
-        x = tr["embed"] if layer == 0 else tr[f"l{layer - 1}_out"]
+        # The blocks before `layer` only: FixedBackbone.forward's steps, stopped early (same bits, less time).
+        x = bb.embed(image_codes(load_image(folder / "image.float32.bin")))
+        for prev in range(layer):
+            x = bb.mlp_block(bb.attention_block(x, prev, None, None), prev, task, None)
         src = "sample frame"
     else:
         x = _rand_act(np.random.default_rng(seed), (d.num_tokens, d.embed_dim), 2.0)
@@ -476,7 +477,8 @@ def _write_vec(path: Path, name: str, a: Array) -> None:
     shape = " ".join(str(s) for s in a.data.shape)
     with open(path, "w") as f:
         f.write(f"# edgemoe-vectors {FORMAT_VERSION}\n# name: {name}\n# shape: {shape}\n# format: {a.fmt}\n")
-        np.savetxt(f, a.data.reshape(-1), fmt="%d")
+        # str() of Python ints: the same text as np.savetxt(fmt="%d"), five times faster on the MB-sized weight arrays.
+        f.write("".join(f"{v}\n" for v in a.data.reshape(-1).tolist()))
 
 
 def write(v: Vectors, out: str | Path) -> Path:
