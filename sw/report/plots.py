@@ -126,7 +126,10 @@ def latency_spread(entries: Sequence[Entry]) -> tuple[bytes, str]:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(7.5, 0.6 + 0.45 * len(have)))
     data = [np.asarray(e.latency.samples) * 1e3 for e in have]
-    bp = ax.boxplot(data, vert=False, patch_artist=True)
+    try:
+        bp = ax.boxplot(data, orientation="horizontal", patch_artist=True)  # matplotlib >= 3.10
+    except TypeError:
+        bp = ax.boxplot(data, vert=False, patch_artist=True)
     for patch, e in zip(bp["boxes"], have):
         patch.set_facecolor(_style(e)["color"])
         patch.set_alpha(0.6)
