@@ -130,3 +130,25 @@ def test_idle_baseline_subtracted_per_domain(tmp_path):
     assert trace.watts.shape[1] == 3 and trace.idle_watts.shape[1] == 3
     assert np.all(trace.idle_watts[:, 0] == pytest.approx(0.85))
     assert s.domain_w("gpu") is None
+
+
+def test_record_power_without_sources_and_bad_arguments():
+    trace = record_power(lambda: time.sleep(0.02) or 7, [], interval=0.01)
+    assert trace.result == 7 and trace.channels == [] and trace.watts.shape[1] == 0
+    assert trace.summary.duration_s >= 0.02
+    with pytest.raises(ValueError, match="interval must be > 0"):
+        record_power(lambda: None, [], interval=0)
+    with pytest.raises(ValueError, match="idle_s must be >= 0"):
+        record_power(lambda: None, [], idle_s=-1)
+
+
+def test_source_error_during_run_is_raised(tmp_path):
+    devs = make_hwmon_tree(tmp_path, [FakeRail("u79", 0.85, 1.0)])
+
+    def run():
+        (devs["u79"] / "power1_input").unlink()
+        (devs["u79"] / "in2_input").unlink()
+        time.sleep(0.05)
+
+    with pytest.raises(OSError):
+        record_power(run, [HwmonSource(tmp_path)], interval=0.01)

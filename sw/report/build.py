@@ -367,6 +367,8 @@ def build_report(settings: Settings, records: Sequence[MeasurementRecord] = (), 
                             if not weights_note else weights_note)
         entries, st, traces = run_baselines(settings, factory, platforms, candidates)
         statuses += st
+        if hasattr(os, "getloadavg"):
+            host["load_average_after_baselines"] = [round(x, 2) for x in os.getloadavg()]
         if any(x.used and x.kind == RaplSource.kind for x in st):
             notes.append("RAPL measures the whole CPU package: other processes running meanwhile are counted too; "
                          "the idle baseline is subtracted only with power basis 'dynamic'.")

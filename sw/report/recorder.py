@@ -124,13 +124,16 @@ class PowerTrace:
     extra: dict = field(default_factory=dict)
 
 
-def _read_all(sources: Sequence[PowerSource]) -> list[Reading]:
-    return [s.read() for s in sources]
+Row = tuple[float, list[Reading]]
 
 
-def _phase(sources: Sequence[PowerSource], interval: float, body: Callable[[], Any]) -> tuple[list[list[Reading]], Any]:
+def _read_all(sources: Sequence[PowerSource]) -> Row:
+    return time.perf_counter(), [s.read() for s in sources]
+
+
+def _phase(sources: Sequence[PowerSource], interval: float, body: Callable[[], Any]) -> tuple[list[Row], Any]:
     """Read all sources before ``body``, every ``interval`` s while it runs, and after it."""
-    samples: list[list[Reading]] = [_read_all(sources)]
+    samples: list[Row] = [_read_all(sources)]
     stop = threading.Event()
     errors: list[BaseException] = []
 
@@ -155,12 +158,13 @@ def _phase(sources: Sequence[PowerSource], interval: float, body: Callable[[], A
     return samples, result
 
 
-def _to_arrays(samples: list[list[Reading]], sources: Sequence[PowerSource]) -> tuple[np.ndarray, ...]:
+def _to_arrays(rows: list[Row], sources: Sequence[PowerSource]) -> tuple[np.ndarray, ...]:
     """(t, watts, volts, amps, energy_j) of a phase; energy_j is per channel over the phase."""
-    n = len(samples)
+    n = len(rows)
+    samples = [readings for _t, readings in rows]
     cols_w, cols_v, cols_a, energy = [], [], [], []
-    t_all = np.array([[r.t for r in row] for row in samples])  # (n, sources)
-    t = t_all.mean(axis=1)
+    t_all = np.array([[r.t for r in row] for row in samples]).reshape(n, len(sources))  # (n, sources)
+    t = t_all.mean(axis=1) if sources else np.array([stamp for stamp, _r in rows])
     for j, src in enumerate(sources):
         vals = np.stack([row[j].values for row in samples]).astype(np.float64)  # (n, ch)
         tj = t_all[:, j]
