@@ -213,3 +213,13 @@ def test_nothing_written_when_rendering_fails(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         write_report(rep, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_busy_machine_note():
+    from edgemoe.report.build import busy_note
+
+    assert busy_note({"logical_cpus": 4, "load_average_1_5_15_min": [0.5, 0, 0],
+                      "load_average_after_baselines": [1.0, 0, 0]}) == []
+    (note,) = busy_note({"logical_cpus": 2, "load_average_1_5_15_min": [0.2, 0, 0],
+                         "load_average_after_baselines": [3.5, 0, 0]})
+    assert "load average up to 3.5 on 2 logical CPUs" in note

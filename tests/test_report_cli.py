@@ -119,3 +119,11 @@ def test_end_to_end_on_this_machine(tmp_path, capsys):
     assert j["example"]["entries"][0]["power"]["kind"] == "example"
     out = capsys.readouterr().out
     assert "cpu-b1" in out and "FPGA: no measurement record given" in out
+
+
+def test_bad_weights_folder_exit_2(capsys, tmp_path):
+    argv = ["--weights", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o"), "--power-basis", "total"]
+    assert cli.main(parse(argv)) == 2
+    err = capsys.readouterr().err
+    assert "edgemoe report: error: " in err and "nowhere" in err and "does not exist" in err
+    assert not (tmp_path / "o").exists()

@@ -322,6 +322,18 @@ def host_info() -> dict[str, Any]:
     return info
 
 
+def busy_note(host: dict[str, Any]) -> list[str]:
+    """A warning when the 1-minute load average reached half the logical CPUs around the baselines."""
+    cpus = host.get("logical_cpus") or 1
+    loads = [host.get(k, [0.0])[0] for k in ("load_average_1_5_15_min", "load_average_after_baselines")]
+    peak = max(loads)
+    if peak < 0.5 * cpus:
+        return []
+    return [f"The machine was busy while the baselines ran (1-minute load average up to {peak:g} on {cpus} "
+            "logical CPUs): the CPU latencies include contention with other processes. Re-run on a quiet "
+            "machine for figures to publish."]
+
+
 def build_report(settings: Settings, records: Sequence[MeasurementRecord] = (), *,
                  factory: RunnerFactory | None = None, platforms: Sequence[str] | None = None,
                  candidates: dict[str, CandidateList] | None = None, image_note: str = "",
@@ -369,6 +381,7 @@ def build_report(settings: Settings, records: Sequence[MeasurementRecord] = (), 
         statuses += st
         if hasattr(os, "getloadavg"):
             host["load_average_after_baselines"] = [round(x, 2) for x in os.getloadavg()]
+            notes.extend(busy_note(host))
         if any(x.used and x.kind == RaplSource.kind for x in st):
             notes.append("RAPL measures the whole CPU package: other processes running meanwhile are counted too; "
                          "the idle baseline is subtracted only with power basis 'dynamic'.")

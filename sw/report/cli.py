@@ -106,6 +106,13 @@ def main(args: argparse.Namespace) -> int:
     except ReportError as e:
         print(f"edgemoe report: error: {e}", file=sys.stderr)
         return 2
+    except ValueError as e:
+        from edgemoe.golden.weights import WeightError
+
+        if not isinstance(e, WeightError):
+            raise
+        print(f"edgemoe report: error: {e}", file=sys.stderr)
+        return 2
     except ImportError as e:
         print(f"edgemoe report: error: {e.name or e} is not installed; install the 'report' extra "
               "(pip install -e '.[report]')", file=sys.stderr)
