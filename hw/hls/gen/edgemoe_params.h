@@ -92,6 +92,11 @@ constexpr int kLinTileOut = 16;  // hardware parallelism
 constexpr int kLnLanes = 1;  // hardware parallelism
 constexpr int kQueueDepth = 129;  // hardware parallelism
 constexpr int kClockMhz = 300;  // hardware parallelism
+constexpr int kLinUnits = 4;  // hardware parallelism
+constexpr int kGateLanes = 8;  // hardware parallelism
+constexpr int kLnSteps = 3;  // hardware parallelism
+constexpr int kDdrMbps = 19200;  // hardware parallelism
+constexpr int kDdrEffPct = 85;  // hardware parallelism
 
 static const uint32_t kGeluTable[177] = {
   0xccu, 0x1fa6au, 0x3e745u, 0x5c75fu, 0x79abbu, 0x96161u, 0xb1b56u, 0xcc8a4u,

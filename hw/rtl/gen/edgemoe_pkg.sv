@@ -90,6 +90,11 @@ package edgemoe_pkg;
   localparam int unsigned LnLanes = 1;  // hardware parallelism
   localparam int unsigned QueueDepth = 129;  // hardware parallelism
   localparam int unsigned ClockMhz = 300;  // hardware parallelism
+  localparam int unsigned LinUnits = 4;  // hardware parallelism
+  localparam int unsigned GateLanes = 8;  // hardware parallelism
+  localparam int unsigned LnSteps = 3;  // hardware parallelism
+  localparam int unsigned DdrMbps = 19200;  // hardware parallelism
+  localparam int unsigned DdrEffPct = 85;  // hardware parallelism
 
   // Element types.
   typedef logic signed [ActBits-1:0] act_t;
