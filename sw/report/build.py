@@ -288,7 +288,7 @@ def run_baselines(settings: Settings, factory: RunnerFactory, platforms: Sequenc
         src, domain, st = pick_source(plat, cands)
         statuses += st
         idle_w = None
-        if src is not None and settings.power_basis == "dynamic":
+        if src is not None and settings.idle_s > 0:  # shown with basis "total", subtracted with "dynamic"
             idle_w = measure_idle(src, domain, settings.idle_s, settings.interval_s)
         for b in sorted(set([1, *settings.batches])):
             run, sync, name, impl = factory(plat, b)

@@ -9,6 +9,7 @@ zones. Point :class:`~edgemoe.report.hwmon.HwmonSource` or
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,13 @@ from typing import Sequence
 import numpy as np
 
 from .power import Availability, Channel, Reading
+
+
+def _put(path: Path, text: str) -> None:
+    """Replace a file's content atomically, as a sysfs read never sees a half-written value."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
 
 
 @dataclass
@@ -35,11 +43,11 @@ def write_rail(dev: Path, rail: FakeRail) -> None:
     """(Re)write the input files of one monitor (mV, mA, uW, as the kernel does)."""
     shunt_mv = 0.002 * rail.amps * 1e3  # a 2 mOhm shunt
     bus, shunt = ("in2_input", "in1_input") if rail.style == "iio" else ("in1_input", "in0_input")
-    (dev / bus).write_text(f"{round(rail.volts * 1e3)}\n")
-    (dev / shunt).write_text(f"{round(shunt_mv)}\n")
-    (dev / "curr1_input").write_text(f"{round(rail.amps * 1e3)}\n")
+    _put(dev / bus, f"{round(rail.volts * 1e3)}\n")
+    _put(dev / shunt, f"{round(shunt_mv)}\n")
+    _put(dev / "curr1_input", f"{round(rail.amps * 1e3)}\n")
     if rail.with_power:
-        (dev / "power1_input").write_text(f"{round(rail.volts * rail.amps * 1e6)}\n")
+        _put(dev / "power1_input", f"{round(rail.volts * rail.amps * 1e6)}\n")
 
 
 def make_hwmon_tree(root: str | Path, rails: Sequence[FakeRail], *, extra_devices: Sequence[str] = ("coretemp",)
@@ -102,7 +110,7 @@ def make_rapl_tree(root: str | Path, zones: Sequence[FakeZone]) -> dict[str, Pat
 
 def set_energy(zone_dir: Path, energy_uj: int) -> None:
     """Set a fake zone's counter (microjoules)."""
-    (zone_dir / "energy_uj").write_text(f"{energy_uj}\n")
+    _put(zone_dir / "energy_uj", f"{energy_uj}\n")
 
 
 class FakeEnergySource:

@@ -59,6 +59,8 @@ def _power_cell(e: Entry) -> str:
     extra = ""
     if p.total_w is not None and p.basis == "dynamic":
         extra = f"<br><span class=label>total {fmt(p.total_w)} W, idle {fmt(p.idle_w)} W</span>"
+    elif p.idle_w is not None and p.basis == "total":
+        extra = f"<br><span class=label>idle {fmt(p.idle_w)} W (not subtracted)</span>"
     alt = ""
     for a in e.alternatives:
         alt += (f"<br><span class=label>not used: {a['kind']} {fmt(a['watts'])} W ({_e(a['source'])})</span>")
