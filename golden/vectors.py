@@ -187,8 +187,20 @@ def vec_softmax(count: int, seed: int, cols: int | None = None, **_) -> Vectors:
     return v
 
 
-def vec_layernorm(count: int, seed: int, **_) -> Vectors:
-    """``count`` random tokens of 192 channels plus edge tokens; one random gamma/beta."""
+LAYERNORM_GB = ("random", "sat", "tiny")
+
+
+def vec_layernorm(count: int, seed: int, gb: str = "random", **_) -> Vectors:
+    """``count`` random tokens of 192 channels plus edge tokens; one gamma/beta set.
+
+    ``gb`` picks the set: ``random`` (default) quantises random floats; ``sat`` and
+    ``tiny`` are full-range random int16 mantissas at the exponent extremes:
+    ``sat`` gamma frac 6 (|gamma| up to 512, most outputs saturate), beta frac 21;
+    ``tiny`` gamma frac 21, beta frac 6 (beta up to +-512). Together they give the
+    smallest and largest beta alignment (5, 35) and output shift (10, 25).
+    """
+    if gb not in LAYERNORM_GB:
+        raise VectorError(f"unknown layernorm gamma/beta set '{gb}': expected one of {LAYERNORM_GB}")
     rng = np.random.default_rng(seed)
     a = fmt("act")
     D = model_dims().embed_dim
@@ -199,9 +211,18 @@ def vec_layernorm(count: int, seed: int, **_) -> Vectors:
     rnd = _rand_act(rng, (count, D), 3.0)
     x = np.concatenate([edges, rnd])
     bf = rowfmt("b")
-    gamma = bf.quantize(rng.normal(1.0, 0.5, D) * rng.choice([1.0, 8.0]))
-    beta = bf.quantize(rng.normal(0.0, 0.5, D) * rng.choice([0.01, 1.0, 10.0]))
-    v = Vectors("layernorm", count, seed, edge_cases=len(edges), random_cases=count)
+    if gb == "random":
+        gamma = bf.quantize(rng.normal(1.0, 0.5, D) * rng.choice([1.0, 8.0]))
+        beta = bf.quantize(rng.normal(0.0, 0.5, D) * rng.choice([0.01, 1.0, 10.0]))
+    else:
+        fg, fb = (bf.frac_min, bf.frac_max) if gb == "sat" else (bf.frac_max, bf.frac_min)
+        gc = rng.integers(bf.min_int, bf.max_int + 1, D)
+        bc = rng.integers(bf.min_int, bf.max_int + 1, D)
+        gc[:4] = [bf.max_int, bf.min_int, 0, 1]
+        bc[:4] = [bf.min_int, bf.max_int, 0, -1]
+        gamma, beta = Scaled(gc, np.int64(fg)), Scaled(bc, np.int64(fb))
+    v = Vectors("layernorm", count, seed, {} if gb == "random" else {"gb": gb}, edge_cases=len(edges),
+                random_cases=count)
     v.inp("x", x, "act")
     _put_scaled(v, "gamma", gamma, "b")
     _put_scaled(v, "beta", beta, "b")

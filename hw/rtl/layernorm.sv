@@ -1,0 +1,382 @@
+// LayerNorm kernel over the EmbedDim = 192 channels of a token, bit-exact to
+// docs/numerics.md "LayerNorm" (golden: edgemoe.golden.layernorm.layernorm_fixed).
+//
+// ---- Streams (valid/ready; a transfer happens on a rising edge with valid && ready)
+// in  (tokens):     in_data_i  = Lanes act codes (26 bits), lane l = channel b*Lanes + l of beat b
+//                   at [l*ActBits +: ActBits]; Beats = EmbedDim / Lanes beats per token, channel order.
+// out (tokens):     out_data_o = the normalised token, same packing and beat order.
+// prm (parameters): prm_data_i = {beta_exp, gamma_exp, beta lanes, gamma lanes}:
+//                   gamma mantissa of channel b*Lanes + l at [l*BBits +: BBits],
+//                   beta mantissa at [Lanes*BBits + l*BBits +: BBits],
+//                   gamma_exp = fg - BFracMin at [2*Lanes*BBits +: BExpBits],
+//                   beta_exp  = fb - BFracMin at [2*Lanes*BBits + BExpBits +: BExpBits].
+//                   One load = Beats beats in channel order; the exponent fields of the
+//                   last beat are the ones kept.
+//
+// ---- Parameter loads (gamma, beta of one LayerNorm; the integrated top loads them per layer)
+// A load is accepted only while the kernel is empty (prm_ready_o = no token held anywhere).
+// While prm_valid_i is high at a token boundary, or a load is under way, no new token is
+// accepted, so a load offered between two tokens applies to every later token and to no
+// earlier one: tokens already accepted drain with the old parameters first. After reset no
+// token is accepted until a complete load (the parameter RAMs are not reset).
+//
+// ---- Datapath
+// Input beats are written into a circular token buffer (ln_ram, BufWords beats) and feed
+// the statistics (ln_stats: S1, S2). Each completed token's (S1, S2) goes through a FIFO to
+// ln_rstd (W, normalisation, isqrt, division -> R and the z shift), whose result (S1, R, zsh)
+// waits in a FIFO until the reader streams the token's beats out of the buffer through
+// Lanes element datapaths (ln_lane, 6 register stages counting the buffer read) into a
+// 2-entry output FIFO. That FIFO is the skid buffer: the pipeline advances on its registered
+// "not full", so out_ready_i has no combinational path into the pipeline. Statistics of
+// token t+1 accumulate while token t is normalised and sent out. A buffer word is freed
+// as soon as it is read, and BufWords = Beats + max(Beats, L) (L below) is enough for
+// the writer never to wait on the reader at full rate: the buffer holds two tokens or
+// more (a word-granular double buffer).
+//
+// ---- Cycles (no idle input cycles, no backpressure; IterS = ceil(31 / StepsPerCycle),
+// IterD = ceil(25 / StepsPerCycle), the isqrt and division digit recurrences;
+// TreeLevels = ceil(log2 Lanes), the lane adder tree of the statistics)
+//   L       = 12 + TreeLevels + IterS + IterD
+//                                  last input beat accepted -> first buffer read of that token
+//                                  (3 + TreeLevels statistics, 1 FIFO, 6 + IterS + IterD
+//                                  ln_rstd, 1 FIFO, 1 reader)
+//   latency = 2 * Beats + L + 5    first input beat accepted -> last output beat accepted
+//                                  (6 pipeline stages and the output FIFO after the read)
+//   period  = max(Beats, IterS + 1) cycles per token (ln_rstd accepts a token every
+//                                  IterS + 1 cycles; isqrt and divider overlap on two tokens)
+//   N tokens: latency + (N - 1) * period cycles.
+// One beat (Lanes results) per cycle in steady state as long as IterS + 1 <= Beats:
+// StepsPerCycle = 1 covers Lanes <= 6 (Beats >= 32), 2 covers Lanes <= 8 (IterS = 16),
+// 3 covers Lanes <= 16 (IterS = 11: one token per 12 cycles); otherwise the kernel runs at
+// one token per IterS + 1 cycles (the exact rate above).
+// Measured (sim/tb/test_layernorm.py, equal to the formulas): Lanes 1, Steps 1: latency 457,
+// period 192; Lanes 4, Steps 2: latency 142, period 48; Lanes 8, Steps 1: latency 121,
+// period 32 (rstd-bound, 24 beats per token).
+module layernorm
+  import edgemoe_pkg::*;
+#(
+  parameter int unsigned Lanes         = LnLanes,
+  parameter int unsigned StepsPerCycle = 1,
+  // Derived
+  localparam int unsigned PrmW = 2 * Lanes * BBits + 2 * BExpBits
+) (
+  input  logic                     clk_i,
+  input  logic                     rst_ni,
+  // parameter load stream
+  input  logic                     prm_valid_i,
+  output logic                     prm_ready_o,
+  input  logic [PrmW-1:0]          prm_data_i,
+  // token input stream
+  input  logic                     in_valid_i,
+  output logic                     in_ready_o,
+  input  logic [Lanes*ActBits-1:0] in_data_i,
+  // token output stream
+  output logic                     out_valid_o,
+  input  logic                     out_ready_i,
+  output logic [Lanes*ActBits-1:0] out_data_o
+);
+
+  localparam int unsigned Beats    = EmbedDim / Lanes;
+  localparam int unsigned IterS    = (31 + StepsPerCycle - 1) / StepsPerCycle;
+  localparam int unsigned IterD    = (25 + StepsPerCycle - 1) / StepsPerCycle;
+  localparam int unsigned TreeLvls = (Lanes > 1) ? $clog2(Lanes) : 0;
+  localparam int unsigned LatL     = 12 + TreeLvls + IterS + IterD;
+  localparam int unsigned BufWords = Beats + ((LatL > Beats) ? LatL : Beats);
+  // Completed tokens not yet read out all fit the buffer: at most BufWords / Beats.
+  localparam int unsigned MaxToks  = BufWords / Beats;
+  localparam int unsigned BufAW    = $clog2(BufWords);
+  localparam int unsigned CntW     = $clog2(BufWords + 1);
+  localparam int unsigned BeatW    = (Beats > 1) ? $clog2(Beats) : 1;
+  localparam int unsigned S1W      = ActBits + $clog2(EmbedDim);
+  localparam int unsigned S2W      = 2 * (ActBits - 1) + $clog2(EmbedDim);
+  localparam int unsigned RstdW    = 25;
+  localparam int unsigned ZShW     = 6;
+  localparam int unsigned SbW      = 6;
+  localparam int unsigned SoW      = 5;
+  localparam int unsigned ResW     = S1W + RstdW + ZShW;
+
+  // Beta is aligned to z * gamma by sb = LnZFrac + fg - fb >= 0 for every exponent pair.
+  if (LnZFrac + BFracMin < BFracMax) begin : g_bad_exp_range
+    $error("layernorm: beta shift LnZFrac + fg - fb can be negative");
+  end
+  if (Beats * Lanes != EmbedDim) begin : g_bad_lanes
+    $error("layernorm: Lanes must divide EmbedDim");
+  end
+
+  function automatic logic [BufAW-1:0] buf_next(input logic [BufAW-1:0] p);
+    buf_next = (p == BufAW'(BufWords - 1)) ? '0 : p + BufAW'(1);
+  endfunction
+
+  // ------------------------------------------------------------------ output pipeline control
+  // v_q[k]: stage k holds a beat (0: buffer read, 1: D, 2: P, 3: z, 4: acc, 5: y).
+  logic [5:0] v_q;
+  logic       advance, issue, oq_in_ready;
+  assign advance = oq_in_ready;
+
+  // ------------------------------------------------------------------ parameter load
+  logic             params_ok_q, loading_q, idle;
+  logic [BeatW-1:0] prm_beat_q;
+  logic [SbW-1:0]   sb_q;
+  logic [SoW-1:0]   so_q;
+  logic             prm_fire, prm_last;
+  logic [BExpBits-1:0] gexp, bexp;
+
+  logic [CntW-1:0]  words_q;     // buffer words written and not yet read
+  logic [BeatW-1:0] wr_beat_q;
+
+  // out_of_reset_q keeps prm_ready_o low while the kernel is held in reset.
+  logic out_of_reset_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      out_of_reset_q <= 1'b0;
+    end else begin
+      out_of_reset_q <= 1'b1;
+    end
+  end
+
+  assign idle        = (words_q == '0) && (wr_beat_q == '0) && (v_q == '0);
+  assign prm_ready_o = idle && out_of_reset_q;
+  assign prm_fire    = prm_valid_i && prm_ready_o;
+  assign prm_last    = (prm_beat_q == BeatW'(Beats - 1));
+  assign gexp        = prm_data_i[2*Lanes*BBits +: BExpBits];
+  assign bexp        = prm_data_i[2*Lanes*BBits + BExpBits +: BExpBits];
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      params_ok_q <= 1'b0;
+      loading_q   <= 1'b0;
+      prm_beat_q  <= '0;
+      sb_q        <= '0;
+      so_q        <= '0;
+    end else if (prm_fire) begin
+      if (prm_last) begin
+        prm_beat_q  <= '0;
+        loading_q   <= 1'b0;
+        params_ok_q <= 1'b1;
+        // sb = LnZFrac + fg - fb, so = LnZFrac + fg - ActFrac (fg, fb = BFracMin + exp).
+        sb_q <= SbW'(LnZFrac) + SbW'(gexp) - SbW'(bexp);
+        so_q <= SoW'(LnZFrac + BFracMin - ActFrac) + SoW'(gexp);
+      end else begin
+        prm_beat_q <= prm_beat_q + BeatW'(1);
+        loading_q  <= 1'b1;
+      end
+    end
+  end
+
+  logic [BeatW-1:0]       gb_raddr;
+  logic [Lanes*BBits-1:0] gamma_2, beta_2;
+
+  ln_ram #(.Width(Lanes * BBits), .Depth(Beats)) u_gamma (
+    .clk_i,
+    .we_i   (prm_fire),
+    .waddr_i(prm_beat_q),
+    .wdata_i(prm_data_i[0 +: Lanes*BBits]),
+    .re_i   (advance),
+    .raddr_i(gb_raddr),
+    .rdata_o(gamma_2)
+  );
+
+  ln_ram #(.Width(Lanes * BBits), .Depth(Beats)) u_beta (
+    .clk_i,
+    .we_i   (prm_fire),
+    .waddr_i(prm_beat_q),
+    .wdata_i(prm_data_i[Lanes*BBits +: Lanes*BBits]),
+    .re_i   (advance),
+    .raddr_i(gb_raddr),
+    .rdata_o(beta_2)
+  );
+
+  // ------------------------------------------------------------------ input: buffer and statistics
+  logic             in_fire, in_last;
+  logic [BufAW-1:0] wr_ptr_q, rd_ptr_q;
+  logic             prm_block;
+
+  // A pending or running parameter load holds new tokens back at a token boundary.
+  assign prm_block  = loading_q || (prm_valid_i && (wr_beat_q == '0));
+  assign in_ready_o = params_ok_q && !prm_block && (words_q != CntW'(BufWords));
+  assign in_fire    = in_valid_i && in_ready_o;
+  assign in_last    = (wr_beat_q == BeatW'(Beats - 1));
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      wr_ptr_q  <= '0;
+      wr_beat_q <= '0;
+    end else if (in_fire) begin
+      wr_ptr_q  <= buf_next(wr_ptr_q);
+      wr_beat_q <= in_last ? '0 : wr_beat_q + BeatW'(1);
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      words_q <= '0;
+    end else if (in_fire && !issue) begin
+      words_q <= words_q + CntW'(1);
+    end else if (issue && !in_fire) begin
+      words_q <= words_q - CntW'(1);
+    end
+  end
+
+  logic [Lanes*ActBits-1:0] x_0;
+
+  ln_ram #(.Width(Lanes * ActBits), .Depth(BufWords)) u_buf (
+    .clk_i,
+    .we_i   (in_fire),
+    .waddr_i(wr_ptr_q),
+    .wdata_i(in_data_i),
+    .re_i   (advance),
+    .raddr_i(rd_ptr_q),
+    .rdata_o(x_0)
+  );
+
+  logic                  st_valid;
+  logic signed [S1W-1:0] st_s1;
+  logic [S2W-1:0]        st_s2;
+
+  ln_stats #(.Lanes(Lanes)) u_stats (
+    .clk_i,
+    .rst_ni,
+    .in_valid_i (in_fire),
+    .in_data_i  (in_data_i),
+    .in_last_i  (in_last),
+    .out_valid_o(st_valid),
+    .out_s1_o   (st_s1),
+    .out_s2_o   (st_s2)
+  );
+
+  // Every entry is a completed token still in the buffer, so MaxToks entries never
+  // overflow and the statistics pipeline needs no backpressure.
+  logic                  unused_stq_ready;
+  logic                  stq_valid, rs_in_ready;
+  logic [S1W+S2W-1:0]    stq_data;
+
+  ln_fifo #(.Width(S1W + S2W), .Depth(MaxToks)) u_stq (
+    .clk_i,
+    .rst_ni,
+    .in_valid_i (st_valid),
+    .in_ready_o (unused_stq_ready),
+    .in_data_i  ({st_s1, st_s2}),
+    .out_valid_o(stq_valid),
+    .out_ready_i(rs_in_ready),
+    .out_data_o (stq_data)
+  );
+
+  // ------------------------------------------------------------------ per-token R, shift
+  logic                  rs_valid, resq_in_ready;
+  logic signed [S1W-1:0] rs_s1;
+  logic [RstdW-1:0]      rs_r;
+  logic [ZShW-1:0]       rs_zsh;
+
+  ln_rstd #(.StepsPerCycle(StepsPerCycle)) u_rstd (
+    .clk_i,
+    .rst_ni,
+    .in_valid_i (stq_valid),
+    .in_ready_o (rs_in_ready),
+    .in_s1_i    (stq_data[S2W +: S1W]),
+    .in_s2_i    (stq_data[0 +: S2W]),
+    .out_valid_o(rs_valid),
+    .out_ready_i(resq_in_ready),
+    .out_s1_o   (rs_s1),
+    .out_r_o    (rs_r),
+    .out_zsh_o  (rs_zsh)
+  );
+
+  // The head is the token being read out; it is popped with the token's last beat, and
+  // the second entry lets the next token's result wait there meanwhile.
+  logic            res_valid, res_pop;
+  logic [ResW-1:0] res_data;
+
+  ln_fifo #(.Width(ResW), .Depth(2)) u_resq (
+    .clk_i,
+    .rst_ni,
+    .in_valid_i (rs_valid),
+    .in_ready_o (resq_in_ready),
+    .in_data_i  ({rs_s1, rs_r, rs_zsh}),
+    .out_valid_o(res_valid),
+    .out_ready_i(res_pop),
+    .out_data_o (res_data)
+  );
+
+  // ------------------------------------------------------------------ reader and element pipeline
+  logic [BeatW-1:0] rd_beat_q;
+  logic             rd_last;
+  assign issue   = advance && res_valid;
+  assign rd_last = (rd_beat_q == BeatW'(Beats - 1));
+  assign res_pop = issue && rd_last;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      rd_ptr_q  <= '0;
+      rd_beat_q <= '0;
+    end else if (issue) begin
+      rd_ptr_q  <= buf_next(rd_ptr_q);
+      rd_beat_q <= rd_last ? '0 : rd_beat_q + BeatW'(1);
+    end
+  end
+
+  // Per-token operands travel with the beats: the head may change while older beats are
+  // still in the pipeline.
+  logic signed [S1W-1:0] s1_0_q;
+  logic [RstdW-1:0]      r_0_q, r_1_q;
+  logic [ZShW-1:0]       zsh_0_q, zsh_1_q, zsh_2_q;
+  logic [BeatW-1:0]      idx_0_q, idx_1_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      v_q     <= '0;
+      s1_0_q  <= '0;
+      r_0_q   <= '0;
+      r_1_q   <= '0;
+      zsh_0_q <= '0;
+      zsh_1_q <= '0;
+      zsh_2_q <= '0;
+      idx_0_q <= '0;
+      idx_1_q <= '0;
+    end else if (advance) begin
+      v_q     <= {v_q[4:0], issue};
+      s1_0_q  <= res_data[RstdW + ZShW +: S1W];
+      r_0_q   <= res_data[ZShW +: RstdW];
+      zsh_0_q <= res_data[0 +: ZShW];
+      idx_0_q <= rd_beat_q;
+      r_1_q   <= r_0_q;
+      zsh_1_q <= zsh_0_q;
+      idx_1_q <= idx_0_q;
+      zsh_2_q <= zsh_1_q;
+    end
+  end
+
+  assign gb_raddr = idx_1_q;
+
+  logic [Lanes*ActBits-1:0] y_5;
+
+  for (genvar l = 0; l < Lanes; l++) begin : g_lane
+    logic signed [ActBits-1:0] y;
+    ln_lane u_lane (
+      .clk_i,
+      .rst_ni,
+      .en_i   (advance),
+      .x_i    (x_0[l*ActBits +: ActBits]),
+      .s1_i   (s1_0_q),
+      .r_i    (r_1_q),
+      .zsh_i  (zsh_2_q),
+      .gamma_i(gamma_2[l*BBits +: BBits]),
+      .beta_i (beta_2[l*BBits +: BBits]),
+      .sb_i   (sb_q),
+      .so_i   (so_q),
+      .y_o    (y)
+    );
+    assign y_5[l*ActBits +: ActBits] = y;
+  end
+
+  ln_fifo #(.Width(Lanes * ActBits), .Depth(2)) u_outq (
+    .clk_i,
+    .rst_ni,
+    .in_valid_i (v_q[5]),
+    .in_ready_o (oq_in_ready),
+    .in_data_i  (y_5),
+    .out_valid_o(out_valid_o),
+    .out_ready_i(out_ready_i),
+    .out_data_o (out_data_o)
+  );
+
+endmodule

@@ -1,0 +1,95 @@
+// One lane of the LayerNorm element datapath (docs/numerics.md, "LayerNorm"):
+//   D = n*x - S1                                   exact, 35 bits signed (|D| < 2^34)
+//   P = D * R                                      exact, |P| < 2^58
+//   z = round_shift(P, zsh)                        frac LnZFrac, |z| < 14 * 2^20
+//   acc = z * gamma + (beta << sb) + 2^(so-1)      exact, |acc| < 2^51
+//   y = sat_act(acc >> so)                         (the + 2^(so-1) is the round-half-up)
+// with sb = LnZFrac + fg - fb and so = LnZFrac + fg - ActFrac (per parameter load).
+//
+// Five register stages (d_1, p_2, z_3, acc_4, y_5), all advancing on en_i. The
+// per-token and per-channel operands arrive already aligned by the parent:
+// x_i, s1_i with stage 0; r_i with stage 1; zsh_i, gamma_i, beta_i with stage 2.
+module ln_lane
+  import edgemoe_pkg::*;
+#(
+  // Derived widths.
+  localparam int unsigned S1W   = ActBits + $clog2(EmbedDim),      // 34
+  localparam int unsigned DW    = S1W + 1,                         // 35
+  localparam int unsigned RstdW = 25,                              // R <= 2^24
+  localparam int unsigned PW    = DW + RstdW,                      // 60 > 59 needed
+  localparam int unsigned ZW    = ActBits,                         // 26 (|z| < 2^24 needs 25)
+  localparam int unsigned AccW  = BBits + (LnZFrac + BFracMax - BFracMin) + 1,  // 52
+  localparam int unsigned ZShW  = 6,
+  localparam int unsigned SbW   = 6,
+  localparam int unsigned SoW   = 5
+) (
+  input  logic                     clk_i,
+  input  logic                     rst_ni,
+  input  logic                     en_i,
+  input  logic signed [ActBits-1:0] x_i,      // stage 0
+  input  logic signed [S1W-1:0]    s1_i,     // stage 0
+  input  logic [RstdW-1:0]         r_i,      // stage 1
+  input  logic [ZShW-1:0]          zsh_i,    // stage 2
+  input  logic signed [BBits-1:0]  gamma_i,  // stage 2
+  input  logic signed [BBits-1:0]  beta_i,   // stage 2
+  input  logic [SbW-1:0]           sb_i,     // per parameter load
+  input  logic [SoW-1:0]           so_i,     // per parameter load
+  output logic signed [ActBits-1:0] y_o      // stage 5
+);
+
+  localparam logic signed [ActBits-1:0] ActMax = {1'b0, {(ActBits-1){1'b1}}};
+  localparam logic signed [ActBits-1:0] ActMin = {1'b1, {(ActBits-1){1'b0}}};
+
+  logic signed [DW-1:0]      d_1_q, d;
+  logic signed [PW-1:0]      p_2_q, p, p_rnd;
+  logic signed [ZW-1:0]      z_3_q, z;
+  logic signed [BBits-1:0]   gm_3_q;
+  logic signed [AccW-1:0]    bh_3_q, bh, acc_4_q, acc;
+  logic signed [AccW-1:0]    ysh;
+  logic signed [ActBits-1:0] y_5_q, y;
+
+  // n * x - S1: n*x < 2^33 in magnitude, S1 too; the difference fits 35 bits.
+  assign d = $signed(DW'(x_i)) * $signed(DW'(EmbedDim)) - DW'(s1_i);
+  // D (signed) times R (unsigned, zero-extended to signed).
+  assign p = PW'(d_1_q) * $signed(PW'(r_i));
+  // round_shift(P, zsh), zsh in [17, 37]: add 2^(zsh-1), arithmetic shift.
+  assign p_rnd = p_2_q + $signed(PW'(1) << (zsh_i - ZShW'(1)));
+  assign z     = ZW'(p_rnd >>> zsh_i);
+  // beta << sb plus the rounding constant of the final shift by so.
+  assign bh  = (AccW'(beta_i) <<< sb_i) + $signed(AccW'(1) << (so_i - SoW'(1)));
+  assign acc = AccW'(z_3_q) * AccW'(gm_3_q) + bh_3_q;
+  assign ysh = acc_4_q >>> so_i;
+
+  always_comb begin
+    if (ysh > AccW'(ActMax)) begin
+      y = ActMax;
+    end else if (ysh < AccW'(ActMin)) begin
+      y = ActMin;
+    end else begin
+      y = ActBits'(ysh);
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      d_1_q   <= '0;
+      p_2_q   <= '0;
+      z_3_q   <= '0;
+      gm_3_q  <= '0;
+      bh_3_q  <= '0;
+      acc_4_q <= '0;
+      y_5_q   <= '0;
+    end else if (en_i) begin
+      d_1_q   <= d;
+      p_2_q   <= p;
+      z_3_q   <= z;
+      gm_3_q  <= gamma_i;
+      bh_3_q  <= bh;
+      acc_4_q <= acc;
+      y_5_q   <= y;
+    end
+  end
+
+  assign y_o = y_5_q;
+
+endmodule

@@ -1,0 +1,196 @@
+// LayerNorm per-token reciprocal standard deviation (docs/numerics.md, "LayerNorm";
+// golden: edgemoe.golden.layernorm.ln_rstd), exact integer arithmetic:
+//   W  = n*S2 - S1^2 + LnEpsTerm            n = EmbedDim = 192, W < 2^67, W >= LnEpsTerm > 0
+//   g  = floor((62 - bitlen(W)) / 2),  W' = W << 2g (or >> -2g, floor)   in [2^60, 2^62)
+//   Q  = isqrt(W')                           in [2^30, 2^31)
+//   R  = (2^(LnK+1) + Q) div (2Q)            in (2^23, 2^24]
+//   zsh = LnK - LnZFrac - g                  the shift of z = round_shift(D * R, zsh)
+//
+// Stream in:  in_s1_i (34 bits signed), in_s2_i (58 bits unsigned): one token each.
+// Stream out: out_s1_o (S1 passed through), out_r_o (25 bits), out_zsh_o (6 bits).
+//
+// Structure: a 5-stage front pipeline (|S1| and operand split; three partial
+// products of S1^2 and n*S2 + E; S1^2; W; leading-one detection), then the
+// isqrt digit recurrence and the division digit recurrence, each working on a
+// different token (valid/ready between them).
+// Timing: a token accepted on edge e is offered at the output from edge
+//   e + 6 + IterS + IterD,  IterS = ceil(31/StepsPerCycle), IterD = ceil(25/StepsPerCycle)
+// and the unit accepts one token every IterS + 1 cycles (the isqrt is the slower
+// recurrence; the front pipeline and the divider keep up).
+module ln_rstd
+  import edgemoe_pkg::*;
+#(
+  parameter int unsigned StepsPerCycle = 1,
+  // Derived widths (see ln_stats.sv for S1W, S2W).
+  localparam int unsigned S1W   = ActBits + $clog2(EmbedDim),           // 34
+  localparam int unsigned S2W   = 2 * (ActBits - 1) + $clog2(EmbedDim), // 58
+  localparam int unsigned AbsW  = S1W - 1,                              // |S1| < 2^33
+  localparam int unsigned SqW   = 2 * AbsW,                             // S1^2 < 2^66
+  localparam int unsigned VarW = S2W + $clog2(EmbedDim) + 1,           // n*S2 + E < 2^67
+  localparam int unsigned NormBits = 62,                                // contract: W' in [2^60, 2^62)
+  localparam int unsigned RootW = NormBits / 2,                         // 31
+  localparam int unsigned RstdW = LnK + 2 - RootW,                      // 25
+  localparam int unsigned ZShW  = 6
+) (
+  input  logic                  clk_i,
+  input  logic                  rst_ni,
+  input  logic                  in_valid_i,
+  output logic                  in_ready_o,
+  input  logic signed [S1W-1:0] in_s1_i,
+  input  logic [S2W-1:0]        in_s2_i,
+  output logic                  out_valid_o,
+  input  logic                  out_ready_i,
+  output logic signed [S1W-1:0] out_s1_o,
+  output logic [RstdW-1:0]      out_r_o,
+  output logic [ZShW-1:0]       out_zsh_o
+);
+
+  // |S1| = ah * 2^LoW + al; S1^2 = ah^2 2^(2 LoW) + 2 ah al 2^LoW + al^2, each
+  // product fits one DSP48E2 (17 x 17 unsigned at most).
+  localparam int unsigned LoW = (AbsW + 1) / 2;       // 17
+  localparam int unsigned HiW = AbsW - LoW;           // 16
+  localparam int unsigned UserW = S1W + ZShW;
+
+  // ---- front pipeline control: stage k holds v_q[k-1]; it advances when the
+  // last stage is empty or the isqrt takes its token.
+  logic [4:0] v_q;
+  logic       sq_in_ready, advance;
+  assign advance    = !v_q[4] || sq_in_ready;
+  assign in_ready_o = advance;
+
+  // ---- stage 1: S1, S2, |S1|
+  logic signed [S1W-1:0] s1_1_q;
+  logic [S2W-1:0]        s2_1_q;
+  logic [AbsW-1:0]       a_1_q;
+  // ---- stage 2: partial products, n*S2 + E
+  logic signed [S1W-1:0] s1_2_q;
+  logic [2*HiW-1:0]      ph_2_q;
+  logic [HiW+LoW-1:0]    pm_2_q;
+  logic [2*LoW-1:0]      pl_2_q;
+  logic [VarW-1:0]      ns2e_2_q;
+  // ---- stage 3: S1^2
+  logic signed [S1W-1:0] s1_3_q;
+  logic [SqW-1:0]        sq_3_q;
+  logic [VarW-1:0]      ns2e_3_q;
+  // ---- stage 4: W
+  logic signed [S1W-1:0] s1_4_q;
+  logic [VarW-1:0]      w_4_q;
+  // ---- stage 5: W and its shift amounts
+  logic signed [S1W-1:0] s1_5_q;
+  logic [VarW-1:0]      w_5_q;
+
+  localparam int unsigned ShlW = $clog2(NormBits + ((VarW > NormBits) ? 2 * ((VarW - NormBits + 1) / 2) : 0) + 1);
+  logic [ShlW-1:0]     shl, shl_5_q;
+  logic [ZShW-1:0]     zsh, zsh_5_q;
+  logic [NormBits-1:0] wn;
+
+  logic [AbsW-1:0] a_abs;
+  logic [HiW-1:0]  ah;
+  logic [LoW-1:0]  al;
+  assign a_abs = AbsW'(in_s1_i[S1W-1] ? -in_s1_i : in_s1_i);
+  assign ah    = a_1_q[AbsW-1:LoW];
+  assign al    = a_1_q[LoW-1:0];
+
+  ln_norm #(
+    .VarW   (VarW),
+    .NormBits(NormBits)
+  ) u_norm (
+    .w_i   (w_4_q),
+    .shl_o (shl),
+    .zsh_o (zsh),
+    .sw_i  (w_5_q),
+    .sshl_i(shl_5_q),
+    .wn_o  (wn)
+  );
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      v_q      <= '0;
+      s1_1_q   <= '0;
+      s2_1_q   <= '0;
+      a_1_q    <= '0;
+      s1_2_q   <= '0;
+      ph_2_q   <= '0;
+      pm_2_q   <= '0;
+      pl_2_q   <= '0;
+      ns2e_2_q <= '0;
+      s1_3_q   <= '0;
+      sq_3_q   <= '0;
+      ns2e_3_q <= '0;
+      s1_4_q   <= '0;
+      w_4_q    <= '0;
+      s1_5_q   <= '0;
+      w_5_q    <= '0;
+      shl_5_q  <= '0;
+      zsh_5_q  <= '0;
+    end else if (advance) begin
+      v_q      <= {v_q[3:0], in_valid_i};
+      s1_1_q   <= in_s1_i;
+      s2_1_q   <= in_s2_i;
+      a_1_q    <= a_abs;
+      s1_2_q   <= s1_1_q;
+      ph_2_q   <= (2*HiW)'(ah) * (2*HiW)'(ah);
+      pm_2_q   <= (HiW+LoW)'(ah) * (HiW+LoW)'(al);
+      pl_2_q   <= (2*LoW)'(al) * (2*LoW)'(al);
+      // n*S2 + E: a constant multiply (192 = 128 + 64, two shifted adds).
+      ns2e_2_q <= (VarW'(s2_1_q) * VarW'(EmbedDim)) + VarW'(LnEpsTerm);
+      s1_3_q   <= s1_2_q;
+      // ah^2 and al^2 do not overlap: a concatenation, plus the shifted cross term.
+      sq_3_q   <= SqW'({ph_2_q, pl_2_q}) + (SqW'(pm_2_q) << (LoW + 1));
+      ns2e_3_q <= ns2e_2_q;
+      s1_4_q   <= s1_3_q;
+      w_4_q    <= ns2e_3_q - VarW'(sq_3_q);
+      s1_5_q   <= s1_4_q;
+      w_5_q    <= w_4_q;
+      shl_5_q  <= shl;
+      zsh_5_q  <= zsh;
+    end
+  end
+
+  // ---- isqrt: Q = isqrt(W')
+  logic             sq_out_valid, dv_in_ready;
+  logic [RootW-1:0] q_root;
+  logic [UserW-1:0] sq_user;
+
+  isqrt_core #(
+    .OpBits       (NormBits),
+    .StepsPerCycle(StepsPerCycle),
+    .UserW        (UserW)
+  ) u_isqrt (
+    .clk_i,
+    .rst_ni,
+    .in_valid_i (v_q[4]),
+    .in_ready_o (sq_in_ready),
+    .in_op_i    (wn),
+    .in_user_i  ({s1_5_q, zsh_5_q}),
+    .out_valid_o(sq_out_valid),
+    .out_ready_i(dv_in_ready),
+    .out_root_o (q_root),
+    .out_user_o (sq_user)
+  );
+
+  // ---- divide: R = (2^(LnK+1) + Q) div (2Q)
+  logic [UserW-1:0] dv_user;
+
+  ln_div_core #(
+    .RootW        (RootW),
+    .K            (LnK),
+    .StepsPerCycle(StepsPerCycle),
+    .UserW        (UserW)
+  ) u_div (
+    .clk_i,
+    .rst_ni,
+    .in_valid_i (sq_out_valid),
+    .in_ready_o (dv_in_ready),
+    .in_q_i     (q_root),
+    .in_user_i  (sq_user),
+    .out_valid_o(out_valid_o),
+    .out_ready_i(out_ready_i),
+    .out_r_o    (out_r_o),
+    .out_user_o (dv_user)
+  );
+
+  assign out_s1_o  = dv_user[UserW-1:ZShW];
+  assign out_zsh_o = dv_user[ZShW-1:0];
+
+endmodule
