@@ -22,10 +22,10 @@ demo: $(STAMP)
 	$(VENV)/bin/edgemoe run --out out/demo
 
 test: $(STAMP)
-	$(PY) -m pytest -q -n $(JOBS) tests
+	$(PY) -m pytest -q -n $(JOBS)
 
 test-full: $(STAMP)
-	$(PY) -m pytest -q -n $(JOBS) --full tests
+	$(PY) -m pytest -q -n $(JOBS) --full
 
 bench: $(STAMP)
 	$(VENV)/bin/edgemoe bench

@@ -16,6 +16,7 @@ only wires them in the hardware's order.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -129,8 +130,14 @@ class FixedBackbone:
         return moe_reordered(x, n2, queues, w[p + "htoh4_weight"], w[p + "htoh4_bias"],
                              w[p + "h4toh_weight"], w[p + "h4toh_bias"])
 
-    def forward(self, pix: np.ndarray, task: int, P: int | None = None, trace: dict | None = None) -> np.ndarray:
-        """pix (3, H, W) ``pix`` codes -> block-11 output (129, 192) act codes."""
+    def forward(self, pix: np.ndarray, task: int, P: int | None = None, trace: dict | None = None,
+                progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """pix (3, H, W) ``pix`` codes -> block-11 output (129, 192) act codes.
+
+        ``P`` runs attention group by group with the reordered schedule of
+        parallelism P (same bits as the default); ``trace`` collects every
+        intermediate tensor; ``progress(L)`` is called after each block.
+        """
         d = self.d
         if task not in range(d.num_tasks):
             raise ValueError(f"unknown task {task!r}: expected 0 (seg) or 1 (depth)")
@@ -146,6 +153,8 @@ class FixedBackbone:
             x = self.mlp_block(x, L, task, trace)
             if trace is not None:
                 trace[f"l{L}_out"] = x
+            if progress is not None:
+                progress(L)
         return x
 
 

@@ -1,0 +1,74 @@
+"""``edgemoe bench``: seconds per frame and task of the float and fixed-point golden backbones.
+
+Each backbone runs ``--warmup`` untimed and ``--runs`` timed frames (one task
+each, alternating seg/depth) in this process; the median is the headline, min
+and max give the spread. The machine's thread count is stated. Timings are
+figures to read, not assertions: the host may be busy.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import time
+
+
+def _time(fn, runs: int, warmup: int) -> list[float]:
+    for i in range(warmup):
+        fn(i)
+    out = []
+    for i in range(runs):
+        t0 = time.perf_counter()
+        fn(i)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def bench(runs: int = 5, warmup: int = 1) -> dict:
+    import torch
+
+    from edgemoe.golden.fixed_model import FixedBackbone, image_codes
+    from edgemoe.golden.float_model import FloatBackbone
+    from edgemoe.golden.sample import sample_frame
+    from edgemoe.golden.weights import load_weights
+
+    w = load_weights(heads=False)
+    img, desc = sample_frame()
+    pix = image_codes(img)
+    fixed = FixedBackbone(w)
+    flt = FloatBackbone(w)
+    tf = _time(lambda i: flt.forward(img, i % 2), runs, warmup)
+    tx = _time(lambda i: fixed.forward(pix, i % 2), runs, warmup)
+    med_f, med_x = statistics.median(tf), statistics.median(tx)
+    return {
+        "golden_float_s_per_frame": med_f,
+        "golden_fixed_s_per_frame": med_x,
+        "fixed_over_float": med_x / med_f,
+        "float_s": {"min": min(tf), "max": max(tf), "runs": tf},
+        "fixed_s": {"min": min(tx), "max": max(tx), "runs": tx},
+        "runs": runs, "warmup": warmup, "torch_threads": torch.get_num_threads(), "cpus": os.cpu_count(),
+        "image": desc, "target_fixed_s_per_frame": 1.0, "original_csim_s_per_frame": 12.0,
+    }
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--runs", type=int, default=5, help="timed frames per backbone (default 5)")
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--json", action="store_true")
+
+
+def main(args: argparse.Namespace) -> int:
+    if args.runs < 1 or args.warmup < 0:
+        print("error: --runs must be >= 1 and --warmup >= 0", flush=True)
+        return 2
+    r = bench(args.runs, args.warmup)
+    if args.json:
+        print(json.dumps(r, indent=1))
+        return 0
+    print(f"float golden (PyTorch, {r['torch_threads']} threads): {r['golden_float_s_per_frame']:.3f} s/frame "
+          f"(min {r['float_s']['min']:.3f}, max {r['float_s']['max']:.3f})")
+    print(f"fixed-point golden (bit-exact):   {r['golden_fixed_s_per_frame']:.3f} s/frame "
+          f"(min {r['fixed_s']['min']:.3f}, max {r['fixed_s']['max']:.3f}); target <= 1.0 s, original C sim ~12 s")
+    print(f"median of {r['runs']} runs after {r['warmup']} warm-up, {r['cpus']} CPUs, one task per frame")
+    return 0
