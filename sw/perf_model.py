@@ -39,7 +39,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Sequence
 
-import numpy as np
 
 from edgemoe.golden.params import ModelDims, load_raw, model_dims
 
@@ -333,7 +332,6 @@ def simulate(cfg: Config, counts: Sequence[Sequence[int]] | None = None, d: Mode
     cl = _Cluster(cfg)
     free = {"attention": 0.0, "layernorm": 0.0, "gate": 0.0, "dma": 0.0}
     ops: list[Op] = []
-    unit_tile = cfg.lin_tile_in * cfg.lin_tile_out * cfg.lin_units
 
     def simple(layer: int, name: str, unit: str, after: float, cycles: float, **kw) -> Op:
         s = max(free[unit], after) + CMD_GAP
@@ -402,7 +400,6 @@ def simulate(cfg: Config, counts: Sequence[Sequence[int]] | None = None, d: Mode
     st = simple(d.depth, "store_output", "dma", x_ready, 0.0, act_bytes=out_bytes)
     st.end = cl.ddr(st.start, out_bytes)
     st.busy = st.end - st.start
-    _ = unit_tile
     return ops
 
 
@@ -633,10 +630,35 @@ def table_variants(base: Config, queues: str = "sample", task: int = 0) -> str:
 
 
 def table_p(base: Config) -> str:
-    rows = [["P", "cycles per head", "attention us per layer", "Q.K / A.V MACs per cycle", "K/V bytes per cycle"]]
+    rows = [["P", "cycles per head", "attention us per layer", "Q.K + A.V DSPs", "K/V bytes per cycle"]]
     for s in sweep_p(base):
-        rows.append([str(s["P"]), f"{s['head_cycles']:,}", f"{s['layer_us']:.1f}", str(s["macs_per_cycle"]),
-                     f"{s['kv_bytes_per_cycle']:.1f}"])
+        rows.append([str(s["P"]), f"{s['head_cycles']:,}", f"{s['layer_us']:.1f}",
+                     f"{attention_dsps(replace(base, attn_p=s['P'])):,}", f"{s['kv_bytes_per_cycle']:.1f}"])
+    return _md(rows, "rrrrr")
+
+
+def linear_unit_dsps(cfg: Config) -> int:
+    """DSP48E2 of one linear unit by construction: one per product of the MAC array, one per
+    output row for the scaled mode's p multiply (linear_post) and one per GELU lane (gelu_unit)."""
+    return cfg.lin_tile_in * cfg.lin_tile_out + 2 * cfg.lin_tile_out
+
+
+def attention_dsps(cfg: Config, d: ModelDims | None = None) -> int:
+    """DSP48E2 of the attention's multipliers by construction: P x Dh for Q.K (attn_dot) and
+    P x Dh for A.V (the two run concurrently); exp and statistics lanes come on top (synthesis)."""
+    d = d or model_dims()
+    return 2 * cfg.attn_p * d.head_dim
+
+
+def table_units(base: Config, queues: str = "sample", task: int = 0) -> str:
+    """The cluster width against the frame: MAC DSPs, dense-layer cycles, latency."""
+    rows = [["lin_units", "output rows per slab", "cluster DSPs", "dense layer cycles", "ms per frame and task"]]
+    for u in (1, 2, 4, 6, 8):
+        c = replace(base, lin_units=u)
+        r = model(c, queues, task)
+        dense = next(x for x in r.layers if x.kind == "dense")
+        rows.append([str(u), str(c.cluster_out), f"{u * linear_unit_dsps(c):,}", f"{dense.cycles:,.0f}",
+                     f"{r.latency_ms:.2f}"])
     return _md(rows, "rrrrr")
 
 
@@ -683,8 +705,10 @@ def buffers(cfg: Config, d: ModelDims | None = None) -> list[Buffer]:
         Buffer("Q", T * d.num_heads, d.head_dim * 18, f"{T}x{D} q (18 b), one head row per word"),
         Buffer("K", T * d.num_heads, d.head_dim * 26, f"{T}x{D} act, one head row per word"),
         Buffer("V", T * d.num_heads, d.head_dim * 26, f"{T}x{D} act, one head row per word"),
-        Buffer("A (attention out)", T * D // ti, beat, f"{T}x{D} act"),
-        Buffer("H (MLP / expert hidden)", T * d.mlp_hidden // ti, beat, f"{T}x{d.mlp_hidden} act"),
+        Buffer("A (attention out)", T * d.num_heads, d.head_dim * 26,
+               f"{T}x{D} act, one head row per word (the attention's output beat)"),
+        Buffer("H (hidden, image patches)", T * d.mlp_hidden // ti, beat,
+               f"{T}x{d.mlp_hidden} act: fc1/expert-fc1 output; the 128x768 patches before the embedding"),
     ]
 
 
@@ -787,7 +811,8 @@ def table_synth(results: dict | None = None) -> str:
 
 
 # ---------------------------------------------------------------- doc generation
-SECTIONS = ("headline", "config", "summary", "layers", "variants", "p_sweep", "macs", "buffers", "synth", "resources")
+SECTIONS = ("headline", "config", "summary", "layers", "variants", "p_sweep", "units", "macs", "buffers", "synth",
+            "resources")
 
 
 def sections(rep: Report) -> dict[str, str]:
@@ -801,6 +826,7 @@ def sections(rep: Report) -> dict[str, str]:
         "layers": table_layers(rep),
         "variants": table_variants(cfg, "sample", task),
         "p_sweep": table_p(cfg),
+        "units": table_units(cfg, "sample", task),
         "macs": table_macs(),
         "buffers": table_buffers(cfg),
         "synth": table_synth(),
