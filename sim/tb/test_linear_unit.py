@@ -64,8 +64,12 @@ class Pass:
         return self.x.shape[0], self.x.shape[1], self.y.shape[1]
 
 
-def make_pass(mode: str, count: int, seed: int, k: int, n: int, bias: bool = True) -> Pass:
-    """Golden vectors of one pass (``count`` random rows + the generator's edge rows)."""
+def make_pass(mode: str, count: int, seed: int, k: int, n: int, bias: bool = True, n_keep: int | None = None) -> Pass:
+    """Golden vectors of one pass (``count`` random rows + the generator's edge rows).
+
+    ``n_keep`` keeps only the first outputs (the generator needs N >= 2; every output
+    column depends only on its own weight row, bias and side values).
+    """
     v = generate("linear", count=count, seed=seed, mode=mode, k=k, n=n)
     x, w = v["x"], v.scaled("w")
     if bias:
@@ -77,6 +81,10 @@ def make_pass(mode: str, count: int, seed: int, k: int, n: int, bias: bool = Tru
         side["resid"] = v["resid"]
     elif mode == "scaled":
         side["acc_in"], side["p"] = v["acc_in"], v["p"]
+    if n_keep is not None:
+        w, y = w[:n_keep], y[:, :n_keep]
+        b = b[:n_keep] if b is not None else None
+        side = {key: (a[:, :n_keep] if a.ndim == 2 else a) for key, a in side.items()}
     return Pass(mode, x, w, b, y, side)
 
 
@@ -214,7 +222,7 @@ def mode_passes(tb: TB, seed: int, rows: int = 8) -> list[Pass]:
     to, ti = tb.to, tb.ti
     ps = [make_pass(m, rows, seed + i, k=2 * ti + 3, n=2 * to + 3) for i, m in enumerate(LINEAR_MODES)]
     ps.append(make_pass("plain", 6, seed + 10, k=3 * ti, n=to - 1, bias=False))
-    ps.append(make_pass("gelu", 0, seed + 11, k=1, n=2))                 # K = 1, T = 4 edge rows
+    ps.append(make_pass("gelu", 0, seed + 11, k=1, n=2, n_keep=1))       # K = N = 1, T = 4 edge rows
     ps.append(make_pass("scaled", 1, seed + 12, k=ti - 1, n=to + 1))     # one chunk, 2 slabs
     ps.append(make_pass("q", 3, seed + 13, k=ti + 1, n=3 * to))
     ps.append(make_pass("resid", 2, seed + 14, k=4 * ti, n=to))
