@@ -32,7 +32,8 @@
 //
 // Timing (no idle, no backpressure): one key per cycle per lane as long as rows are
 // at least RecipCycles = 25 keys long (attention: 129). The last key's transfer edge
-// is followed by its (m, r) transfer RowLatency = 30 edges later. N rows of J keys take
+// is followed by its (m, r) transfer RowLatency = 31 edges later (1 stage 0, 4 exp, 1 S
+// update into the row slot, 25 divider). N rows of J keys take
 //     cycles = (N - 1) * max(J, 25) + J + 31
 // from the first input transfer to the last output transfer inclusive; rows shorter
 // than 25 keys (the MoE gate's 16) are limited to one row per 25 cycles by the

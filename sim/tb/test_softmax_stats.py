@@ -17,7 +17,7 @@ from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import StreamSink, StreamSource, pack, unpack
 
 RECIP_CYCLES = 25   # recip_core: one division per 25 cycles
-ROW_LATENCY = 31    # last key transfer -> (m, r) transfer is 30 edges; +1 counts both ends
+ROW_LATENCY = 31    # last key transfer -> (m, r) transfer: 31 edges (module header)
 
 
 def cycles_formula(rows: int, cols: int) -> int:
