@@ -1,5 +1,6 @@
 # Vitis HLS flow shared by every top (sourced by scripts/<top>.tcl, which sets `top`,
-# `sources`, `tb` and `tb_sets`):
+# `sources` (synthesized), `tb` (test-bench files: the C test, plus the sources of any other
+# top that test also runs) and `tb_sets` (its vector folders)):
 #
 #   vitis_hls -f scripts/<top>.tcl -tclargs synth    C synthesis + IP export
 #   vitis_hls -f scripts/<top>.tcl -tclargs cosim    the same, plus C/RTL co-simulation of the
@@ -27,7 +28,9 @@ set_top $top
 foreach src $sources {
   add_files [file join $hls_dir $src] -cflags $cflags
 }
-add_files -tb [file join $hls_dir $tb] -cflags $tbflags
+foreach tbf $tb {
+  add_files -tb [file join $hls_dir $tbf] -cflags $tbflags
+}
 
 open_solution -reset zcu102 -flow_target vivado
 set_part xczu9eg-ffvb1156-2-e

@@ -1,10 +1,10 @@
 // The synthesis top functions, one per kernel plus the encoder block in its two variants.
 //
-// Interfaces (Vivado IP flow, see scripts/): element kernels (gelu, exp, recip) are
-// free-running AXI-Stream units (ap_ctrl_none, one beat per call, II=1) whose streams carry the
-// RTL kernels' lane packing, so their exported RTL drops into the cocotb testbenches through
-// the wrappers in ../wrap/. Row kernels (softmax, layernorm) stream data over AXI-Stream and
-// take their parameters over AXI4 master / AXI-Lite. The rest read and write DDR over AXI4
+// Interfaces (Vivado IP flow, see scripts/): the RTL twins (gelu, exp, recip, softmax_stats,
+// layernorm_unit) are free-running AXI-Stream units (ap_ctrl_none, one beat or one token per
+// call) whose streams carry the RTL kernels' packing, so their exported RTL drops into the
+// cocotb testbenches through the wrappers in ../wrap/. The row kernels softmax_top and
+// layernorm_top stream data over AXI-Stream and take their control over AXI-Lite. The rest read and write DDR over AXI4
 // master ports with an AXI-Lite control interface (ap_ctrl_hs); their DDR layouts are int32
 // activation codes, int16 mantissas and uint8 exponent fields (frac - FracMin).
 #ifndef EDGEMOE_TOPS_H
@@ -20,15 +20,30 @@
 #ifndef EDGEMOE_EXP_LANES
 #define EDGEMOE_EXP_LANES 1
 #endif
+#ifndef EDGEMOE_SMX_LANES
+#define EDGEMOE_SMX_LANES 1
+#endif
+#ifndef EDGEMOE_LN_LANES
+#define EDGEMOE_LN_LANES kLnLanes
+#endif
 
 namespace edgemoe {
 
+// Lanes of the RTL-twin stream tops (compile-time: -DEDGEMOE_GELU_LANES=4 etc.; the
+// wrappers in ../wrap/ check that their Lanes parameter matches).
 constexpr int kGeluTopLanes = EDGEMOE_GELU_LANES;
 constexpr int kExpTopLanes = EDGEMOE_EXP_LANES;
+constexpr int kSmxTopLanes = EDGEMOE_SMX_LANES;
+constexpr int kLnTopLanes = EDGEMOE_LN_LANES;
+static_assert(kEmbedDim % kLnTopLanes == 0, "LayerNorm lanes must divide the 192 channels");
 
 typedef ap_uint<kGeluTopLanes * kActBits> gelu_word_t;
 typedef ap_uint<kExpTopLanes * kActBits> exp_in_word_t;
 typedef ap_uint<kExpTopLanes * kEBits> exp_out_word_t;
+typedef ap_uint<kSmxTopLanes * kActBits + 1> smx_in_word_t;            // {last, scores}
+typedef ap_uint<kSmxTopLanes * (kActBits + kRBits)> smx_out_word_t;    // lanes of {r, m}
+typedef ap_uint<2 * kLnTopLanes * kBBits + 2 * kBExpBits> ln_prm_word_t;
+typedef ap_uint<kLnTopLanes * kActBits> ln_word_t;
 
 // Return codes of the AXI-Lite-controlled tops (ap_return): 0, or why the arguments were refused.
 enum TopStatus { kTopOk = 0, kTopBadTokens = 1, kTopBadK = 2, kTopBadN = 3, kTopBadMode = 4, kTopBadCols = 5 };
@@ -39,6 +54,12 @@ enum TopStatus { kTopOk = 0, kTopBadTokens = 1, kTopBadK = 2, kTopBadN = 3, kTop
 void gelu_top(hls::stream<edgemoe::gelu_word_t>& in_stream, hls::stream<edgemoe::gelu_word_t>& out_stream);
 void exp_top(hls::stream<edgemoe::exp_in_word_t>& in_stream, hls::stream<edgemoe::exp_out_word_t>& out_stream);
 void recip_top(hls::stream<edgemoe::sum_t>& in_stream, hls::stream<edgemoe::r_t>& out_stream);
+
+// Softmax statistics of Lanes rows in lock step (twin of hw/rtl/softmax_stats.sv).
+void softmax_stats_top(hls::stream<edgemoe::smx_in_word_t>& in_stream, hls::stream<edgemoe::smx_out_word_t>& out_stream);
+// LayerNorm with a parameter-load stream (twin of hw/rtl/layernorm.sv's streams).
+void layernorm_unit_top(hls::stream<edgemoe::ln_prm_word_t>& prm_stream, hls::stream<edgemoe::ln_word_t>& in_stream,
+                        hls::stream<edgemoe::ln_word_t>& out_stream);
 
 // ---- row kernels
 // One row of `cols` scores in; its max and reciprocal sum, then its `cols` weights out.

@@ -1,5 +1,6 @@
-// C simulation of softmax_top, one row per call, against golden `softmax` vectors:
-// the row max m, the reciprocal sum r and every weight p.
+// C simulation of softmax_top (one row per call: the row max m, the reciprocal sum r and every
+// weight p) and of its RTL twin softmax_stats_top (Lanes rows in lock step: m and r) against
+// golden `softmax` vectors.
 #include "tb_common.h"
 #include "tops.h"
 
@@ -21,6 +22,30 @@ static void body(Checker& chk, const VectorSet& v) {
     chk.expect(m, i, m_out.read().to_int64());
     chk.expect(r, i, r_out.read().to_int64());
     for (long j = 0; j < cols; ++j) chk.expect(p, i * cols + j, p_out.read().to_int64());
+  }
+  // The RTL twin: kSmxTopLanes rows in lock step, `last` on each group's final key; the last
+  // group is padded with row 0, whose statistics are not compared.
+  const int L = kSmxTopLanes;
+  hls::stream<smx_in_word_t> si;
+  hls::stream<smx_out_word_t> so;
+  for (long g0 = 0; g0 < rows; g0 += L) {
+    for (long j = 0; j < cols; ++j) {
+      smx_in_word_t w = 0;
+      for (int l = 0; l < L; ++l) {
+        const long row = g0 + l < rows ? g0 + l : 0;
+        w((l + 1) * kActBits - 1, l * kActBits) = ap_uint<kActBits>(s.at(row, j));
+      }
+      w[L * kActBits] = j == cols - 1;
+      si.write(w);
+      softmax_stats_top(si, so);
+      if (j < cols - 1 && !so.empty()) chk.fail("softmax_stats_top wrote statistics before the row's last key");
+    }
+    const smx_out_word_t o = so.read();
+    for (int l = 0; l < L && g0 + l < rows; ++l) {
+      const int base = l * (kActBits + kRBits);
+      chk.expect(m, g0 + l, act_t(o(base + kActBits - 1, base)).to_int64());
+      chk.expect(r, g0 + l, ap_uint<kRBits>(o(base + kActBits + kRBits - 1, base + kActBits)).to_int64());
+    }
   }
   chk.add_cases(rows);
 }
