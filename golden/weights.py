@@ -158,7 +158,7 @@ class Weights:
                 raise WeightError(f"weight '{n}' from {self.source}: expected shape {shape}, found {got}")
 
 
-def read_f32(path: Path, shape: tuple[int, ...]) -> np.ndarray:
+def read_f32(path: Path, shape: tuple[int, ...], what: str = "weight file") -> np.ndarray:
     """Read a raw little-endian float32 file of exactly ``shape``.
 
     Raises :class:`WeightError` naming the file, the expected shape and what was
@@ -167,15 +167,15 @@ def read_f32(path: Path, shape: tuple[int, ...]) -> np.ndarray:
     path = Path(path)
     n = int(np.prod(shape))
     if not path.is_file():
-        raise WeightError(f"missing weight file {path} (expected float32 {shape}, {4 * n} bytes)")
+        raise WeightError(f"missing {what} {path} (expected float32 {shape}, {4 * n} bytes)")
     size = path.stat().st_size
     if size != 4 * n:
         found = f"{size} bytes" + (f" = {size // 4} floats" if size % 4 == 0 else " (not a whole number of float32)")
         kind = "truncated" if size < 4 * n else "too long"
-        raise WeightError(f"weight file {path} is {kind}: expected float32 {shape} = {4 * n} bytes, found {found}")
+        raise WeightError(f"{what} {path} is {kind}: expected float32 {shape} = {4 * n} bytes, found {found}")
     a = np.fromfile(path, dtype="<f4").reshape(shape)
     if not np.all(np.isfinite(a)):
-        raise WeightError(f"weight file {path} holds non-finite values (NaN or Inf)")
+        raise WeightError(f"{what} {path} holds non-finite values (NaN or Inf)")
     return a.astype(np.float32, copy=False)
 
 
@@ -234,7 +234,7 @@ def load_image(path: str | Path, dims: ModelDims | None = None) -> np.ndarray:
     d = dims or model_dims()
     path = Path(path)
     if path.suffix == ".bin":
-        img = read_f32(path, (d.img_c, d.img_h, d.img_w))
+        img = read_f32(path, (d.img_c, d.img_h, d.img_w), "image file")
     else:
         if not path.is_file():
             raise WeightError(f"image file {path} does not exist")

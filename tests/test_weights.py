@@ -228,7 +228,7 @@ def test_image_bin_round_trip_and_quantisation(tmp_path):
 
 def test_image_bad_path(tmp_path):
     msg = err_of(load_image, tmp_path / "none.bin")
-    assert f"missing weight file {tmp_path / 'none.bin'}" in msg and "(3, 128, 256)" in msg
+    assert f"missing image file {tmp_path / 'none.bin'}" in msg and "(3, 128, 256)" in msg
     msg = err_of(load_image, tmp_path / "none.png")
     assert str(tmp_path / "none.png") in msg and "does not exist" in msg
 
