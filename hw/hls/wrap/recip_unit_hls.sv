@@ -1,0 +1,35 @@
+// recip_unit's ports around the Vitis HLS export of recip_top (hw/hls/src/recip_top.cpp), for
+// sim/tb/test_recip_unit.py with top level recip_unit_hls. Port conventions as gelu_unit_hls.sv.
+module recip_unit_hls
+  import edgemoe_pkg::*;
+(
+  input  logic               clk_i,
+  input  logic               rst_ni,
+  input  logic               in_valid_i,
+  output logic               in_ready_o,
+  input  logic [SumBits-1:0] in_data_i,
+  output logic               out_valid_o,
+  input  logic               out_ready_i,
+  output logic [RBits-1:0]   out_data_o
+);
+  localparam int unsigned WIB = (SumBits + 7) / 8 * 8;
+  localparam int unsigned WOB = (RBits + 7) / 8 * 8;
+
+  logic [WIB-1:0] in_tdata;
+  /* verilator lint_off UNUSEDSIGNAL */  // byte padding of TDATA (zero)
+  logic [WOB-1:0] out_tdata;
+  /* verilator lint_on UNUSEDSIGNAL */
+  assign in_tdata   = WIB'(in_data_i);
+  assign out_data_o = out_tdata[RBits-1:0];
+
+  recip_top u_hls (
+    .ap_clk            (clk_i),
+    .ap_rst_n          (rst_ni),
+    .in_stream_TDATA   (in_tdata),
+    .in_stream_TVALID  (in_valid_i),
+    .in_stream_TREADY  (in_ready_o),
+    .out_stream_TDATA  (out_tdata),
+    .out_stream_TVALID (out_valid_o),
+    .out_stream_TREADY (out_ready_i)
+  );
+endmodule

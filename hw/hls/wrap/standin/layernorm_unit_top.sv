@@ -1,0 +1,37 @@
+// Stand-in for the Vitis HLS export of layernorm_unit_top: the ports Vitis generates for
+// hw/hls/src/layernorm_unit_top.cpp (default lanes; AXI-Stream TDATA rounded up to whole bytes, active-low
+// reset), implemented by the RTL layernorm. It checks ../layernorm_hls.sv and the cocotb testbench
+// without Vitis (hw/hls/scripts/cocotb_on_hls.py --standin); for the real check, the Verilog
+// that Vitis exports takes its place (--rtl DIR).
+module layernorm_unit_top
+  import edgemoe_pkg::*;
+#(
+  localparam int unsigned PrmW = 2 * LnLanes * BBits + 2 * BExpBits,
+  localparam int unsigned WPB  = (PrmW + 7) / 8 * 8,
+  localparam int unsigned WB   = (LnLanes * ActBits + 7) / 8 * 8
+) (
+  input  logic           ap_clk,
+  input  logic           ap_rst_n,
+  /* verilator lint_off UNUSEDSIGNAL */  // TDATA padding
+  input  logic [WPB-1:0] prm_stream_TDATA,
+  /* verilator lint_on UNUSEDSIGNAL */
+  input  logic           prm_stream_TVALID,
+  output logic           prm_stream_TREADY,
+  /* verilator lint_off UNUSEDSIGNAL */  // TDATA padding
+  input  logic [WB-1:0]  in_stream_TDATA,
+  /* verilator lint_on UNUSEDSIGNAL */
+  input  logic           in_stream_TVALID,
+  output logic           in_stream_TREADY,
+  output logic [WB-1:0]  out_stream_TDATA,
+  output logic           out_stream_TVALID,
+  input  logic           out_stream_TREADY
+);
+  logic [LnLanes*ActBits-1:0] y;
+  assign out_stream_TDATA = WB'(y);
+  layernorm #(.Lanes(LnLanes), .StepsPerCycle(LnSteps)) u_rtl (
+    .clk_i(ap_clk), .rst_ni(ap_rst_n),
+    .prm_valid_i(prm_stream_TVALID), .prm_ready_o(prm_stream_TREADY), .prm_data_i(prm_stream_TDATA[PrmW-1:0]),
+    .in_valid_i(in_stream_TVALID), .in_ready_o(in_stream_TREADY), .in_data_i(in_stream_TDATA[LnLanes*ActBits-1:0]),
+    .out_valid_o(out_stream_TVALID), .out_ready_i(out_stream_TREADY), .out_data_o(y)
+  );
+endmodule
