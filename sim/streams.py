@@ -15,6 +15,11 @@ import cocotb
 from cocotb.triggers import RisingEdge
 
 
+def as_int(value) -> int:
+    """Unsigned integer of a signal value: a LogicArray (vectors) or a single Logic (1-bit signals)."""
+    return value.to_unsigned() if hasattr(value, "to_unsigned") else int(value)
+
+
 def pack(values: Sequence[int], width: int) -> int:
     """Pack integers (signed or unsigned) into one word, element 0 in the low bits."""
     mask = (1 << width) - 1
@@ -100,9 +105,9 @@ class StreamSink:
             await RisingEdge(self.clk)
             # values read right at the edge are the ones the DUT's flops sampled
             if self.valid.value == 1 and self.ready.value == 1:
-                d = self.data.value.to_unsigned()
+                d = as_int(self.data.value)
                 if self.extra:
-                    self.items.append((d, *[s.value.to_unsigned() for s in self.extra]))
+                    self.items.append((d, *[as_int(s.value) for s in self.extra]))
                 else:
                     self.items.append(d)
 
