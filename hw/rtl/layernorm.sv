@@ -10,8 +10,9 @@
 //                   beta mantissa at [Lanes*BBits + l*BBits +: BBits],
 //                   gamma_exp = fg - BFracMin at [2*Lanes*BBits +: BExpBits],
 //                   beta_exp  = fb - BFracMin at [2*Lanes*BBits + BExpBits +: BExpBits].
-//                   One load = Beats beats in channel order; the exponent fields of the
-//                   last beat are the ones kept.
+//                   One load = Beats beats in channel order; every beat carries the same
+//                   two exponent fields. The kernel holds each beat Lanes cycles (one beta
+//                   aligned per cycle, see below): a load takes EmbedDim = 192 cycles.
 //
 // ---- Parameter loads (gamma, beta of one LayerNorm; the integrated top loads them per layer)
 // A load is accepted only while the kernel is empty (prm_ready_o = no token held anywhere).
@@ -19,6 +20,10 @@
 // accepted, so a load offered between two tokens applies to every later token and to no
 // earlier one: tokens already accepted drain with the old parameters first. After reset no
 // token is accepted until a complete load (the parameter RAMs are not reset).
+// Beta is stored pre-aligned: bh = (beta << sb) + 2^(so-1), sb = LnZFrac + fg - fb in [5, 35],
+// so = LnZFrac + fg - ActFrac, 52 bits, so the element datapath adds it to z * gamma without
+// a per-lane shifter. One shared shifter forms one bh per cycle while the beat is held
+// (prm_ready_o rises on the beat's last lane); a load happens once per LayerNorm layer.
 //
 // ---- Datapath
 // Input beats are written into a circular token buffer (ln_ram, BufWords beats) and feed
@@ -50,13 +55,13 @@
 // 3 covers Lanes <= 16 (IterS = 11: one token per 12 cycles); otherwise the kernel runs at
 // one token per IterS + 1 cycles (the exact rate above).
 // Measured (sim/tb/test_layernorm.py, equal to the formulas): Lanes 1, Steps 1: latency 457,
-// period 192; Lanes 4, Steps 2: latency 142, period 48; Lanes 8, Steps 1: latency 121,
-// period 32 (rstd-bound, 24 beats per token).
+// period 192; Lanes 16, Steps 3 (the architecture's): latency 65, period 12; Lanes 8,
+// Steps 1: latency 124, period 32 (rstd-bound: 24 beats per token).
 module layernorm
   import edgemoe_pkg::*;
 #(
   parameter int unsigned Lanes         = LnLanes,
-  parameter int unsigned StepsPerCycle = 1,
+  parameter int unsigned StepsPerCycle = LnSteps,
   // Derived
   localparam int unsigned PrmW = 2 * Lanes * BBits + 2 * BExpBits
 ) (
@@ -114,12 +119,19 @@ module layernorm
   assign advance = oq_in_ready;
 
   // ------------------------------------------------------------------ parameter load
+  localparam int unsigned LaneW = (Lanes > 1) ? $clog2(Lanes) : 1;
+  localparam int unsigned BhW   = BBits + (LnZFrac + BFracMax - BFracMin) + 1;  // 52, as ln_lane AccW
+
   logic             params_ok_q, loading_q, idle;
   logic [BeatW-1:0] prm_beat_q;
-  logic [SbW-1:0]   sb_q;
+  logic [LaneW-1:0] ld_lane_q;   // beta lane aligned this cycle
   logic [SoW-1:0]   so_q;
-  logic             prm_fire, prm_last;
-  logic [BExpBits-1:0] gexp, bexp;
+  logic             prm_work, prm_fire, prm_last, ld_last_lane;
+  logic [BExpBits-1:0]     gexp, bexp;
+  logic [SbW-1:0]          sb_cur;
+  logic [SoW-1:0]          so_cur;
+  logic signed [BBits-1:0] beta_sel;
+  logic signed [BhW-1:0]   bh_new;
 
   logic [CntW-1:0]  words_q;     // buffer words written and not yet read
   logic [BeatW-1:0] wr_beat_q;
@@ -134,37 +146,47 @@ module layernorm
     end
   end
 
-  assign idle        = (words_q == '0) && (wr_beat_q == '0) && (v_q == '0);
-  assign prm_ready_o = idle && out_of_reset_q;
-  assign prm_fire    = prm_valid_i && prm_ready_o;
-  assign prm_last    = (prm_beat_q == BeatW'(Beats - 1));
-  assign gexp        = prm_data_i[2*Lanes*BBits +: BExpBits];
-  assign bexp        = prm_data_i[2*Lanes*BBits + BExpBits +: BExpBits];
+  assign idle         = (words_q == '0) && (wr_beat_q == '0) && (v_q == '0);
+  assign ld_last_lane = (ld_lane_q == LaneW'(Lanes - 1));
+  assign prm_work     = prm_valid_i && idle && out_of_reset_q;
+  assign prm_ready_o  = idle && out_of_reset_q && ld_last_lane;
+  assign prm_fire     = prm_valid_i && prm_ready_o;
+  assign prm_last     = (prm_beat_q == BeatW'(Beats - 1));
+  assign gexp         = prm_data_i[2*Lanes*BBits +: BExpBits];
+  assign bexp         = prm_data_i[2*Lanes*BBits + BExpBits +: BExpBits];
+  // sb = LnZFrac + fg - fb, so = LnZFrac + fg - ActFrac (fg, fb = BFracMin + exp field).
+  assign sb_cur       = SbW'(LnZFrac) + SbW'(gexp) - SbW'(bexp);
+  assign so_cur       = SoW'(LnZFrac + BFracMin - ActFrac) + SoW'(gexp);
+  assign beta_sel     = prm_data_i[Lanes*BBits + ld_lane_q*BBits +: BBits];
+  assign bh_new       = (BhW'(beta_sel) <<< sb_cur) + $signed(BhW'(1) << (so_cur - SoW'(1)));
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       params_ok_q <= 1'b0;
       loading_q   <= 1'b0;
       prm_beat_q  <= '0;
-      sb_q        <= '0;
+      ld_lane_q   <= '0;
       so_q        <= '0;
-    end else if (prm_fire) begin
-      if (prm_last) begin
-        prm_beat_q  <= '0;
-        loading_q   <= 1'b0;
-        params_ok_q <= 1'b1;
-        // sb = LnZFrac + fg - fb, so = LnZFrac + fg - ActFrac (fg, fb = BFracMin + exp).
-        sb_q <= SbW'(LnZFrac) + SbW'(gexp) - SbW'(bexp);
-        so_q <= SoW'(LnZFrac + BFracMin - ActFrac) + SoW'(gexp);
-      end else begin
-        prm_beat_q <= prm_beat_q + BeatW'(1);
-        loading_q  <= 1'b1;
+    end else begin
+      if (prm_work) begin
+        loading_q <= 1'b1;
+        ld_lane_q <= ld_last_lane ? '0 : ld_lane_q + LaneW'(1);
+      end
+      if (prm_fire) begin
+        if (prm_last) begin
+          prm_beat_q  <= '0;
+          loading_q   <= 1'b0;
+          params_ok_q <= 1'b1;
+          so_q        <= so_cur;
+        end else begin
+          prm_beat_q <= prm_beat_q + BeatW'(1);
+        end
       end
     end
   end
 
   logic [BeatW-1:0]       gb_raddr;
-  logic [Lanes*BBits-1:0] gamma_2, beta_2;
+  logic [Lanes*BBits-1:0] gamma_2;
 
   ln_ram #(.Width(Lanes * BBits), .Depth(Beats)) u_gamma (
     .clk_i,
@@ -174,16 +196,6 @@ module layernorm
     .re_i   (advance),
     .raddr_i(gb_raddr),
     .rdata_o(gamma_2)
-  );
-
-  ln_ram #(.Width(Lanes * BBits), .Depth(Beats)) u_beta (
-    .clk_i,
-    .we_i   (prm_fire),
-    .waddr_i(prm_beat_q),
-    .wdata_i(prm_data_i[Lanes*BBits +: Lanes*BBits]),
-    .re_i   (advance),
-    .raddr_i(gb_raddr),
-    .rdata_o(beta_2)
   );
 
   // ------------------------------------------------------------------ input: buffer and statistics
@@ -351,6 +363,19 @@ module layernorm
 
   for (genvar l = 0; l < Lanes; l++) begin : g_lane
     logic signed [ActBits-1:0] y;
+    logic [BhW-1:0]            bh_2;
+
+    // bh of this lane's channels, written while its beta is aligned during a load.
+    ln_ram #(.Width(BhW), .Depth(Beats)) u_bh (
+      .clk_i,
+      .we_i   (prm_work && (ld_lane_q == LaneW'(l))),
+      .waddr_i(prm_beat_q),
+      .wdata_i(bh_new),
+      .re_i   (advance),
+      .raddr_i(gb_raddr),
+      .rdata_o(bh_2)
+    );
+
     ln_lane u_lane (
       .clk_i,
       .rst_ni,
@@ -360,8 +385,7 @@ module layernorm
       .r_i    (r_1_q),
       .zsh_i  (zsh_2_q),
       .gamma_i(gamma_2[l*BBits +: BBits]),
-      .beta_i (beta_2[l*BBits +: BBits]),
-      .sb_i   (sb_q),
+      .bh_i   (bh_2),
       .so_i   (so_q),
       .y_o    (y)
     );

@@ -2,13 +2,15 @@
 //   D = n*x - S1                                   exact, 35 bits signed (|D| < 2^34)
 //   P = D * R                                      exact, |P| < 2^58
 //   z = round_shift(P, zsh)                        frac LnZFrac, |z| < 14 * 2^20
-//   acc = z * gamma + (beta << sb) + 2^(so-1)      exact, |acc| < 2^51
-//   y = sat_act(acc >> so)                         (the + 2^(so-1) is the round-half-up)
-// with sb = LnZFrac + fg - fb and so = LnZFrac + fg - ActFrac (per parameter load).
+//   acc = z * gamma + bh                           exact, |acc| < 2^51
+//   y = sat_act(acc >> so)
+// with bh = (beta << sb) + 2^(so-1) (the + 2^(so-1) is the round-half-up of the last
+// shift), sb = LnZFrac + fg - fb and so = LnZFrac + fg - ActFrac: bh is formed once per
+// parameter load by the parent (one shifter for all lanes), not per element.
 //
 // Five register stages (d_1, p_2, z_3, acc_4, y_5), all advancing on en_i. The
 // per-token and per-channel operands arrive already aligned by the parent:
-// x_i, s1_i with stage 0; r_i with stage 1; zsh_i, gamma_i, beta_i with stage 2.
+// x_i, s1_i with stage 0; r_i with stage 1; zsh_i, gamma_i, bh_i with stage 2.
 module ln_lane
   import edgemoe_pkg::*;
 #(
@@ -20,7 +22,6 @@ module ln_lane
   localparam int unsigned ZW    = ActBits,                         // 26 (|z| < 2^24 needs 25)
   localparam int unsigned AccW  = BBits + (LnZFrac + BFracMax - BFracMin) + 1,  // 52
   localparam int unsigned ZShW  = 6,
-  localparam int unsigned SbW   = 6,
   localparam int unsigned SoW   = 5
 ) (
   input  logic                     clk_i,
@@ -31,8 +32,7 @@ module ln_lane
   input  logic [RstdW-1:0]         r_i,      // stage 1
   input  logic [ZShW-1:0]          zsh_i,    // stage 2
   input  logic signed [BBits-1:0]  gamma_i,  // stage 2
-  input  logic signed [BBits-1:0]  beta_i,   // stage 2
-  input  logic [SbW-1:0]           sb_i,     // per parameter load
+  input  logic signed [AccW-1:0]   bh_i,     // stage 2
   input  logic [SoW-1:0]           so_i,     // per parameter load
   output logic signed [ActBits-1:0] y_o      // stage 5
 );
@@ -41,10 +41,11 @@ module ln_lane
   localparam logic signed [ActBits-1:0] ActMin = {1'b1, {(ActBits-1){1'b0}}};
 
   logic signed [DW-1:0]      d_1_q, d;
-  logic signed [PW-1:0]      p_2_q, p, p_rnd;
+  logic signed [PW-1:0]      p_2_q, p;
+  logic signed [ZW:0]        p_sh;
   logic signed [ZW-1:0]      z_3_q, z;
   logic signed [BBits-1:0]   gm_3_q;
-  logic signed [AccW-1:0]    bh_3_q, bh, acc_4_q, acc;
+  logic signed [AccW-1:0]    bh_3_q, acc_4_q, acc;
   logic signed [AccW-1:0]    ysh;
   logic signed [ActBits-1:0] y_5_q, y;
 
@@ -52,11 +53,10 @@ module ln_lane
   assign d = $signed(DW'(x_i)) * $signed(DW'(EmbedDim)) - DW'(s1_i);
   // D (signed) times R (unsigned, zero-extended to signed).
   assign p = PW'(d_1_q) * $signed(PW'(r_i));
-  // round_shift(P, zsh), zsh in [17, 37]: add 2^(zsh-1), arithmetic shift.
-  assign p_rnd = p_2_q + $signed(PW'(1) << (zsh_i - ZShW'(1)));
-  assign z     = ZW'(p_rnd >>> zsh_i);
-  // beta << sb plus the rounding constant of the final shift by so.
-  assign bh  = (AccW'(beta_i) <<< sb_i) + $signed(AccW'(1) << (so_i - SoW'(1)));
+  // round_shift(P, zsh) = floor((floor(P / 2^(zsh-1)) + 1) / 2), zsh in [17, 37]: the
+  // rounding add is ZW + 1 bits wide instead of PW (|z| < 2^24).
+  assign p_sh = (ZW + 1)'(p_2_q >>> (zsh_i - ZShW'(1))) + (ZW + 1)'(1);
+  assign z    = ZW'(p_sh >>> 1);
   assign acc = AccW'(z_3_q) * AccW'(gm_3_q) + bh_3_q;
   assign ysh = acc_4_q >>> so_i;
 
@@ -84,7 +84,7 @@ module ln_lane
       p_2_q   <= p;
       z_3_q   <= z;
       gm_3_q  <= gamma_i;
-      bh_3_q  <= bh;
+      bh_3_q  <= bh_i;
       acc_4_q <= acc;
       y_5_q   <= y;
     end

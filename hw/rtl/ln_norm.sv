@@ -14,19 +14,19 @@
 module ln_norm
   import edgemoe_pkg::*;
 #(
-  parameter int unsigned VarW    = 67,
+  parameter int unsigned VarW     = 67,
   parameter int unsigned NormBits = 62,
   // Derived: Pre = 2 * ceil((VarW - NormBits) / 2), shift widths.
-  localparam int unsigned Pre   = (VarW > NormBits) ? 2 * ((VarW - NormBits + 1) / 2) : 0,
-  localparam int unsigned ShlW  = $clog2(NormBits + Pre + 1),
-  localparam int unsigned ZShW  = 6
+  localparam int unsigned Pre  = (VarW > NormBits) ? 2 * ((VarW - NormBits + 1) / 2) : 0,
+  localparam int unsigned ShlW = $clog2(NormBits + Pre + 1),
+  localparam int unsigned ZShW = 6
 ) (
-  input  logic [VarW-1:0] w_i,
-  output logic [ShlW-1:0]  shl_o,   // 2g + Pre
-  output logic [ZShW-1:0]  zsh_o,   // LnK - LnZFrac - g
-  input  logic [VarW-1:0] sw_i,    // W again (registered copy of w_i)
-  input  logic [ShlW-1:0]  sshl_i,  // shl_o for sw_i
-  output logic [NormBits-1:0] wn_o  // W'
+  input  logic [VarW-1:0]     w_i,
+  output logic [ShlW-1:0]     shl_o,   // 2g + Pre
+  output logic [ZShW-1:0]     zsh_o,   // LnK - LnZFrac - g
+  input  logic [VarW-1:0]     sw_i,    // W again (registered copy of w_i)
+  input  logic [ShlW-1:0]     sshl_i,  // shl_o for sw_i
+  output logic [NormBits-1:0] wn_o     // W'
 );
 
   logic [7:0]        len;       // bitlen(W)

@@ -92,7 +92,7 @@ module ln_rstd
   assign al    = a_1_q[LoW-1:0];
 
   ln_norm #(
-    .VarW   (VarW),
+    .VarW    (VarW),
     .NormBits(NormBits)
   ) u_norm (
     .w_i   (w_4_q),
