@@ -244,7 +244,7 @@ def vec_linear(count: int, seed: int, mode: str = "plain", k: int | None = None,
     w = _rand_rows(rng, (N, K), "w")
     codes = w.codes.copy()
     codes[0] = 32767                     # extremes: saturating rows
-    codes[1] = -32768
+    codes[min(1, N - 1)] = -32768 if N > 1 else codes[0]
     w = Scaled(codes, w.frac)
     b = rowfmt("b").quantize(rng.normal(0.0, 1.0, N) * rng.choice([0.05, 1.0, 30.0]))
     v = Vectors("linear", count, seed, {"mode": mode, "k": K, "n": N}, edge_cases=len(edges), random_cases=count)
