@@ -28,6 +28,8 @@ pytestmark = pytest.mark.hls
 
 
 def make(*targets: str, env: dict | None = None, timeout: int = 900) -> subprocess.CompletedProcess:
+    # A `make test` above us exports its flags and command-line variables; keep them out.
+    env = {k: v for k, v in (env or os.environ).items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
     return subprocess.run(["make", "--no-print-directory", "-C", str(HLS), *targets, f"PYTHON={sys.executable}"],
                           capture_output=True, text=True, env=env, timeout=timeout)
 
