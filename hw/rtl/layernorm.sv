@@ -99,6 +99,12 @@ module layernorm
   localparam int unsigned SbW      = 6;
   localparam int unsigned SoW      = 5;
   localparam int unsigned ResW     = S1W + RstdW + ZShW;
+  // W >= LnEpsTerm bounds g = floor((62 - bitlen W) / 2) from above and W < 2^67 from below
+  // (g >= -3): the z shift LnK - LnZFrac - g lies in [ZShMin, ZShMin + ZsMax].
+  localparam int unsigned GMax     = (62 - $clog2(LnEpsTerm + 1)) / 2;      // 17
+  localparam int unsigned ZShMin   = LnK - LnZFrac - GMax;                  // 17
+  localparam int unsigned ZsMax    = GMax + 3;                              // 20
+  localparam int unsigned ZsW      = $clog2(ZsMax + 1);
 
   // Beta is aligned to z * gamma by sb = LnZFrac + fg - fb >= 0 for every exponent pair.
   if (LnZFrac + BFracMin < BFracMax) begin : g_bad_exp_range
@@ -125,7 +131,7 @@ module layernorm
   logic             params_ok_q, loading_q, idle;
   logic [BeatW-1:0] prm_beat_q;
   logic [LaneW-1:0] ld_lane_q;   // beta lane aligned this cycle
-  logic [SoW-1:0]   so_q;
+  logic [BExpBits-1:0] ge_q;   // gamma exponent field of the loaded parameters
   logic             prm_work, prm_fire, prm_last, ld_last_lane;
   logic [BExpBits-1:0]     gexp, bexp;
   logic [SbW-1:0]          sb_cur;
@@ -166,7 +172,7 @@ module layernorm
       loading_q   <= 1'b0;
       prm_beat_q  <= '0;
       ld_lane_q   <= '0;
-      so_q        <= '0;
+      ge_q        <= '0;
     end else begin
       if (prm_work) begin
         loading_q <= 1'b1;
@@ -177,7 +183,7 @@ module layernorm
           prm_beat_q  <= '0;
           loading_q   <= 1'b0;
           params_ok_q <= 1'b1;
-          so_q        <= so_cur;
+          ge_q        <= gexp;
         end else begin
           prm_beat_q <= prm_beat_q + BeatW'(1);
         end
@@ -330,7 +336,7 @@ module layernorm
   // still in the pipeline.
   logic signed [S1W-1:0] s1_0_q;
   logic [RstdW-1:0]      r_0_q, r_1_q;
-  logic [ZShW-1:0]       zsh_0_q, zsh_1_q, zsh_2_q;
+  logic [ZsW-1:0]        zs_0_q, zs_1_q, zs_2_q;   // z shift - ZShMin
   logic [BeatW-1:0]      idx_0_q, idx_1_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -339,21 +345,21 @@ module layernorm
       s1_0_q  <= '0;
       r_0_q   <= '0;
       r_1_q   <= '0;
-      zsh_0_q <= '0;
-      zsh_1_q <= '0;
-      zsh_2_q <= '0;
+      zs_0_q  <= '0;
+      zs_1_q  <= '0;
+      zs_2_q  <= '0;
       idx_0_q <= '0;
       idx_1_q <= '0;
     end else if (advance) begin
       v_q     <= {v_q[4:0], issue};
       s1_0_q  <= res_data[RstdW + ZShW +: S1W];
       r_0_q   <= res_data[ZShW +: RstdW];
-      zsh_0_q <= res_data[0 +: ZShW];
+      zs_0_q  <= ZsW'(res_data[0 +: ZShW] - ZShW'(ZShMin));
       idx_0_q <= rd_beat_q;
       r_1_q   <= r_0_q;
-      zsh_1_q <= zsh_0_q;
+      zs_1_q  <= zs_0_q;
       idx_1_q <= idx_0_q;
-      zsh_2_q <= zsh_1_q;
+      zs_2_q  <= zs_1_q;
     end
   end
 
@@ -376,17 +382,20 @@ module layernorm
       .rdata_o(bh_2)
     );
 
-    ln_lane u_lane (
+    ln_lane #(
+      .ZShMin(ZShMin),
+      .ZsW   (ZsW)
+    ) u_lane (
       .clk_i,
       .rst_ni,
       .en_i   (advance),
       .x_i    (x_0[l*ActBits +: ActBits]),
       .s1_i   (s1_0_q),
       .r_i    (r_1_q),
-      .zsh_i  (zsh_2_q),
+      .zs_i   (zs_2_q),
       .gamma_i(gamma_2[l*BBits +: BBits]),
       .bh_i   (bh_2),
-      .so_i   (so_q),
+      .ge_i   (ge_q),
       .y_o    (y)
     );
     assign y_5[l*ActBits +: ActBits] = y;

@@ -88,6 +88,17 @@ module ln_rstd
   logic [HiW-1:0]  ah;
   logic [LoW-1:0]  al;
   assign a_abs = AbsW'(in_s1_i[S1W-1] ? -in_s1_i : in_s1_i);
+
+  // n*S2 + E, n*S2 as a sum of shifted copies of S2 (one per set bit of n = 192: two).
+  logic [VarW-1:0] ns2e;
+  always_comb begin
+    ns2e = VarW'(LnEpsTerm);
+    for (int unsigned b = 0; b < 16; b++) begin
+      if (((EmbedDim >> b) & 1) != 0) begin
+        ns2e = ns2e + (VarW'(s2_1_q) << b);
+      end
+    end
+  end
   assign ah    = a_1_q[AbsW-1:LoW];
   assign al    = a_1_q[LoW-1:0];
 
@@ -132,8 +143,7 @@ module ln_rstd
       ph_2_q   <= (2*HiW)'(ah) * (2*HiW)'(ah);
       pm_2_q   <= (HiW+LoW)'(ah) * (HiW+LoW)'(al);
       pl_2_q   <= (2*LoW)'(al) * (2*LoW)'(al);
-      // n*S2 + E: a constant multiply (192 = 128 + 64, two shifted adds).
-      ns2e_2_q <= (VarW'(s2_1_q) * VarW'(EmbedDim)) + VarW'(LnEpsTerm);
+      ns2e_2_q <= ns2e;
       s1_3_q   <= s1_2_q;
       // ah^2 and al^2 do not overlap: a concatenation, plus the shifted cross term.
       sq_3_q   <= SqW'({ph_2_q, pl_2_q}) + (SqW'(pm_2_q) << (LoW + 1));

@@ -78,10 +78,12 @@ module ln_stats
       logic signed [S1W-1:0] x_q, x_d;
 
       if (k == 0) begin : g_leaf
-        logic signed [ActBits-1:0] x;
+        logic signed [ActBits-1:0]   x;
+        logic signed [2*ActBits-1:0] x2;   // full-width product: exact
         assign x    = xa_q[i*ActBits +: ActBits];
-        // x^2 of a 26-bit signed code is at most 2^50: exact in S2W bits.
-        assign sq_d = S2W'(x * x);
+        assign x2   = x * x;
+        // x^2 of a 26-bit signed code is at most 2^50 (non-negative): exact in S2W bits.
+        assign sq_d = S2W'(x2);
         assign x_d  = S1W'(x);
       end else if (2 * i + 1 < NPrev) begin : g_pair
         assign sq_d = g_lev[k-1].g_n[2*i].sq_q + g_lev[k-1].g_n[2*i+1].sq_q;
