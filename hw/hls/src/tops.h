@@ -29,8 +29,8 @@
 
 namespace edgemoe {
 
-// Lanes of the RTL-twin stream tops (compile-time: -DEDGEMOE_GELU_LANES=4 etc.; the
-// wrappers in ../wrap/ check that their Lanes parameter matches).
+// Lanes of the RTL-twin stream tops (compile-time: -DEDGEMOE_GELU_LANES=4 etc.; give the
+// wrappers in ../wrap/ the same Lanes parameter).
 constexpr int kGeluTopLanes = EDGEMOE_GELU_LANES;
 constexpr int kExpTopLanes = EDGEMOE_EXP_LANES;
 constexpr int kSmxTopLanes = EDGEMOE_SMX_LANES;
