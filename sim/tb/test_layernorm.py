@@ -37,7 +37,7 @@ def formula(lanes: int, steps: int) -> dict[str, int]:
 
 
 class TB:
-    def __init__(self, dut, idle: float, stall: float, seed: int, prm_idle: float | None = None):
+    def __init__(self, dut, idle: float, stall: float, seed: int):
         self.dut = dut
         self.lanes = int(dut.Lanes.value)
         self.steps = int(dut.StepsPerCycle.value)
@@ -49,7 +49,7 @@ class TB:
         self.src = StreamSource(dut.clk_i, dut.in_valid_i, dut.in_ready_o, dut.in_data_i, idle=idle,
                                 rng=random.Random(seed))
         self.prm = StreamSource(dut.clk_i, dut.prm_valid_i, dut.prm_ready_o, dut.prm_data_i,
-                                idle=idle if prm_idle is None else prm_idle, rng=random.Random(seed + 7))
+                                idle=idle, rng=random.Random(seed + 7))
         self.sink = StreamSink(dut.clk_i, dut.out_valid_o, dut.out_ready_i, dut.out_data_o, stall=stall,
                                rng=random.Random(seed + 1))
         self.cycle = 0
