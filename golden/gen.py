@@ -18,7 +18,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .fixedpoint import Fmt, RowFmt, all_formats, fmt
+from .fixedpoint import Fmt, all_formats, fmt
 from .layernorm import ln_eps_term
 from .params import PARAMS_PATH, load_raw, model_dims
 from .tables import exp_table, gelu_table
@@ -103,7 +103,7 @@ def _rom_sv(module: str, entries, bits: int, what: str) -> str:
              "", "  always_comb begin", "    unique case (addr_i)"]
     for i, v in enumerate(entries):
         lines.append(f"      {aw}'d{i}: data_o = {bits}'h{int(v):x};")
-    lines += [f"      default: data_o = '0;", "    endcase", "  end", "", "endmodule", ""]
+    lines += ["      default: data_o = '0;", "    endcase", "  end", "", "endmodule", ""]
     return "\n".join(lines)
 
 

@@ -1,6 +1,5 @@
 """Fixed-point primitives: rounding, saturation, row-scaled quantisation."""
 import numpy as np
-import pytest
 from hypothesis import given, strategies as st
 
 from edgemoe.golden.fixedpoint import Fmt, fmt, round_shift, round_shift_int, rowfmt, saturate

