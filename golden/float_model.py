@@ -33,35 +33,39 @@ def top2_lower_index(logits: torch.Tensor, k: int) -> torch.Tensor:
 
 
 class FloatBackbone:
-    """The M3ViT backbone in float32 (or float64) on the CPU.
+    """The M3ViT backbone in float32 (or float64) on any torch device, batched.
 
-    ``forward(image, task)`` takes a (3, H, W) image in [0, 1) and returns the
-    (129, 192) output of block 11. ``trace`` collects named intermediate
-    activations when given a dict.
+    ``forward(image, task)`` takes a (3, H, W) image, or a (B, 3, H, W) batch,
+    in [0, 1) and returns the (129, 192) (or (B, 129, 192)) output of block 11
+    as numpy. ``forward_tensor`` does the same on torch tensors that stay on the
+    device (the report's CPU/GPU baselines time it). ``trace`` collects named
+    intermediate activations when given a dict.
     """
 
-    def __init__(self, weights: Weights, dims: ModelDims | None = None, dtype: torch.dtype = torch.float32):
+    def __init__(self, weights: Weights, dims: ModelDims | None = None, dtype: torch.dtype = torch.float32,
+                 device: str | torch.device = "cpu"):
         self.d = dims or model_dims()
         self.dtype = dtype
-        self.w = {n: _t(a, dtype) for n, a in weights.tensors.items() if not n.startswith("head_")}
+        self.device = torch.device(device)
+        self.w = {n: _t(a, dtype).to(self.device) for n, a in weights.tensors.items() if not n.startswith("head_")}
 
-    def embed(self, image: torch.Tensor) -> torch.Tensor:
+    def embed(self, images: torch.Tensor) -> torch.Tensor:
+        """(B, 3, H, W) -> (B, 129, 192): class-token row, then patches row-major over the grid."""
         d, w = self.d, self.w
-        x = F.conv2d(image[None], w["patch_embed_weight"], w["patch_embed_bias"], stride=d.patch)
-        x = x[0].flatten(1).T  # (128, 192), row-major over the 8x16 grid
-        return torch.cat([w["pos_embed"][:1], x + w["pos_embed"][1:]], dim=0)
+        x = F.conv2d(images, w["patch_embed_weight"], w["patch_embed_bias"], stride=d.patch)
+        x = x.flatten(2).transpose(1, 2)
+        cls = w["pos_embed"][:1].expand(x.shape[0], 1, -1)
+        return torch.cat([cls, x + w["pos_embed"][1:]], dim=1)
 
     def attention(self, x: torch.Tensor, L: int, trace: dict | None = None) -> torch.Tensor:
         d, w = self.d, self.w
-        T, H, Dh = x.shape[0], d.num_heads, d.head_dim
+        B, T, D = x.shape
+        H, Dh = d.num_heads, d.head_dim
         qkv = x @ w[f"l{L}_qkv_weight"].T + w[f"l{L}_qkv_bias"]
-        q, k, v = qkv.split(d.embed_dim, dim=-1)
-        q = q.reshape(T, H, Dh).transpose(0, 1)
-        k = k.reshape(T, H, Dh).transpose(0, 1)
-        v = v.reshape(T, H, Dh).transpose(0, 1)
+        q, k, v = (t.reshape(B, T, H, Dh).transpose(1, 2) for t in qkv.split(D, dim=-1))
         s = (q @ k.transpose(-1, -2)) * (Dh ** -0.5)
         p = torch.softmax(s, dim=-1)
-        o = (p @ v).transpose(0, 1).reshape(T, d.embed_dim)
+        o = (p @ v).transpose(1, 2).reshape(B, T, D)
         if trace is not None:
             trace[f"l{L}_q"], trace[f"l{L}_k"], trace[f"l{L}_v"] = q, k, v
             trace[f"l{L}_scores"], trace[f"l{L}_probs"], trace[f"l{L}_attn_out"] = s, p, o
@@ -69,20 +73,24 @@ class FloatBackbone:
 
     def moe(self, x: torch.Tensor, L: int, task: int, trace: dict | None = None) -> torch.Tensor:
         d, w = self.d, self.w
-        logits = x @ w[f"l{L}_w_gate_T_task{task}"].T
+        flat = x.reshape(-1, x.shape[-1])
+        logits = flat @ w[f"l{L}_w_gate_T_task{task}"].T
         probs = torch.softmax(logits, dim=-1)
         idx = top2_lower_index(logits, d.top_k)
-        out = torch.zeros_like(x)
+        out = torch.zeros_like(flat)
         for e in range(d.num_experts):
-            rows, slot = torch.nonzero(idx == e, as_tuple=True)
+            rows, _slot = torch.nonzero(idx == e, as_tuple=True)
             if rows.numel() == 0:
                 continue
-            h = F.gelu(x[rows] @ w[f"l{L}_htoh4_weight"][e].T + w[f"l{L}_htoh4_bias"][e])
+            h = F.gelu(flat[rows] @ w[f"l{L}_htoh4_weight"][e].T + w[f"l{L}_htoh4_bias"][e])
             y = h @ w[f"l{L}_h4toh_weight"][e].T + w[f"l{L}_h4toh_bias"][e]
             out.index_add_(0, rows, y * probs[rows, e : e + 1])
         if trace is not None:
-            trace[f"l{L}_gate_logits"], trace[f"l{L}_gate_probs"], trace[f"l{L}_topk"] = logits, probs, idx
-        return out
+            lead = x.shape[:-1]
+            trace[f"l{L}_gate_logits"] = logits.reshape(*lead, -1)
+            trace[f"l{L}_gate_probs"] = probs.reshape(*lead, -1)
+            trace[f"l{L}_topk"] = idx.reshape(*lead, -1)
+        return out.reshape(x.shape)
 
     def mlp(self, x: torch.Tensor, L: int, trace: dict | None = None) -> torch.Tensor:
         w = self.w
@@ -104,16 +112,31 @@ class FloatBackbone:
             trace[f"l{L}_out"] = x
         return x
 
-    @torch.no_grad()
-    def forward(self, image: np.ndarray, task: int, trace: dict | None = None) -> np.ndarray:
+    @torch.inference_mode()
+    def forward_tensor(self, images: torch.Tensor, task: int, trace: dict | None = None) -> torch.Tensor:
+        """(B, 3, H, W) tensor on this model's device -> (B, 129, 192) tensor."""
         if task not in range(self.d.num_tasks):
             raise ValueError(f"unknown task {task!r}: expected 0 (seg) or 1 (depth)")
-        x = self.embed(_t(image, self.dtype))
+        x = self.embed(images)
         if trace is not None:
             trace["embed"] = x
         for L in range(self.d.depth):
             x = self.block(x, L, task, trace)
-        return x.numpy()
+        return x
+
+    def forward(self, image: np.ndarray, task: int, trace: dict | None = None) -> np.ndarray:
+        """(3, H, W) or (B, 3, H, W) numpy -> (129, 192) or (B, 129, 192) numpy.
+
+        For a single image the traced tensors have the batch axis removed.
+        """
+        single = np.ndim(image) == 3
+        images = _t(np.asarray(image)[None] if single else image, self.dtype).to(self.device)
+        inner: dict | None = {} if trace is not None else None
+        y = self.forward_tensor(images, task, inner)
+        if trace is not None:
+            trace.update({k: (v[0] if single else v).cpu() for k, v in inner.items()})
+        y = y.cpu().numpy()
+        return y[0] if single else y
 
 
 class FloatHead:

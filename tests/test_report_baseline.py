@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from edgemoe.report import baseline
-from edgemoe.report.baseline import BatchedBackbone, make_runner, measure, time_runs
+from edgemoe.golden.float_model import FloatBackbone
+from edgemoe.report.baseline import make_runner, measure, time_runs
 from edgemoe.report.fakes import FakeEnergySource
 from edgemoe.report.nvml import NvmlSource
 
@@ -20,25 +21,23 @@ def weights():
     return load_weights(heads=False)
 
 
-def test_batched_backbone_matches_the_float_reference(weights):
-    from edgemoe.golden.float_model import FloatBackbone
-
+def test_batched_forward_matches_per_image(weights):
     ref = FloatBackbone(weights)
-    model = BatchedBackbone(weights)
+    model = ref
     rng = np.random.default_rng(3)
     imgs = (np.floor(rng.uniform(0, 1, (2, 3, 128, 256)) * 256) / 256).astype(np.float32)
     for task in (0, 1):
-        out = model.forward(torch.from_numpy(imgs), task).numpy()
+        out = model.forward_tensor(torch.from_numpy(imgs), task).numpy()
         assert out.shape == (2, 129, 192)
         for i in range(2):
             want = ref.forward(imgs[i], task)
             np.testing.assert_allclose(out[i], want, rtol=0, atol=2e-4 * np.abs(want).max())
     with pytest.raises(ValueError, match="unknown task 2"):
-        model.forward(torch.from_numpy(imgs), 2)
+        model.forward_tensor(torch.from_numpy(imgs), 2)
 
 
 def test_runner_runs_a_batch(weights):
-    model = BatchedBackbone(weights)
+    model = FloatBackbone(weights)
     img = np.zeros((3, 128, 256), np.float32)
     out = make_runner(model, img, 3, 0)()
     assert tuple(out.shape) == (3, 129, 192)

@@ -1,9 +1,8 @@
 """CPU and GPU baselines: the float32 PyTorch backbone timed on the machine at hand.
 
-:class:`BatchedBackbone` is the float reference (:class:`edgemoe.golden.float_model.FloatBackbone`)
-batched over images and movable to any torch device: same weights, same
-operations in the same order per image (tests check it matches the reference
-to float32 rounding). Batch size 1 runs the same code path.
+The model is the float reference itself (:class:`edgemoe.golden.float_model.FloatBackbone`),
+which runs batches on any torch device; :func:`make_runner` keeps the batch on
+the device so only the forward pass is timed.
 
 Timing (:func:`time_runs`): ``warmup`` untimed runs, then ``runs`` timed runs
 with ``time.perf_counter``; on CUDA each run ends with
@@ -19,70 +18,12 @@ from typing import Callable, Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
-from edgemoe.golden.float_model import FloatBackbone, top2_lower_index
-from edgemoe.golden.params import ModelDims, model_dims
-from edgemoe.golden.weights import Weights
+from edgemoe.golden.float_model import FloatBackbone
 
 from .power import PowerSource
 from .recorder import PowerTrace, record_power
 from .stats import LatencyStats
-
-
-class BatchedBackbone:
-    """The M3ViT backbone over a batch of images on ``device`` (float32 by default).
-
-    ``forward(images (B, 3, H, W) tensor in [0, 1), task) -> (B, 129, 192)``.
-    """
-
-    def __init__(self, weights: Weights, device: str | torch.device = "cpu", dims: ModelDims | None = None,
-                 dtype: torch.dtype = torch.float32):
-        ref = FloatBackbone(weights, dims, dtype)
-        self.d = ref.d
-        self.device = torch.device(device)
-        self.w = {n: t.to(self.device) for n, t in ref.w.items()}
-
-    def _block(self, x: torch.Tensor, L: int, task: int) -> torch.Tensor:
-        d, w = self.d, self.w
-        B, T, D = x.shape
-        H, Dh = d.num_heads, d.head_dim
-        n1 = F.layer_norm(x, (D,), w[f"l{L}_norm1_weight"], w[f"l{L}_norm1_bias"], eps=d.ln_eps)
-        qkv = n1 @ w[f"l{L}_qkv_weight"].T + w[f"l{L}_qkv_bias"]
-        q, k, v = (t.reshape(B, T, H, Dh).transpose(1, 2) for t in qkv.split(D, dim=-1))
-        p = torch.softmax((q @ k.transpose(-1, -2)) * (Dh ** -0.5), dim=-1)
-        o = (p @ v).transpose(1, 2).reshape(B, T, D)
-        x = x + (o @ w[f"l{L}_attn_proj_weight"].T + w[f"l{L}_attn_proj_bias"])
-        n2 = F.layer_norm(x, (D,), w[f"l{L}_norm2_weight"], w[f"l{L}_norm2_bias"], eps=d.ln_eps)
-        if not d.is_moe(L):
-            h = F.gelu(n2 @ w[f"l{L}_fc1_weight"].T + w[f"l{L}_fc1_bias"])
-            return x + (h @ w[f"l{L}_fc2_weight"].T + w[f"l{L}_fc2_bias"])
-        flat = n2.reshape(B * T, D)
-        logits = flat @ w[f"l{L}_w_gate_T_task{task}"].T
-        probs = torch.softmax(logits, dim=-1)
-        idx = top2_lower_index(logits, d.top_k)
-        out = torch.zeros_like(flat)
-        for e in range(d.num_experts):
-            rows, _slot = torch.nonzero(idx == e, as_tuple=True)
-            if rows.numel() == 0:
-                continue
-            h = F.gelu(flat[rows] @ w[f"l{L}_htoh4_weight"][e].T + w[f"l{L}_htoh4_bias"][e])
-            y = h @ w[f"l{L}_h4toh_weight"][e].T + w[f"l{L}_h4toh_bias"][e]
-            out.index_add_(0, rows, y * probs[rows, e : e + 1])
-        return x + out.reshape(B, T, D)
-
-    @torch.inference_mode()
-    def forward(self, images: torch.Tensor, task: int) -> torch.Tensor:
-        d, w = self.d, self.w
-        if task not in range(d.num_tasks):
-            raise ValueError(f"unknown task {task!r}: expected 0 (seg) or 1 (depth)")
-        x = F.conv2d(images, w["patch_embed_weight"], w["patch_embed_bias"], stride=d.patch)
-        x = x.flatten(2).transpose(1, 2)  # (B, 128, 192), row-major over the grid
-        B = x.shape[0]
-        x = torch.cat([w["pos_embed"][:1].expand(B, 1, -1), x + w["pos_embed"][1:]], dim=1)
-        for L in range(d.depth):
-            x = self._block(x, L, task)
-        return x
 
 
 def time_runs(run: Callable[[], object], runs: int, warmup: int,
@@ -138,11 +79,11 @@ class BaselineResult:
     implementation: str
 
 
-def make_runner(model: BatchedBackbone, image: np.ndarray, batch: int, task: int) -> Callable[[], object]:
+def make_runner(model: FloatBackbone, image: np.ndarray, batch: int, task: int) -> Callable[[], object]:
     """A call that runs ``model`` on ``batch`` copies of ``image`` already on the model's device."""
     x = torch.from_numpy(np.ascontiguousarray(image, dtype=np.float32))[None].expand(batch, -1, -1, -1)
     x = x.contiguous().to(model.device)
-    return lambda: model.forward(x, task)
+    return lambda: model.forward_tensor(x, task)
 
 
 def measure(platform: str, run: Callable[[], object], *, batch: int, runs: int, warmup: int,
@@ -172,16 +113,3 @@ def gpu_present() -> tuple[bool, str]:
     if not torch.cuda.is_available():
         return False, f"not present (torch {torch.__version__}: torch.cuda.is_available() is False)"
     return True, torch.cuda.get_device_name(0)
-
-
-def default_image(dims: ModelDims | None = None) -> tuple[np.ndarray, str]:
-    """The shared sample frame if present, else a seeded synthetic frame; with a description."""
-    from edgemoe.golden.weights import default_folder, load_image
-
-    folder = default_folder()
-    if folder is not None and (folder / "image.float32.bin").is_file():
-        return load_image(folder / "image.float32.bin", dims), f"sample frame {folder / 'image.float32.bin'}"
-    d = dims or model_dims()
-    rng = np.random.default_rng(0)
-    img = np.floor(rng.uniform(0, 1, (d.img_c, d.img_h, d.img_w)) * 256) / 256
-    return img.astype(np.float32), "synthetic frame (seeded uniform noise; the sample frame was not found)"

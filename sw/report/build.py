@@ -252,24 +252,26 @@ RunnerFactory = Callable[[str, int], tuple[Callable[[], object], Callable[[], No
 
 
 def torch_runner_factory(settings: Settings, image: np.ndarray) -> RunnerFactory:
-    """Runners of :class:`~edgemoe.report.baseline.BatchedBackbone` on the CPU or the first CUDA GPU."""
+    """Runners of the float reference (:class:`~edgemoe.golden.float_model.FloatBackbone`) on the CPU or the first CUDA GPU."""
     import torch
 
     from edgemoe.golden.weights import load_weights
 
-    from .baseline import BatchedBackbone, make_runner
+    from edgemoe.golden.float_model import FloatBackbone
+
+    from .baseline import make_runner
 
     weights = load_weights(settings.weights, heads=False)
-    models: dict[str, BatchedBackbone] = {}
+    models: dict[str, FloatBackbone] = {}
 
     def factory(platform: str, batch: int):
         dev = "cuda" if platform == "gpu" else "cpu"
         if platform not in models:
-            models[platform] = BatchedBackbone(weights, dev)
+            models[platform] = FloatBackbone(weights, device=dev)
         run = make_runner(models[platform], image, batch, settings.task)
         sync = torch.cuda.synchronize if dev == "cuda" else None
         name = torch.cuda.get_device_name(0) if dev == "cuda" else cpu_name()
-        return run, sync, name, "edgemoe.report.baseline.BatchedBackbone (float32, checked against FloatBackbone)"
+        return run, sync, name, "edgemoe.golden.float_model.FloatBackbone (float32, batched)"
 
     factory.weights_note = weights.describe_synthetic()  # type: ignore[attr-defined]
     factory.weights_source = weights.source  # type: ignore[attr-defined]
@@ -371,9 +373,9 @@ def build_report(settings: Settings, records: Sequence[MeasurementRecord] = (), 
                                              gpu_desc if not present else "skipped (--no-gpu)"))
                 notes.append(f"GPU baseline: {gpu_desc if not present else 'skipped (--no-gpu)'}.")
         if factory is None:
-            from .baseline import default_image
+            from edgemoe.golden.sample import sample_frame
 
-            image, image_note = default_image()
+            image, image_note = sample_frame()
             factory = torch_runner_factory(settings, image)
             weights_note = (f"{factory.weights_note} (weights from {factory.weights_source})"  # type: ignore
                             if not weights_note else weights_note)
