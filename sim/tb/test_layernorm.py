@@ -221,8 +221,13 @@ async def test_reset_mid_stream(dut):
     await tb.reset()
     v = generate("layernorm", count=6, seed=31)
     await tb.load(v)
+    await tb.prm.wait_empty()
     tb.src.send(tb.token_beats(v["x"]))
-    await ClockCycles(dut.clk_i, int(2.5 * tb.beats) + 40)   # tokens in every part of the kernel
+    # Reset once outputs flow: tokens are then in every part of the kernel.
+    while not tb.sink.items:
+        await RisingEdge(dut.clk_i)
+    await ClockCycles(dut.clk_i, tb.beats // 2)
+    assert tb.src.queue, "the reset should hit while input is still queued"
     tb.src.clear()
     dut.rst_ni.value = 0
     await ClockCycles(dut.clk_i, 2)
@@ -239,8 +244,12 @@ async def test_reset_mid_stream(dut):
     assert tb.src.sent == sent, "a token was accepted before parameters were loaded"
 
     # Reset in the middle of a parameter load, then a complete load.
-    tb.prm.send(tb.prm_beats(v)[: tb.beats // 2 + 1])
-    await tb.prm.wait_empty()
+    before = tb.prm.sent
+    tb.prm.send(tb.prm_beats(v))
+    while tb.prm.sent < before + tb.beats // 2 + 1:
+        await RisingEdge(dut.clk_i)
+    await ClockCycles(dut.clk_i, tb.lanes // 2)   # inside a beat when Lanes > 1
+    tb.prm.clear()
     dut.rst_ni.value = 0
     await ClockCycles(dut.clk_i, 2)
     dut.rst_ni.value = 1
