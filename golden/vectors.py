@@ -84,7 +84,9 @@ class Vectors:
         return self.arrays[name].data
 
     def scaled(self, name: str) -> Scaled:
-        return Scaled(self[name], self[name + "_frac"])
+        """Row-scaled parameter ``name``: mantissas plus exponents shaped like the rows (0-d for a vector)."""
+        codes = self[name]
+        return Scaled(codes, self[name + "_frac"].reshape(codes.shape[:-1]))
 
 
 # ----------------------------------------------------------------------------- helpers
