@@ -165,6 +165,9 @@ class Scaled:
         return self.codes * np.exp2(-self.frac.astype(np.float64))[..., None]
 
     def __getitem__(self, i) -> "Scaled":
+        """Rows ``i`` (matrices: ``frac`` follows); for one vector, its elements ``i`` (same exponent)."""
+        if np.ndim(self.frac) == 0:
+            return Scaled(self.codes[i], self.frac, 0)
         return Scaled(self.codes[i], self.frac[i], 0)
 
 

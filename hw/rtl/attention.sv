@@ -130,6 +130,7 @@ module attention
   logic            q_bank_ok;   // the group's query rows are loaded
   logic            col_ok;      // its score bank column is free
   logic            vf_full, vf_empty;
+  logic            vf_in_ready, vf_out_valid;
 
   // AV engine state used by the sequencer (declared here, driven below)
   logic             av_active_q;
@@ -292,16 +293,18 @@ module attention
   // =====================================================================================
   logic [KRowW-1:0] vf_row;
   logic             mac;        // one MAC step (pops one V row)
-  attn_row_fifo #(.Width(KRowW), .Depth(VFifoDepth)) u_vfifo (
-    .clk_i    (clk_i),
-    .rst_ni   (rst_ni),
-    .wr_i     (v_xfer),
-    .wr_data_i(v_data_i),
-    .full_o   (vf_full),
-    .rd_i     (mac),
-    .rd_data_o(vf_row),
-    .empty_o  (vf_empty)
+  stream_fifo #(.Width(KRowW), .Depth(VFifoDepth)) u_vfifo (
+    .clk_i      (clk_i),
+    .rst_ni     (rst_ni),
+    .in_valid_i (v_xfer),
+    .in_ready_o (vf_in_ready),
+    .in_data_i  (v_data_i),
+    .out_valid_o(vf_out_valid),
+    .out_ready_i(mac),
+    .out_data_o (vf_row)
   );
+  assign vf_full  = !vf_in_ready;
+  assign vf_empty = !vf_out_valid;
 
   // =====================================================================================
   // AV engine. A group starts when its statistics arrive and the previous group has

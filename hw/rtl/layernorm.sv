@@ -268,7 +268,7 @@ module layernorm
   logic                  stq_valid, rs_in_ready;
   logic [S1W+S2W-1:0]    stq_data;
 
-  ln_fifo #(.Width(S1W + S2W), .Depth(MaxToks)) u_stq (
+  stream_fifo #(.Width(S1W + S2W), .Depth(MaxToks)) u_stq (
     .clk_i,
     .rst_ni,
     .in_valid_i (st_valid),
@@ -304,7 +304,7 @@ module layernorm
   logic            res_valid, res_pop;
   logic [ResW-1:0] res_data;
 
-  ln_fifo #(.Width(ResW), .Depth(2)) u_resq (
+  stream_fifo #(.Width(ResW), .Depth(2)) u_resq (
     .clk_i,
     .rst_ni,
     .in_valid_i (rs_valid),
@@ -401,7 +401,7 @@ module layernorm
     assign y_5[l*ActBits +: ActBits] = y;
   end
 
-  ln_fifo #(.Width(Lanes * ActBits), .Depth(2)) u_outq (
+  stream_fifo #(.Width(Lanes * ActBits), .Depth(2)) u_outq (
     .clk_i,
     .rst_ni,
     .in_valid_i (v_q[5]),

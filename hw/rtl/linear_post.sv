@@ -220,7 +220,7 @@ module linear_post
   );
 
   // Holds the beat's value while it crosses the GELU unit's 3 stages.
-  linear_fifo #(
+  stream_fifo #(
     .Width (SfW),
     .Depth (4)
   ) u_bypass (

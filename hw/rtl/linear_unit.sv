@@ -398,7 +398,7 @@ module linear_unit
                   bk_bexp_q[cp_bank_q], bk_flags_q[cp_bank_q], bk_rows_m1_q[cp_bank_q]};
   assign mq_pop = res_valid && res_slab_last;
 
-  linear_fifo #(
+  stream_fifo #(
     .Width (MetaW),
     .Depth (2)
   ) u_meta (
@@ -449,7 +449,7 @@ module linear_unit
   logic                     rf_valid, rf_ready, rf_in_ready;
   logic [TileOut*YW-1:0]    rf_y;
   logic [4+RowW-1:0]        rf_tag;
-  linear_fifo #(
+  stream_fifo #(
     .Width (TileOut*YW + 4 + RowW),
     .Depth (ResDepth)
   ) u_res (

@@ -210,7 +210,7 @@ async def test_reset_mid_stream(dut):
 
 def _run(P: int, T: int, Dh: int, testcase: str | None = None) -> dict:
     return run_tb(__file__, "attention",
-                  ["exp2_rom", "exp_core", "recip_core", "softmax_stats", "attn_dot", "attn_row_fifo", "attention"],
+                  ["exp2_rom", "exp_core", "recip_core", "softmax_stats", "attn_dot", "stream_fifo", "attention"],
                   {"P": P, "Dh": Dh, "Tokens": T}, testcase=testcase)
 
 

@@ -263,7 +263,7 @@ async def test_reset_mid_stream(dut):
     write_summary(vectors=len(v2["x"]))
 
 
-MODULES = ["ln_ram", "ln_fifo", "ln_stats", "ln_norm", "isqrt_core", "ln_div_core", "ln_rstd", "ln_lane", "layernorm"]
+MODULES = ["ln_ram", "stream_fifo", "ln_stats", "ln_norm", "isqrt_core", "ln_div_core", "ln_rstd", "ln_lane", "layernorm"]
 
 
 def _run(lanes: int, steps: int, tokens: int, record_property) -> None:

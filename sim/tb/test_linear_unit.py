@@ -428,7 +428,7 @@ async def test_sweep(dut):
 
 
 TILES = [(4, 4), (8, 4), (16, 16)]
-MODULES = ["gelu_rom", "gelu_unit", "linear_fifo", "linear_wbuf", "linear_dot", "linear_mac_array", "linear_round",
+MODULES = ["gelu_rom", "gelu_unit", "stream_fifo", "linear_wbuf", "linear_dot", "linear_mac_array", "linear_round",
            "linear_post", "linear_unit"]
 
 

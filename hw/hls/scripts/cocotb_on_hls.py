@@ -33,7 +33,7 @@ KERNELS = {
     "recip_unit": ("recip_unit_hls", "recip_top", ["recip_core", "recip_unit"]),
     "softmax_stats": ("softmax_stats_hls", "softmax_stats_top", ["exp2_rom", "exp_core", "recip_core", "softmax_stats"]),
     "layernorm": ("layernorm_hls", "layernorm_unit_top",
-                  ["ln_ram", "ln_fifo", "ln_stats", "ln_norm", "isqrt_core", "ln_div_core", "ln_rstd", "ln_lane",
+                  ["ln_ram", "stream_fifo", "ln_stats", "ln_norm", "isqrt_core", "ln_div_core", "ln_rstd", "ln_lane",
                    "layernorm"]),
 }
 

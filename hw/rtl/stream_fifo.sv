@@ -1,5 +1,6 @@
-// Small synchronous FIFO with valid/ready on both sides, used inside the unified
-// linear unit (slab metadata queue, result queue, GELU bypass queue).
+// Small synchronous FIFO with valid/ready on both sides: the one FIFO of the
+// kernels (linear-unit slab/result/GELU-bypass queues, LayerNorm descriptor and
+// output queues, the attention unit's V-row FIFO).
 //
 // Stream in:  in_data_i  = one Width-bit entry.
 // Stream out: out_data_o = the head entry, same packing.
@@ -10,7 +11,7 @@
 // even when it pops in the same cycle (in_ready_o depends on registers only, so
 // no combinational path runs from out_ready_i to in_ready_o). Depth need not be
 // a power of two.
-module linear_fifo #(
+module stream_fifo #(
   parameter int unsigned Width = 8,
   parameter int unsigned Depth = 4
 ) (
