@@ -5,6 +5,10 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
+# The golden model's matrices are small: one BLAS/OpenMP thread per process is as
+# fast, and avoids threads spinning against each other when pytest runs -n 2.
+export OPENBLAS_NUM_THREADS ?= 1
+export OMP_NUM_THREADS ?= 1
 
 .PHONY: all demo test test-full bench gen gen-check synth hls-csim hls-synth hls-cosim report accuracy clean venv
 

@@ -25,8 +25,10 @@ def _time(fn, runs: int, warmup: int) -> list[float]:
     return out
 
 
-def bench(runs: int = 5, warmup: int = 1) -> dict:
+def bench(runs: int = 5, warmup: int = 1, threads: int = 1) -> dict:
     import torch
+
+    torch.set_num_threads(threads)
 
     from edgemoe.golden.fixed_model import FixedBackbone, image_codes
     from edgemoe.golden.float_model import FloatBackbone
@@ -47,7 +49,8 @@ def bench(runs: int = 5, warmup: int = 1) -> dict:
         "fixed_over_float": med_x / med_f,
         "float_s": {"min": min(tf), "max": max(tf), "runs": tf},
         "fixed_s": {"min": min(tx), "max": max(tx), "runs": tx},
-        "runs": runs, "warmup": warmup, "torch_threads": torch.get_num_threads(), "cpus": os.cpu_count(),
+        "runs": runs, "warmup": warmup, "torch_threads": torch.get_num_threads(),
+        "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"), "cpus": os.cpu_count(),
         "image": desc, "target_fixed_s_per_frame": 1.0, "original_csim_s_per_frame": 12.0,
     }
 
@@ -55,14 +58,15 @@ def bench(runs: int = 5, warmup: int = 1) -> dict:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runs", type=int, default=5, help="timed frames per backbone (default 5)")
     p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--threads", type=int, default=1, help="torch threads of the float model (default 1)")
     p.add_argument("--json", action="store_true")
 
 
 def main(args: argparse.Namespace) -> int:
-    if args.runs < 1 or args.warmup < 0:
-        print("error: --runs must be >= 1 and --warmup >= 0", flush=True)
+    if args.runs < 1 or args.warmup < 0 or args.threads < 1:
+        print("error: --runs and --threads must be >= 1 and --warmup >= 0", flush=True)
         return 2
-    r = bench(args.runs, args.warmup)
+    r = bench(args.runs, args.warmup, args.threads)
     if args.json:
         print(json.dumps(r, indent=1))
         return 0
@@ -70,5 +74,6 @@ def main(args: argparse.Namespace) -> int:
           f"(min {r['float_s']['min']:.3f}, max {r['float_s']['max']:.3f})")
     print(f"fixed-point golden (bit-exact):   {r['golden_fixed_s_per_frame']:.3f} s/frame "
           f"(min {r['fixed_s']['min']:.3f}, max {r['fixed_s']['max']:.3f}); target <= 1.0 s, original C sim ~12 s")
-    print(f"median of {r['runs']} runs after {r['warmup']} warm-up, {r['cpus']} CPUs, one task per frame")
+    print(f"median of {r['runs']} runs after {r['warmup']} warm-up, {r['cpus']} CPUs, one task per frame, "
+          f"OpenBLAS threads {r['blas_threads']}")
     return 0

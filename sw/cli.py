@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -37,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         top.print_help()
         return 0
     name = argv[0]
+    # Before numpy loads: the golden model's matrices are small, so one BLAS thread
+    # is as fast and does not spin against other work on a shared machine.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     if name not in COMMANDS:
         top.error(f"unknown command '{name}': choose from {', '.join(COMMANDS)}")
     mod = importlib.import_module(COMMANDS[name][0])
