@@ -53,13 +53,6 @@ LN_PARAM_BYTES = 2 * 192 * 2 + 64
 ACT_WORD_BYTES = 4
 """An act (26-bit) or moe_acc (28-bit) code in DDR: one little-endian int32."""
 
-# What the architecture proposes where params.toml [hw] does not hold it yet (the lead decides):
-PROPOSED_HW: dict[str, int] = {"ln_lanes": 16, "attn_p": 5}
-"""Where the ZCU102 configuration differs from params.toml [hw] (docs/architecture.md, Configuration):
-LayerNorm at 1 lane takes 129 x 192 cycles per call (2 ms of a frame), so 16 lanes; attention at
-P = 8 does not fit the LUT budget next to four linear units (Yosys: 114k LUTs), P = 5 does."""
-
-
 @dataclass(frozen=True)
 class Config:
     """One accelerator configuration. Widths in elements, clock in MHz, DDR in GB/s (1e9 bytes/s)."""
@@ -117,8 +110,8 @@ class Config:
 
     @classmethod
     def zcu102(cls, **overrides) -> "Config":
-        """The ZCU102 configuration of docs/architecture.md: params.toml [hw] plus :data:`PROPOSED_HW`."""
-        return cls.from_params(**{**PROPOSED_HW, "name": "zcu102", **overrides})
+        """The ZCU102 configuration of docs/architecture.md: params.toml [hw]."""
+        return cls.from_params(**{"name": "zcu102", **overrides})
 
 
 # ---------------------------------------------------------------- model dimensions and MACs

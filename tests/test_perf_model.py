@@ -101,7 +101,7 @@ def test_overlaps_help():
     t = pm.model(base, "uniform").cycles
     assert pm.model(replace(base, overlap_weights=False), "uniform").cycles > t
     assert pm.model(replace(base, overlap_heads=False), "uniform").cycles > t
-    # LayerNorm at one lane (params.toml today) misses the target: why PROPOSED_HW exists
+    # LayerNorm at one lane misses the target: why ln_lanes is 16
     assert pm.model(replace(base, ln_lanes=1, ln_steps=1), "uniform").latency_ms > 4.0
 
 

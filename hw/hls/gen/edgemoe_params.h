@@ -86,10 +86,10 @@ constexpr int kExpMaxShift = 40;  // final shifts above this give 0
 constexpr int kLnK = 54;  // rstd mantissa: R = round(2^LnK / isqrt(W'))
 constexpr int kLnZFrac = 20;
 constexpr int kLnEpsTerm = 158329674;  // round(n^2 * eps * 2^32)
-constexpr int kAttnP = 8;  // hardware parallelism
+constexpr int kAttnP = 5;  // hardware parallelism
 constexpr int kLinTileIn = 16;  // hardware parallelism
 constexpr int kLinTileOut = 16;  // hardware parallelism
-constexpr int kLnLanes = 1;  // hardware parallelism
+constexpr int kLnLanes = 16;  // hardware parallelism
 constexpr int kQueueDepth = 129;  // hardware parallelism
 constexpr int kClockMhz = 300;  // hardware parallelism
 constexpr int kLinUnits = 4;  // hardware parallelism

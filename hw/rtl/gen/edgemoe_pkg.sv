@@ -84,10 +84,10 @@ package edgemoe_pkg;
   localparam int unsigned LnK = 54;  // rstd mantissa: R = round(2^LnK / isqrt(W'))
   localparam int unsigned LnZFrac = 20;
   localparam int unsigned LnEpsTerm = 158329674;  // round(n^2 * eps * 2^32)
-  localparam int unsigned AttnP = 8;  // hardware parallelism
+  localparam int unsigned AttnP = 5;  // hardware parallelism
   localparam int unsigned LinTileIn = 16;  // hardware parallelism
   localparam int unsigned LinTileOut = 16;  // hardware parallelism
-  localparam int unsigned LnLanes = 1;  // hardware parallelism
+  localparam int unsigned LnLanes = 16;  // hardware parallelism
   localparam int unsigned QueueDepth = 129;  // hardware parallelism
   localparam int unsigned ClockMhz = 300;  // hardware parallelism
   localparam int unsigned LinUnits = 4;  // hardware parallelism
