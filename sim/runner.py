@@ -129,25 +129,19 @@ def _patch_pch_makeflag() -> None:
         os.environ["MAKEFLAGS"] = (os.environ.get("MAKEFLAGS", "") + " CFG_CXXFLAGS_PCH_I=-include").strip()
 
 
-def run_tb(test_file: str, top: str, modules: Iterable[str], parameters: Mapping[str, object] | None = None,
-           *, testcase: str | None = None, extra_env: Mapping[str, str] | None = None, waves: bool = False,
-           seed: int | None = None, do_lint: bool = True) -> dict:
-    """Lint, build (cached per parameter set) and run the cocotb tests of ``test_file`` on ``top``.
+def build_and_test(sources: Iterable[Path], top: str, module: str, build_dir: Path, test_dir: Path,
+                   parameters: Mapping[str, object] | None = None, *, testcase: str | Iterable[str] | None = None,
+                   extra_env: Mapping[str, str] | None = None, waves: bool = False, seed: int | None = None) -> dict:
+    """Build ``sources`` with Verilator (cached in ``build_dir``) and run cocotb module ``module`` on ``top``.
 
-    ``modules`` are the RTL module names the top needs (its own included);
-    ``parameters`` override the top's HDL parameters. Returns the testbench's
-    summary dict; raises :class:`SimError` when a cocotb test fails.
+    The shared core of :func:`run_tb` and of tools that bring their own sources
+    (hw/hls/scripts/cocotb_on_hls.py). Returns the testbench's summary dict
+    (``test_dir/summary.json``); raises :class:`SimError` when a test fails or none ran.
     """
-    from cocotb_tools.runner import get_runner
+    from cocotb_tools.runner import get_results, get_runner
 
     ensure_verilator()
     parameters = dict(parameters or {})
-    sources = rtl_sources(*modules)
-    if do_lint:
-        lint(top, sources, parameters)
-    tag = _tag(top, parameters)
-    build_dir = BUILD / tag
-    test_dir = build_dir / ("run_" + (testcase or "all"))
     test_dir.mkdir(parents=True, exist_ok=True)
     summary = test_dir / "summary.json"
     summary.unlink(missing_ok=True)
@@ -158,15 +152,32 @@ def run_tb(test_file: str, top: str, modules: Iterable[str], parameters: Mapping
                  build_args=build_args, waves=waves, always=False, log_file=build_dir / "build.log")
     env = {"EDGEMOE_TB_SUMMARY": str(summary), "PYTHONPATH": os.pathsep.join([str(REPO), *sys.path])}
     env.update(extra_env or {})
-    module = "edgemoe.sim.tb." + Path(test_file).stem
     results = runner.test(test_module=module, hdl_toplevel=top, build_dir=build_dir, test_dir=test_dir,
                           testcase=testcase, extra_env=env, waves=waves, seed=seed,
                           parameters=parameters, log_file=test_dir / "sim.log")
-    from cocotb_tools.runner import get_results
-
     n_tests, n_fail = get_results(results)
     if n_fail:
         raise SimError(f"{n_fail} of {n_tests} cocotb tests of {top} failed; log: {test_dir / 'sim.log'}")
     if n_tests == 0:
         raise SimError(f"no cocotb test ran for {top}; log: {test_dir / 'sim.log'}")
     return json.loads(summary.read_text()) if summary.exists() else {}
+
+
+def run_tb(test_file: str, top: str, modules: Iterable[str], parameters: Mapping[str, object] | None = None,
+           *, testcase: str | None = None, extra_env: Mapping[str, str] | None = None, waves: bool = False,
+           seed: int | None = None, do_lint: bool = True) -> dict:
+    """Lint, build (cached per parameter set) and run the cocotb tests of ``test_file`` on ``top``.
+
+    ``modules`` are the RTL module names the top needs (its own included);
+    ``parameters`` override the top's HDL parameters. Returns the testbench's
+    summary dict; raises :class:`SimError` when a cocotb test fails.
+    """
+    ensure_verilator()
+    parameters = dict(parameters or {})
+    sources = rtl_sources(*modules)
+    if do_lint:
+        lint(top, sources, parameters)
+    build_dir = BUILD / _tag(top, parameters)
+    return build_and_test(sources, top, "edgemoe.sim.tb." + Path(test_file).stem, build_dir,
+                          build_dir / ("run_" + (testcase or "all")), parameters, testcase=testcase,
+                          extra_env=extra_env, waves=waves, seed=seed)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -56,9 +55,7 @@ def sources(kernel: str, rtl_dir: Path | None) -> list[Path]:
 
 def run(kernel: str, rtl_dir: Path | None, parameters: dict, testcases: list[str], env: dict, build: Path) -> dict:
     """Build the wrapper top with Verilator and run the kernel's cocotb module; returns its summary."""
-    from cocotb_tools.runner import get_results, get_runner
-
-    from edgemoe.sim.runner import SimError, ensure_verilator, lint
+    from edgemoe.sim.runner import build_and_test, ensure_verilator, lint
 
     ensure_verilator()
     wrapper = KERNELS[kernel][0]
@@ -71,20 +68,8 @@ def run(kernel: str, rtl_dir: Path | None, parameters: dict, testcases: list[str
         # named relative to the simulation's working folder.
         for dat in rtl_dir.glob("*.dat"):
             shutil.copy(dat, build / dat.name)
-    summary = build / "summary.json"
-    summary.unlink(missing_ok=True)
-    runner = get_runner("verilator")
-    runner.build(sources=[str(f) for f in files], hdl_toplevel=wrapper, parameters=parameters, build_dir=build,
-                 build_args=["-Wno-fatal", "--x-assign", "unique", "--x-initial", "unique", "-O2"], always=False,
-                 log_file=build / "build.log")
-    tb_env = {"EDGEMOE_TB_SUMMARY": str(summary), "PYTHONPATH": os.pathsep.join([str(REPO), *sys.path]), **env}
-    results = runner.test(test_module=f"edgemoe.sim.tb.test_{kernel}", hdl_toplevel=wrapper, build_dir=build,
-                          test_dir=build, testcase=testcases or None, extra_env=tb_env, parameters=parameters,
-                          log_file=build / "sim.log")
-    n_tests, n_fail = get_results(results)
-    if n_fail or n_tests == 0:
-        raise SimError(f"{n_fail} of {n_tests} cocotb tests of {wrapper} failed; log: {build / 'sim.log'}")
-    return json.loads(summary.read_text()) if summary.exists() else {}
+    return build_and_test(files, wrapper, f"edgemoe.sim.tb.test_{kernel}", build, build, parameters,
+                          testcase=testcases or None, extra_env=env)
 
 
 def main(argv: list[str] | None = None) -> int:
