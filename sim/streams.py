@@ -117,3 +117,31 @@ class StreamSink:
                 return
             await RisingEdge(self.clk)
         raise TimeoutError(f"sink got {len(self.items)} of {n} beats in {timeout_cycles} cycles")
+
+
+class TransferMonitor:
+    """Cycle numbers (rising edges since start) of every transfer on named valid/ready pairs.
+
+    ``TransferMonitor(clk, {"in": (valid, ready), ...}).at["in"]`` lists the
+    cycles at which ``in`` transferred; testbenches derive cycles per operation
+    and read rates from it.
+    """
+
+    def __init__(self, clk, pairs: dict):
+        self.clk, self.pairs = clk, pairs
+        self.cycle = 0
+        self.at: dict[str, list[int]] = {k: [] for k in pairs}
+        cocotb.start_soon(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            await RisingEdge(self.clk)
+            self.cycle += 1
+            for k, (valid, ready) in self.pairs.items():
+                if valid.value == 1 and ready.value == 1:
+                    self.at[k].append(self.cycle)
+
+    def clear(self) -> None:
+        for v in self.at.values():
+            v.clear()
+

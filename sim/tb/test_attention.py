@@ -21,7 +21,7 @@ from edgemoe.golden.attention import attention_fixed, attention_schedule
 from edgemoe.golden.fixedpoint import fmt
 from edgemoe.golden.vectors import generate
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
-from edgemoe.sim.streams import StreamSink, StreamSource, pack, unpack
+from edgemoe.sim.streams import StreamSink, StreamSource, TransferMonitor, pack, unpack
 
 ATTN_TAIL = 42  # module header: K row -> score 3, statistics 31, AV pipeline 8, MACs and output bank
 MIN_TOKENS = 16  # module header: from this many keys on, the statistics latency is hidden
@@ -31,28 +31,6 @@ def cycles_formula(T: int, P: int) -> int:
     """Module header: first q transfer to last out transfer inclusive, for one head."""
     G = math.ceil(T / P)
     return P + 2 * T * G + ATTN_TAIL + (T - (G - 1) * P)
-
-
-class Transfers:
-    """Cycle numbers (rising edges since start) of every transfer on the given valid/ready pairs."""
-
-    def __init__(self, clk, pairs: dict):
-        self.clk, self.pairs = clk, pairs
-        self.cycle = 0
-        self.at: dict[str, list[int]] = {k: [] for k in pairs}
-        cocotb.start_soon(self._run())
-
-    async def _run(self) -> None:
-        while True:
-            await RisingEdge(self.clk)
-            self.cycle += 1
-            for k, (valid, ready) in self.pairs.items():
-                if valid.value == 1 and ready.value == 1:
-                    self.at[k].append(self.cycle)
-
-    def clear(self) -> None:
-        for v in self.at.values():
-            v.clear()
 
 
 class Problem:
@@ -94,7 +72,7 @@ class TB:
                                rng=random.Random(seed + 2))
         self.sink = StreamSink(dut.clk_i, dut.out_valid_o, dut.out_ready_i, dut.out_data_o, stall=stall,
                                rng=random.Random(seed + 3), extra=[dut.out_max_o, dut.out_rsum_o])
-        self.mon = Transfers(dut.clk_i, {n: (getattr(dut, f"{n}_valid_i"), getattr(dut, f"{n}_ready_o"))
+        self.mon = TransferMonitor(dut.clk_i, {n: (getattr(dut, f"{n}_valid_i"), getattr(dut, f"{n}_ready_o"))
                                          for n in ("q", "k", "v")} | {"out": (dut.out_valid_o, dut.out_ready_i)})
 
     async def reset(self) -> None:

@@ -14,7 +14,7 @@ from edgemoe.golden.exp_recip import exp_fixed
 from edgemoe.golden.fixedpoint import fmt
 from edgemoe.golden.vectors import generate
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
-from edgemoe.sim.streams import StreamSink, StreamSource, pack, unpack
+from edgemoe.sim.streams import StreamSink, StreamSource, TransferMonitor, pack, unpack
 
 LATENCY = 4  # exp_core's ExpLatency (see the module headers)
 
@@ -35,24 +35,6 @@ def edge_codes() -> np.ndarray:
         out += [-(k << F), -(k << F) + 1, -(k << F) - 1]
     out = np.clip(np.array(out), fmt("act").min_int, 0)
     return out
-
-
-class Transfers:
-    """Cycle numbers (rising edges since start) of every transfer on the given valid/ready pairs."""
-
-    def __init__(self, clk, pairs: dict):
-        self.clk, self.pairs = clk, pairs
-        self.cycle = 0
-        self.at: dict[str, list[int]] = {k: [] for k in pairs}
-        cocotb.start_soon(self._run())
-
-    async def _run(self) -> None:
-        while True:
-            await RisingEdge(self.clk)
-            self.cycle += 1
-            for k, (valid, ready) in self.pairs.items():
-                if valid.value == 1 and ready.value == 1:
-                    self.at[k].append(self.cycle)
 
 
 class TB:
@@ -115,7 +97,7 @@ async def test_throughput(dut):
     """
     tb = TB(dut, idle=0.0, stall=0.0, seed=3)
     await tb.reset()
-    mon = Transfers(dut.clk_i, {"in": (dut.in_valid_i, dut.in_ready_o), "out": (dut.out_valid_o, dut.out_ready_i)})
+    mon = TransferMonitor(dut.clk_i, {"in": (dut.in_valid_i, dut.in_ready_o), "out": (dut.out_valid_o, dut.out_ready_i)})
     v = generate("exp", count=1024, seed=11)
     beats = tb.beats(v["d"])
     tb.src.send(beats)

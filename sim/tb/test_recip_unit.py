@@ -14,7 +14,7 @@ from edgemoe.golden.exp_recip import recip_fixed
 from edgemoe.golden.fixedpoint import fmt
 from edgemoe.golden.vectors import generate
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
-from edgemoe.sim.streams import StreamSink, StreamSource
+from edgemoe.sim.streams import StreamSink, StreamSource, TransferMonitor
 
 RECIP_CYCLES = 25  # one division per 25 cycles (recip_core header)
 
@@ -31,24 +31,6 @@ def edge_sums() -> np.ndarray:
     return np.clip(np.array(out), one, sf.max_int)
 
 
-class Transfers:
-    """Cycle numbers (rising edges since start) of every transfer on the given valid/ready pairs."""
-
-    def __init__(self, clk, pairs: dict):
-        self.clk, self.pairs = clk, pairs
-        self.cycle = 0
-        self.at: dict[str, list[int]] = {k: [] for k in pairs}
-        cocotb.start_soon(self._run())
-
-    async def _run(self) -> None:
-        while True:
-            await RisingEdge(self.clk)
-            self.cycle += 1
-            for k, (valid, ready) in self.pairs.items():
-                if valid.value == 1 and ready.value == 1:
-                    self.at[k].append(self.cycle)
-
-
 class TB:
     def __init__(self, dut, idle: float, stall: float, seed: int):
         self.dut = dut
@@ -57,7 +39,7 @@ class TB:
                                 rng=random.Random(seed))
         self.sink = StreamSink(dut.clk_i, dut.out_valid_o, dut.out_ready_i, dut.out_data_o, stall=stall,
                                rng=random.Random(seed + 1))
-        self.mon = Transfers(dut.clk_i, {"in": (dut.in_valid_i, dut.in_ready_o),
+        self.mon = TransferMonitor(dut.clk_i, {"in": (dut.in_valid_i, dut.in_ready_o),
                                          "out": (dut.out_valid_o, dut.out_ready_i)})
 
     async def reset(self) -> None:

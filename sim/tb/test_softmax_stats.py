@@ -14,7 +14,7 @@ from edgemoe.golden.fixedpoint import fmt
 from edgemoe.golden.softmax import softmax_stats
 from edgemoe.golden.vectors import generate
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
-from edgemoe.sim.streams import StreamSink, StreamSource, pack, unpack
+from edgemoe.sim.streams import StreamSink, StreamSource, TransferMonitor, pack, unpack
 
 RECIP_CYCLES = 25   # recip_core: one division per 25 cycles
 ROW_LATENCY = 31    # last key transfer -> (m, r) transfer: 31 edges (module header)
@@ -23,24 +23,6 @@ ROW_LATENCY = 31    # last key transfer -> (m, r) transfer: 31 edges (module hea
 def cycles_formula(rows: int, cols: int) -> int:
     """Module header: N rows (beats of Lanes rows) of J keys, first input to last output inclusive."""
     return (rows - 1) * max(cols, RECIP_CYCLES) + cols + ROW_LATENCY
-
-
-class Transfers:
-    """Cycle numbers (rising edges since start) of every transfer on the given valid/ready pairs."""
-
-    def __init__(self, clk, pairs: dict):
-        self.clk, self.pairs = clk, pairs
-        self.cycle = 0
-        self.at: dict[str, list[int]] = {k: [] for k in pairs}
-        cocotb.start_soon(self._run())
-
-    async def _run(self) -> None:
-        while True:
-            await RisingEdge(self.clk)
-            self.cycle += 1
-            for k, (valid, ready) in self.pairs.items():
-                if valid.value == 1 and ready.value == 1:
-                    self.at[k].append(self.cycle)
 
 
 class TB:
@@ -54,7 +36,7 @@ class TB:
                                 rng=random.Random(seed), extra={"last": dut.in_last_i})
         self.sink = StreamSink(dut.clk_i, dut.out_valid_o, dut.out_ready_i, dut.out_data_o, stall=stall,
                                rng=random.Random(seed + 1))
-        self.mon = Transfers(dut.clk_i, {"in": (dut.in_valid_i, dut.in_ready_o),
+        self.mon = TransferMonitor(dut.clk_i, {"in": (dut.in_valid_i, dut.in_ready_o),
                                          "out": (dut.out_valid_o, dut.out_ready_i)})
         dut.in_last_i.value = 0
 
