@@ -26,12 +26,14 @@ encoder block on the shared weights, dense or MoE).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -495,6 +497,41 @@ def generate(kernel: str, count: int = 256, seed: int = 1, **params) -> Vectors:
 
 
 # ----------------------------------------------------------------------------- file I/O
+
+@lru_cache(maxsize=1)
+def _golden_hash() -> str:
+    """Hash of the golden model's sources and parameters: vectors written by an older model are not reused."""
+    h = hashlib.sha1()
+    for f in sorted(Path(__file__).resolve().parent.glob("*.py")) + [Path(__file__).with_name("params.toml")]:
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def load(kernel: str, count: int = 256, seed: int = 1, **params) -> Vectors:
+    """:func:`generate` through the documented file format.
+
+    With ``$EDGEMOE_VECTORS`` set to a folder, the vectors of (kernel, count,
+    seed, params) are read from ``<folder>/<kernel>-<key>/`` with :func:`read`,
+    after being written there by :func:`write` the first time (the key also
+    covers the golden model's sources, so a changed model writes new files).
+    The cocotb testbenches load their vectors this way (sim/runner.py sets the
+    folder), so they consume exactly the files ``edgemoe vectors`` writes.
+    Without the variable this is :func:`generate`.
+    """
+    root = os.environ.get("EDGEMOE_VECTORS")
+    if not root:
+        return generate(kernel, count, seed, **params)
+    key = json.dumps([kernel, count, seed, sorted((k, v) for k, v in params.items()), _golden_hash()])
+    folder = Path(root) / f"{kernel}-{hashlib.sha1(key.encode()).hexdigest()[:16]}"
+    if not (folder / "manifest.json").is_file():
+        try:
+            write(generate(kernel, count, seed, **params), folder)
+        except OSError:
+            if not (folder / "manifest.json").is_file():   # another process won the race otherwise
+                raise
+    return read(folder)
+
 
 def _write_vec(path: Path, name: str, a: Array) -> None:
     shape = " ".join(str(s) for s in a.data.shape)

@@ -25,6 +25,7 @@ from typing import Iterable, Mapping
 REPO = Path(__file__).resolve().parent.parent
 RTL = REPO / "hw" / "rtl"
 BUILD = REPO / "build" / "sim"
+VECTORS = REPO / "build" / "vectors" / "cocotb"
 PKG = RTL / "gen" / "edgemoe_pkg.sv"
 
 
@@ -150,7 +151,9 @@ def build_and_test(sources: Iterable[Path], top: str, module: str, build_dir: Pa
     build_args = ["-Wno-fatal", "--x-assign", "unique", "--x-initial", "unique", "-O2"]
     runner.build(sources=[str(s) for s in sources], hdl_toplevel=top, parameters=parameters, build_dir=build_dir,
                  build_args=build_args, waves=waves, always=False, log_file=build_dir / "build.log")
-    env = {"EDGEMOE_TB_SUMMARY": str(summary), "PYTHONPATH": os.pathsep.join([str(REPO), *sys.path])}
+    # Testbenches load their golden vectors through the documented .vec files (golden.vectors.load).
+    env = {"EDGEMOE_TB_SUMMARY": str(summary), "PYTHONPATH": os.pathsep.join([str(REPO), *sys.path]),
+           "EDGEMOE_VECTORS": os.environ.get("EDGEMOE_VECTORS", str(VECTORS))}
     env.update(extra_env or {})
     results = runner.test(test_module=module, hdl_toplevel=top, build_dir=build_dir, test_dir=test_dir,
                           testcase=testcase, extra_env=env, waves=waves, seed=seed,

@@ -93,3 +93,20 @@ def test_bench_json(capsys):
     assert cli(["bench", "--json", "--runs", "1", "--warmup", "0"]) == 0
     r = json.loads(capsys.readouterr().out)
     assert r["golden_fixed_s_per_frame"] > 0 and r["golden_float_s_per_frame"] > 0
+
+
+def test_load_goes_through_the_files(tmp_path, monkeypatch):
+    from edgemoe.golden.vectors import load
+
+    monkeypatch.delenv("EDGEMOE_VECTORS", raising=False)
+    direct = load("softmax", 5, 2, cols=9)
+    monkeypatch.setenv("EDGEMOE_VECTORS", str(tmp_path))
+    first = load("softmax", 5, 2, cols=9)
+    folders = list(tmp_path.iterdir())
+    assert len(folders) == 1 and (folders[0] / "s.vec").is_file()
+    # the second load reads the files: corrupt one and the reader must notice
+    (folders[0] / "p.vec").write_text("# edgemoe-vectors 1\n# shape: 3\n1\n")
+    with pytest.raises(VectorError, match="expected shape"):
+        load("softmax", 5, 2, cols=9)
+    for name in direct.arrays:
+        assert np.array_equal(first[name], direct[name])

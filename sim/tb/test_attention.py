@@ -1,6 +1,6 @@
 """cocotb testbench of hw/rtl/attention.sv (one head, reordered schedule) against edgemoe.golden.attention.
 
-Vectors: ``generate("attention", tokens=T, heads=1)`` gives q (q codes), k, v (act codes)
+Vectors: ``load_vectors("attention", tokens=T, heads=1)`` gives q (q codes), k, v (act codes)
 of one head with Dh = 64 and the golden m, r and context rows. For a smaller HDL
 ``Dh`` the testbench keeps the first Dh columns of q, k and v and recomputes the
 golden with ``attention_fixed`` (the golden model works for any head dimension).
@@ -19,7 +19,7 @@ from cocotb.triggers import ClockCycles, RisingEdge
 
 from edgemoe.golden.attention import attention_fixed, attention_schedule
 from edgemoe.golden.fixedpoint import fmt
-from edgemoe.golden.vectors import generate
+from edgemoe.golden.vectors import load as load_vectors
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import StreamSink, StreamSource, TransferMonitor, pack, unpack
 
@@ -44,7 +44,7 @@ class Problem:
 
 
 def problems(T: int, Dh: int, count: int, seed: int) -> list[Problem]:
-    vec = generate("attention", count=count, seed=seed, tokens=T, heads=1)
+    vec = load_vectors("attention", count=count, seed=seed, tokens=T, heads=1)
     out = []
     for c in range(vec["q"].shape[0]):
         pr = Problem(vec["q"][c, :, 0, :Dh], vec["k"][c, :, 0, :Dh], vec["v"][c, :, 0, :Dh])

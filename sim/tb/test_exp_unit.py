@@ -12,7 +12,7 @@ from cocotb.triggers import ClockCycles, RisingEdge
 
 from edgemoe.golden.exp_recip import exp_fixed
 from edgemoe.golden.fixedpoint import fmt
-from edgemoe.golden.vectors import generate
+from edgemoe.golden.vectors import load as load_vectors
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import StreamSink, StreamSource, TransferMonitor, pack, unpack
 
@@ -79,7 +79,7 @@ async def test_vectors_backpressure(dut):
     """Golden vectors (edge cases + random) plus regime edges, with random idle cycles and backpressure."""
     tb = TB(dut, idle=0.3, stall=0.3, seed=int(os.environ.get("SEED", "1")))
     await tb.reset()
-    v = generate("exp", count=4000, seed=7)
+    v = load_vectors("exp", count=4000, seed=7)
     n = await run_vectors(tb, v["d"], v["e"])
     tb.sink.items.clear()
     ed = edge_codes()
@@ -98,7 +98,7 @@ async def test_throughput(dut):
     tb = TB(dut, idle=0.0, stall=0.0, seed=3)
     await tb.reset()
     mon = TransferMonitor(dut.clk_i, {"in": (dut.in_valid_i, dut.in_ready_o), "out": (dut.out_valid_o, dut.out_ready_i)})
-    v = generate("exp", count=1024, seed=11)
+    v = load_vectors("exp", count=1024, seed=11)
     beats = tb.beats(v["d"])
     tb.src.send(beats)
     await tb.sink.wait_for(len(beats))
@@ -114,7 +114,7 @@ async def test_reset_mid_stream(dut):
     """Reset while beats are in flight: nothing stale comes out, and the unit works afterwards."""
     tb = TB(dut, idle=0.2, stall=0.2, seed=5)
     await tb.reset()
-    v = generate("exp", count=200, seed=13)
+    v = load_vectors("exp", count=200, seed=13)
     tb.src.send(tb.beats(v["d"]))
     await ClockCycles(dut.clk_i, 20)
     tb.src.clear()
@@ -124,7 +124,7 @@ async def test_reset_mid_stream(dut):
     dut.rst_ni.value = 1
     tb.sink.items.clear()
     await RisingEdge(dut.clk_i)
-    v = generate("exp", count=300, seed=17)
+    v = load_vectors("exp", count=300, seed=17)
     n = await run_vectors(tb, v["d"], v["e"])
     write_summary(vectors=n)
 

@@ -11,7 +11,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
 from edgemoe.golden.fixedpoint import fmt
-from edgemoe.golden.vectors import generate
+from edgemoe.golden.vectors import load as load_vectors
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import StreamSink, StreamSource, pack, unpack
 
@@ -60,7 +60,7 @@ async def test_vectors_backpressure(dut):
     """Golden vectors (edge cases + random) with random idle cycles and backpressure."""
     tb = TB(dut, idle=0.3, stall=0.3, seed=int(os.environ.get("SEED", "1")))
     await tb.reset()
-    v = generate("gelu", count=4000, seed=7)
+    v = load_vectors("gelu", count=4000, seed=7)
     n = await run_vectors(tb, v)
     dut._log.info("gelu: %d vectors bit-exact (%d edge cases)", n, v.edge_cases)
     write_summary(vectors=n)
@@ -71,7 +71,7 @@ async def test_throughput(dut):
     """No idle, no backpressure: N beats take N + LATENCY cycles (one beat of Lanes results per cycle)."""
     tb = TB(dut, idle=0.0, stall=0.0, seed=3)
     await tb.reset()
-    v = generate("gelu", count=1024, seed=11)
+    v = load_vectors("gelu", count=1024, seed=11)
     beats = tb.beats(v["x"])
     await RisingEdge(dut.clk_i)
     start = cocotb.utils.get_sim_time("ns")
@@ -90,7 +90,7 @@ async def test_reset_mid_stream(dut):
     """Reset while beats are in flight: nothing stale comes out, and the unit works afterwards."""
     tb = TB(dut, idle=0.2, stall=0.2, seed=5)
     await tb.reset()
-    v = generate("gelu", count=200, seed=13)
+    v = load_vectors("gelu", count=200, seed=13)
     tb.src.send(tb.beats(v["x"]))
     await ClockCycles(dut.clk_i, 20)
     tb.src.clear()
@@ -100,7 +100,7 @@ async def test_reset_mid_stream(dut):
     dut.rst_ni.value = 1
     tb.sink.items.clear()
     await RisingEdge(dut.clk_i)
-    n = await run_vectors(tb, generate("gelu", count=300, seed=17))
+    n = await run_vectors(tb, load_vectors("gelu", count=300, seed=17))
     write_summary(vectors=n)
 
 

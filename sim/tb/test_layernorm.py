@@ -19,7 +19,7 @@ from cocotb.triggers import ClockCycles, RisingEdge
 from edgemoe.golden.fixedpoint import Scaled, fmt, rowfmt
 from edgemoe.golden.layernorm import layernorm_fixed, ln_eps_term, ln_rstd
 from edgemoe.golden.params import model_dims
-from edgemoe.golden.vectors import generate
+from edgemoe.golden.vectors import load as load_vectors
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import StreamSink, StreamSource, pack, unpack
 
@@ -147,7 +147,7 @@ def token_for_w(lo: int, hi: int) -> list[int]:
 
 def rstd_edge_set() -> tuple[object, np.ndarray, np.ndarray]:
     """(parameter vectors, x, y) for the crafted tokens of RSTD_EDGE_W, checked to hit their target."""
-    v = generate("layernorm", count=0, seed=16)
+    v = load_vectors("layernorm", count=0, seed=16)
     x = np.array([token_for_w(lo, hi) for lo, hi in RSTD_EDGE_W], dtype=np.int64)
     rs = [ln_rstd(int(t.sum()), int((t * t).sum()), N_CH)[0] for t in x]
     assert rs.count(1 << 24) == 5 and rs.count(1 << 23) == 1, rs
@@ -163,7 +163,7 @@ async def test_vectors_backpressure(dut):
     count = int(os.environ.get("LN_TOKENS", "24"))
     xs, ys = [], []
     for seed, gb in SETS:
-        v = generate("layernorm", count=count, seed=seed, gb=gb)
+        v = load_vectors("layernorm", count=count, seed=seed, gb=gb)
         await tb.load(v)                      # waits for the previous set's tokens to drain
         tb.src.send(tb.token_beats(v["x"]))
         xs.append(v["x"]), ys.append(v["y"])
@@ -187,7 +187,7 @@ async def test_throughput(dut):
     tb = TB(dut, idle=0.0, stall=0.0, seed=3)
     await tb.reset()
     f = formula(tb.lanes, tb.steps)
-    v = generate("layernorm", count=4, seed=21)
+    v = load_vectors("layernorm", count=4, seed=21)
     n = len(v["x"])
     await tb.load(v)
     await tb.prm.wait_empty()
@@ -219,7 +219,7 @@ async def test_reset_mid_stream(dut):
     token is taken before a complete load, and the kernel is bit-exact afterwards."""
     tb = TB(dut, idle=0.2, stall=0.2, seed=5)
     await tb.reset()
-    v = generate("layernorm", count=6, seed=31)
+    v = load_vectors("layernorm", count=6, seed=31)
     await tb.load(v)
     await tb.prm.wait_empty()
     tb.src.send(tb.token_beats(v["x"]))
@@ -237,7 +237,7 @@ async def test_reset_mid_stream(dut):
     tb.sink.items.clear()
 
     # Tokens offered before any load wait: the parameters are gone with the reset.
-    v2 = generate("layernorm", count=6, seed=32, gb="tiny")
+    v2 = load_vectors("layernorm", count=6, seed=32, gb="tiny")
     tb.src.send(tb.token_beats(v2["x"]))
     sent = tb.src.sent
     await ClockCycles(dut.clk_i, 30)

@@ -1,6 +1,6 @@
 """cocotb testbench of hw/rtl/linear_unit.sv against edgemoe.golden.linear (pytest runner at the bottom).
 
-Every pass is a golden-vector problem (``generate("linear", ...)``: random rows plus
+Every pass is a golden-vector problem (``load_vectors("linear", ...)``: random rows plus
 edge rows, saturating weight rows, every weight exponent) turned into the unit's
 streams exactly as documented in the module header (cfg, w, b, act, side) and
 compared word for word with the expected output beats: every bit of every lane,
@@ -23,7 +23,8 @@ from cocotb.triggers import ClockCycles, RisingEdge
 
 from edgemoe.golden.fixedpoint import fmt, rowfmt
 from edgemoe.golden.linear import linear_unit
-from edgemoe.golden.vectors import LINEAR_MODES, generate
+from edgemoe.golden.vectors import LINEAR_MODES
+from edgemoe.golden.vectors import load as load_vectors
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import StreamSink, StreamSource, pack, unpack
 
@@ -70,7 +71,7 @@ def make_pass(mode: str, count: int, seed: int, k: int, n: int, bias: bool = Tru
     ``n_keep`` keeps only the first outputs (the generator needs N >= 2; every output
     column depends only on its own weight row, bias and side values).
     """
-    v = generate("linear", count=count, seed=seed, mode=mode, k=k, n=n)
+    v = load_vectors("linear", count=count, seed=seed, mode=mode, k=k, n=n)
     x, w = v["x"], v.scaled("w")
     if bias:
         b, y = v.scaled("b"), v["y"]

@@ -22,7 +22,7 @@ from cocotb.triggers import ClockCycles, RisingEdge
 
 from edgemoe.golden.fixedpoint import fmt, rowfmt
 from edgemoe.golden.moe import build_queues, gate_fixed
-from edgemoe.golden.vectors import generate
+from edgemoe.golden.vectors import load as load_vectors
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import StreamSink, StreamSource, pack, unpack
 
@@ -188,7 +188,7 @@ class TB:
 
 
 def layer_vectors(case: str, tokens: int, seed: int):
-    return generate("moe_gate", count=tokens, seed=seed, case=case, tokens=tokens)
+    return load_vectors("moe_gate", count=tokens, seed=seed, case=case, tokens=tokens)
 
 
 class Layer(dict):

@@ -12,7 +12,7 @@ from cocotb.triggers import ClockCycles, RisingEdge
 
 from edgemoe.golden.exp_recip import recip_fixed
 from edgemoe.golden.fixedpoint import fmt
-from edgemoe.golden.vectors import generate
+from edgemoe.golden.vectors import load as load_vectors
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import StreamSink, StreamSource, TransferMonitor
 
@@ -70,7 +70,7 @@ async def test_vectors_backpressure(dut):
     idle, stall, seed = regime()
     tb = TB(dut, idle=idle, stall=stall, seed=seed)
     await tb.reset()
-    v = generate("recip", count=1500, seed=7 + seed)
+    v = load_vectors("recip", count=1500, seed=7 + seed)
     n = await run_vectors(tb, v["s"], v["r"])
     ed = edge_sums()
     n += await run_vectors(tb, ed, recip_fixed(ed))
@@ -83,7 +83,7 @@ async def test_throughput(dut):
     """No idle, no backpressure: N divisions take 25 N + 1 cycles (first input to last output, inclusive)."""
     tb = TB(dut, idle=0.0, stall=0.0, seed=3)
     await tb.reset()
-    v = generate("recip", count=64, seed=11)
+    v = load_vectors("recip", count=64, seed=11)
     n = await run_vectors(tb, v["s"], v["r"])
     cycles = tb.mon.at["out"][-1] - tb.mon.at["in"][0] + 1
     expected = RECIP_CYCLES * n + 1
@@ -98,7 +98,7 @@ async def test_reset_mid_stream(dut):
     """Reset during a division: no stale result comes out, and the unit works afterwards."""
     tb = TB(dut, idle=0.2, stall=0.2, seed=5)
     await tb.reset()
-    v = generate("recip", count=50, seed=13)
+    v = load_vectors("recip", count=50, seed=13)
     tb.src.send([int(x) for x in v["s"]])
     await ClockCycles(dut.clk_i, 90)
     tb.src.clear()
@@ -110,7 +110,7 @@ async def test_reset_mid_stream(dut):
     tb.sink.items.clear()
     await ClockCycles(dut.clk_i, 30)
     assert not tb.sink.items, "a result came out after reset"
-    v = generate("recip", count=100, seed=17)
+    v = load_vectors("recip", count=100, seed=17)
     n = await run_vectors(tb, v["s"], v["r"])
     write_summary(vectors=n)
 

@@ -12,7 +12,7 @@ from cocotb.triggers import ClockCycles, RisingEdge
 
 from edgemoe.golden.fixedpoint import fmt
 from edgemoe.golden.softmax import softmax_stats
-from edgemoe.golden.vectors import generate
+from edgemoe.golden.vectors import load as load_vectors
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import StreamSink, StreamSource, TransferMonitor, pack, unpack
 
@@ -115,7 +115,7 @@ async def test_vectors_backpressure(dut):
     tb = TB(dut, idle=0.3, stall=0.3, seed=int(os.environ.get("SEED", "1")))
     await tb.reset()
     J = cols()
-    v = generate("softmax", count=int(os.environ.get("COUNT", "40")), seed=7, cols=J)
+    v = load_vectors("softmax", count=int(os.environ.get("COUNT", "40")), seed=7, cols=J)
     assert np.array_equal(softmax_stats(v["s"])[0], v["m"]) and np.array_equal(softmax_stats(v["s"])[1], v["r"])
     n = await run_rows(tb, [v["s"], crafted_rows(J, np.random.default_rng(3))])
     dut._log.info("softmax_stats: %d rows of %d keys bit-exact (%d edge rows)", n, J, v.edge_cases)
@@ -143,7 +143,7 @@ async def test_throughput(dut):
     await tb.reset()
     J = cols()
     ngroups = 6
-    v = generate("softmax", count=ngroups * tb.lanes, seed=11, cols=J)
+    v = load_vectors("softmax", count=ngroups * tb.lanes, seed=11, cols=J)
     s = v["s"][v.edge_cases:]
     n = await run_rows(tb, [s])
     cycles = tb.mon.at["out"][-1] - tb.mon.at["in"][0] + 1
@@ -162,7 +162,7 @@ async def test_reset_mid_stream(dut):
     tb = TB(dut, idle=0.2, stall=0.2, seed=5)
     await tb.reset()
     J = cols()
-    v = generate("softmax", count=3 * tb.lanes, seed=13, cols=J)
+    v = load_vectors("softmax", count=3 * tb.lanes, seed=13, cols=J)
     tb.src.send(tb.beats(v["s"]))
     await ClockCycles(dut.clk_i, J + J // 2)
     tb.src.clear()
@@ -172,7 +172,7 @@ async def test_reset_mid_stream(dut):
     dut.rst_ni.value = 1
     tb.sink.items.clear()
     await RisingEdge(dut.clk_i)
-    v = generate("softmax", count=2 * tb.lanes, seed=17, cols=J)
+    v = load_vectors("softmax", count=2 * tb.lanes, seed=17, cols=J)
     n = await run_rows(tb, [v["s"]])
     write_summary(vectors=n)
 
