@@ -208,14 +208,15 @@ def ln_cycles(cfg: Config, tokens: int, d: ModelDims | None = None) -> int:
 
 
 def gate_cycles(cfg: Config, tokens: int, d: ModelDims | None = None) -> int:
-    """moe_gate.sv: one token per max(192 / Lanes, 16, ceil(25 / RecipUnits)) cycles (RecipUnits = 2
-    when 192 / Lanes < 25), the last token's latency (about 70 cycles, header), then the expert_queues
-    scan of 16 cycles that builds the metaqueue."""
+    """moe_gate.sv (header): one token per max(192 / Lanes, 16, ceil(25 / RecipUnits)) cycles
+    (RecipUnits = 2 when 192 / Lanes < 25); from the layer's first input beat to the start of the
+    queue read-out: (192 / Lanes - 1) + (T - 1) * period + 53 (last token's latency) + 20 (metaqueue
+    scan and read-out start)."""
     d = d or model_dims()
     beats = d.embed_dim // cfg.gate_lanes
     recip_units = 2 if beats < 25 else 1
     period = max(beats, d.num_experts, math.ceil(25 / recip_units))
-    return tokens * period + 70 + d.num_experts
+    return (beats - 1) + (tokens - 1) * period + 53 + 20
 
 
 GATE_ROUTE_LATENCY = 55 + 2
