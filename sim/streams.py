@@ -12,7 +12,7 @@ import random
 from typing import Iterable, Sequence
 
 import cocotb
-from cocotb.triggers import RisingEdge
+from cocotb.triggers import ClockCycles, RisingEdge
 
 
 def as_int(value) -> int:
@@ -144,4 +144,16 @@ class TransferMonitor:
     def clear(self) -> None:
         for v in self.at.values():
             v.clear()
+
+
+async def reset_in_flight(dut, src: StreamSource, sink: StreamSink, after: int) -> None:
+    """Assert ``rst_ni`` ``after`` cycles into a stream: drop the queued input, check that
+    ``out_valid_o`` falls during reset, then release it with an empty sink."""
+    await ClockCycles(dut.clk_i, after)
+    src.clear()
+    dut.rst_ni.value = 0
+    await ClockCycles(dut.clk_i, 2)
+    assert dut.out_valid_o.value == 0, "out_valid_o must drop during reset"
+    dut.rst_ni.value = 1
+    sink.items.clear()
 
