@@ -17,7 +17,7 @@ all: test
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test,sim,hls,synth,report]"
+	$(PY) -m pip install --quiet -e ".[test,sim,hls,synth,report,regs,board]"
 	@touch $(STAMP)
 
 venv: $(STAMP)
