@@ -9,6 +9,9 @@ Outputs (relative to the repository root), all marked as generated:
 * ``hw/hls/gen/edgemoe_params.h`` -- the same for C++ (plain ``constexpr``; the
   ap_types live in hw/hls/edgemoe_types.h).
 * ``hw/mem/gelu_table.mem``, ``hw/mem/exp2_table.mem`` -- ``$readmemh`` files.
+* the register map from ``hw/regs/edgemoe_regs.rdl`` (``golden/regs_gen.py``): the
+  AXI4-Lite register block, ``sw/driver/regmap.py``, ``hw/include/edgemoe_regs.h`` and the
+  register table of ``docs/architecture.md``.
 
 ``edgemoe gen --check`` rewrites nothing and exits 1 listing every stale file.
 """
@@ -20,6 +23,7 @@ from pathlib import Path
 
 from .fixedpoint import Fmt, all_formats, fmt
 from .layernorm import ln_eps_term
+from . import regs_gen
 from .params import PARAMS_PATH, load_raw, model_dims
 from .tables import exp_table, gelu_table
 
@@ -138,9 +142,13 @@ def _mem(entries, bits: int, what: str) -> str:
     return "\n".join([f"// {HEADER}", f"// {what}"] + [f"{int(v):0{w}x}" for v in entries]) + "\n"
 
 
-def outputs() -> dict[str, str]:
-    """Repository-relative path -> generated content."""
+def outputs(root: Path | None = None) -> dict[str, str]:
+    """Repository-relative path -> generated content (``root``: the checkout whose document is spliced)."""
     g, e = gelu_table(), exp_table()
+    return {**_param_outputs(g, e), **regs_gen.outputs(root)}
+
+
+def _param_outputs(g, e) -> dict[str, str]:
     return {
         "hw/rtl/gen/edgemoe_pkg.sv": gen_sv_pkg(),
         "hw/rtl/gen/gelu_rom.sv": gen_gelu_rom(),
@@ -159,13 +167,13 @@ def repo_root() -> Path:
 def stale(root: Path | None = None) -> list[str]:
     """Generated files that are missing or differ from what params.toml gives."""
     root = root or repo_root()
-    return [p for p, text in outputs().items() if not (root / p).is_file() or (root / p).read_text() != text]
+    return [p for p, text in outputs(root).items() if not (root / p).is_file() or (root / p).read_text() != text]
 
 
 def write(root: Path | None = None) -> list[str]:
     root = root or repo_root()
     changed = []
-    for p, text in outputs().items():
+    for p, text in outputs(root).items():
         f = root / p
         if not f.is_file() or f.read_text() != text:
             f.parent.mkdir(parents=True, exist_ok=True)
@@ -189,8 +197,8 @@ def main(args: argparse.Namespace) -> int:
         if s:
             print("stale generated files (run `edgemoe gen` or `make gen`):\n  " + "\n  ".join(s))
             return 1
-        print(f"all {len(outputs())} generated files are fresh")
+        print(f"all {len(outputs(root))} generated files are fresh")
         return 0
     changed = write(root)
-    print(f"wrote {len(changed)} of {len(outputs())} generated files" + (": " + ", ".join(changed) if changed else " (all fresh)"))
+    print(f"wrote {len(changed)} of {len(outputs(root))} generated files" + (": " + ", ".join(changed) if changed else " (all fresh)"))
     return 0
