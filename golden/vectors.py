@@ -29,9 +29,7 @@ import argparse
 import hashlib
 import json
 import os
-import shutil
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -541,26 +539,38 @@ def _write_vec(path: Path, name: str, a: Array) -> None:
         f.write("".join(f"{v}\n" for v in a.data.reshape(-1).tolist()))
 
 
-def write(v: Vectors, out: str | Path) -> Path:
-    """Write a vector folder atomically (a temporary folder renamed into place)."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        man = {"format": "edgemoe-vectors", "version": FORMAT_VERSION, "kernel": v.kernel, "count": v.count,
-               "seed": v.seed, "params": v.params, "edge_cases": v.edge_cases, "random_cases": v.random_cases,
-               "arrays": {}}
-        for name, a in v.arrays.items():
-            _write_vec(tmp / f"{name}.vec", name, a)
-            man["arrays"][name] = {"shape": list(a.data.shape), "role": a.role, "format": a.fmt, "file": f"{name}.vec"}
-        (tmp / "manifest.json").write_text(json.dumps(man, indent=1) + "\n")
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
+def _own_vector_files(folder: Path) -> set[str] | None:
+    """The files of a vector folder written before output stamps existed (manifest plus its arrays)."""
+    man = json.loads((folder / "manifest.json").read_text())
+    if man.get("format") != "edgemoe-vectors":
+        return None
+    return {"manifest.json", *(str(a["file"]) for a in man.get("arrays", {}).values())}
+
+
+def write(v: Vectors, out: str | Path, *, force: bool = False, option: str | None = None) -> Path:
+    """Write a vector folder through a staging folder moved into place at the end (:mod:`edgemoe.outdir`).
+
+    An existing folder is replaced only when it holds vectors (or other output of
+    ``edgemoe vectors``): other files are never deleted or overwritten, and a
+    non-empty folder of anything else raises :class:`edgemoe.outdir.OutDirError`
+    unless ``force``. ``option`` names the command-line option in messages.
+    """
+    from edgemoe.outdir import OutputDir
+
+    with OutputDir(out, command="vectors", option=option, force=force, legacy=_own_vector_files) as tmp:
+        _write_files(v, tmp)
+    return Path(out)
+
+
+def _write_files(v: Vectors, folder: Path) -> None:
+    """The manifest and one ``.vec`` file per array, into ``folder`` (which exists)."""
+    man = {"format": "edgemoe-vectors", "version": FORMAT_VERSION, "kernel": v.kernel, "count": v.count,
+           "seed": v.seed, "params": v.params, "edge_cases": v.edge_cases, "random_cases": v.random_cases,
+           "arrays": {}}
+    for name, a in v.arrays.items():
+        _write_vec(folder / f"{name}.vec", name, a)
+        man["arrays"][name] = {"shape": list(a.data.shape), "role": a.role, "format": a.fmt, "file": f"{name}.vec"}
+    (folder / "manifest.json").write_text(json.dumps(man, indent=1) + "\n")
 
 
 def read_vec(path: str | Path, shape: tuple[int, ...] | None = None) -> np.ndarray:
@@ -617,20 +627,37 @@ def read(folder: str | Path) -> Vectors:
 
 # ----------------------------------------------------------------------------- CLI
 
+MAX_MB = 100
+"""Largest estimated output (MB of .vec text) ``edgemoe vectors`` writes without ``--allow-large``."""
+_BYTES_PER_VALUE = 6      # measured: 5-7 characters per code, newline included
+
+# Which kernels each size option applies to (a size option given to another kernel is an error, not ignored).
+_SIZE_OPTIONS = {"k": ("linear",), "n": ("linear",), "cols": ("softmax",), "tokens": ("attention", "moe_gate"),
+                 "heads": ("attention",)}
+_CASES = {"moe_gate": ("random", "one_expert", "ties"), "moe_experts": ("random", "one_expert")}
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kernel", required=True, choices=sorted(KERNELS), help="operator to write vectors for")
-    p.add_argument("--out", required=True, type=Path, help="output folder (replaced atomically)")
-    p.add_argument("--count", type=int, default=256, help="random cases (elements, rows or tokens; see docs)")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--mode", choices=LINEAR_MODES, default="plain", help="linear: output stage")
-    p.add_argument("--k", type=int, default=None, help="linear: inputs per output (default 192)")
-    p.add_argument("--n", type=int, default=None, help="linear: outputs (default 64)")
-    p.add_argument("--cols", type=int, default=None, help="softmax: scores per row (default 129)")
-    p.add_argument("--tokens", type=int, default=None, help="attention / moe_gate: tokens (default 129)")
-    p.add_argument("--heads", type=int, default=None, help="attention: heads (default 3)")
-    p.add_argument("--case", default="random", help="moe_gate / moe_experts: random | one_expert | ties")
-    p.add_argument("--layer", type=int, default=None, help="block / moe_experts: encoder layer")
-    p.add_argument("--task", default="seg", help="block / moe_experts: seg | depth | 0 | 1")
+    p.add_argument("--out", required=True, type=Path,
+                   help="output folder: new, empty or earlier vectors output (those files are replaced; "
+                        "nothing else is touched)")
+    p.add_argument("--force", action="store_true",
+                   help="write into a non-empty folder that holds other files (they are kept)")
+    p.add_argument("--count", type=int, default=None,
+                   help="random cases (elements, rows or tokens; attention: problems); default 256, attention 3")
+    p.add_argument("--seed", type=int, default=1, help="random seed, >= 0")
+    p.add_argument("--mode", choices=LINEAR_MODES, default=None, help="linear: output stage (default plain)")
+    p.add_argument("--k", type=int, default=None, help="linear: inputs per output, >= 1 (default 192)")
+    p.add_argument("--n", type=int, default=None, help="linear: outputs, >= 1 (default 64)")
+    p.add_argument("--cols", type=int, default=None, help="softmax: scores per row, >= 1 (default 129)")
+    p.add_argument("--tokens", type=int, default=None, help="attention / moe_gate: tokens, >= 1 (default 129)")
+    p.add_argument("--heads", type=int, default=None, help="attention: heads, >= 1 (default 3)")
+    p.add_argument("--case", default=None, help="moe_gate: random | one_expert | ties; moe_experts: random | one_expert")
+    p.add_argument("--layer", type=int, default=None, help="block: encoder layer 0..11; moe_experts: odd layer (default 1)")
+    p.add_argument("--task", default=None, help="block / moe_experts: seg | depth | 0 | 1 (default seg)")
+    p.add_argument("--allow-large", action="store_true",
+                   help=f"write even when the estimated output exceeds {MAX_MB} MB")
 
 
 def _task_index(t: str) -> int:
@@ -638,22 +665,102 @@ def _task_index(t: str) -> int:
         return TASKS.index(t)
     if t in ("0", "1"):
         return int(t)
-    raise VectorError(f"unknown task '{t}': expected seg, depth, 0 or 1")
+    raise VectorError(f"--task {t!r}: expected seg, depth, 0 or 1")
+
+
+def estimate_values(kernel: str, count: int, params: dict) -> int:
+    """Number of integer codes :func:`generate` writes for these arguments (within a few percent)."""
+    d = model_dims()
+    D, T0, E = d.embed_dim, d.num_tokens, d.num_experts
+    if kernel in ("gelu", "exp", "recip"):
+        return 2 * (count + 80)
+    if kernel == "softmax":
+        J = params.get("cols") or T0
+        return (count + 9) * (2 * J + 2)
+    if kernel == "layernorm":
+        return (count + 8) * 2 * D + 4 * D
+    if kernel == "linear":
+        K, N = params.get("k") or D, params.get("n") or 64
+        extra = N if params.get("mode") in ("resid", "scaled") else 0
+        return (count + 4) * (K + N + extra) + N * K + 2 * N + 2
+    if kernel == "attention":
+        T, H = params.get("tokens") or T0, params.get("heads") or d.num_heads
+        return max(1, count) * T * H * (4 * d.head_dim + 2)
+    if kernel == "moe_gate":
+        T = (count or params.get("tokens") or T0) if params.get("case", "random") == "random" else (params.get("tokens") or T0)
+        return T * (D + E + 4) + E * D + E * (2 * max(T, T0) + 2)
+    if kernel == "moe_experts":
+        T = count or T0
+        return 4 * E * d.expert_hidden * D + T * (3 * D + 4) + E * (D + 2 * T0)
+    if kernel == "patch_embed":
+        return d.img_c * d.img_h * d.img_w + D * d.img_c * d.patch ** 2 + 2 * T0 * D
+    return 4 * E * d.expert_hidden * D + 4 * D * D + 3 * T0 * D      # block: the MoE layers are the larger
+
+
+def cli_params(args: argparse.Namespace) -> tuple[int, dict]:
+    """(count, generator parameters) from the command line; :class:`VectorError` names a bad option."""
+    d = model_dims()
+    k = args.kernel
+    count = args.count if args.count is not None else (3 if k == "attention" else 256)
+    if count < 0:
+        raise VectorError(f"--count {count}: expected an integer >= 0")
+    if args.seed < 0:
+        raise VectorError(f"--seed {args.seed}: expected an integer >= 0")
+    params: dict = {}
+    for opt, kernels in _SIZE_OPTIONS.items():
+        val = getattr(args, opt)
+        if val is None:
+            continue
+        if k not in kernels:
+            raise VectorError(f"--{opt} applies to --kernel {' or '.join(kernels)} only, not {k}")
+        if val < 1:
+            raise VectorError(f"--{opt} {val}: expected an integer >= 1")
+        params[opt] = val
+    if args.mode is not None:
+        if k != "linear":
+            raise VectorError(f"--mode applies to --kernel linear only, not {k}")
+        params["mode"] = args.mode
+    if args.case is not None:
+        if k not in _CASES:
+            raise VectorError(f"--case applies to --kernel moe_gate or moe_experts only, not {k}")
+        if args.case not in _CASES[k]:
+            raise VectorError(f"--case {args.case!r}: expected one of {', '.join(_CASES[k])} for {k}")
+        params["case"] = args.case
+    if args.task is not None or k in ("block", "moe_experts"):
+        if k not in ("block", "moe_experts"):
+            raise VectorError(f"--task applies to --kernel block or moe_experts only, not {k}")
+        params["task"] = _task_index(args.task if args.task is not None else "seg")
+    if args.layer is not None or k in ("block", "moe_experts"):
+        if k not in ("block", "moe_experts"):
+            raise VectorError(f"--layer applies to --kernel block or moe_experts only, not {k}")
+        layer = args.layer if args.layer is not None else (1 if k == "moe_experts" else 0)
+        if k == "moe_experts" and not (0 <= layer < d.depth and d.is_moe(layer)):
+            moe = [L for L in range(d.depth) if d.is_moe(L)]
+            raise VectorError(f"--layer {layer}: expected an MoE layer ({', '.join(map(str, moe))})")
+        if not 0 <= layer < d.depth:
+            raise VectorError(f"--layer {layer} out of range [0, {d.depth}): expected 0..{d.depth - 1}")
+        params["layer"] = layer
+    mb = estimate_values(k, count, params) * _BYTES_PER_VALUE / 1e6
+    if mb > MAX_MB and not args.allow_large:
+        sizes = " ".join(f"--{o} {getattr(args, o)}" for o in ("count", "tokens", "heads", "k", "n", "cols")
+                         if getattr(args, o) is not None)
+        raise VectorError(f"{sizes or 'these options'}: would write about {mb:.0f} MB of vectors (limit {MAX_MB} MB); "
+                          "expected smaller sizes, or pass --allow-large")
+    return count, params
 
 
 def main(args: argparse.Namespace) -> int:
+    from edgemoe.outdir import OutDirError, OutputDir
+
     try:
-        params = {"mode": args.mode, "k": args.k, "n": args.n, "cols": args.cols, "tokens": args.tokens,
-                  "heads": args.heads, "case": args.case, "task": _task_index(args.task)}
-        if args.layer is not None:
-            params["layer"] = args.layer
-        elif args.kernel == "moe_experts":
-            params["layer"] = 1
-        v = generate(args.kernel, args.count, args.seed, **params)
-    except (VectorError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
+        count, params = cli_params(args)
+        od = OutputDir(args.out, command="vectors", force=args.force, legacy=_own_vector_files)
+        with od as tmp:   # checked before generating: a folder that cannot be written fails in milliseconds
+            v = generate(args.kernel, count, args.seed, **params)
+            _write_files(v, tmp)
+    except (VectorError, OutDirError) as e:
+        print(f"edgemoe vectors: error: {e}", file=sys.stderr)
         return 2
-    write(v, args.out)
     n_out = sum(a.data.size for a in v.arrays.values() if a.role == "output")
     print(f"wrote {args.kernel} vectors to {args.out}: {v.edge_cases} edge + {v.random_cases} random cases, "
           f"{n_out} expected output values")
