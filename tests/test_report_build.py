@@ -37,7 +37,7 @@ def fake_factory(seconds=0.01, source=None, joules_per_run=1.0):
 
 
 def quick(**kw):
-    s = Settings(runs=4, warmup=1, idle_s=0.1, interval_s=0.01)
+    s = Settings(runs=4, warmup=1, idle_s=0.1, interval_s=0.01, model="off")  # modelled group: its own tests
     for k, v in kw.items():
         setattr(s, k, v)
     return s
@@ -110,7 +110,7 @@ def test_fpga_record_entry_and_ratios():
     ee = r["energy efficiency (frames per joule)"]
     assert ee.value == pytest.approx((50.0 * cpu.latency.mean_s) / (2.3 * 0.025))
     assert ee.mixed and ee.basis.startswith("MIXED") and "declared power" in ee.basis
-    assert rep.fpga_status == "1 measurement record(s)"
+    assert rep.fpga_status == "1 measurement record(s): 1 board"
 
 
 def test_fpga_domains_and_declared_fpga_power():
@@ -119,20 +119,96 @@ def test_fpga_domains_and_declared_fpga_power():
     assert rep.group("fpga")[0].power.watts == pytest.approx(4.0 + 2.1)
     rep = build_report(quick(declared={"fpga": declared_power("fpga", 9.0, "--fpga-power-w")}), [rec],
                        baseline_entries=[])
-    f = rep.group("fpga")[0]
-    assert f.power.kind == "declared" and f.power.watts == 9.0 and f.energy_per_frame_j == pytest.approx(0.18)
-    assert f.alternatives[0]["watts"] == pytest.approx(2.3)
+    # the declared figure never replaces the record's measured rails: both rows are shown
+    m, d = rep.group("fpga")
+    assert m.id == "fpga-1" and m.power.kind == "measured" and m.power.watts == pytest.approx(2.3)
+    assert m.energy_per_frame_j == pytest.approx(2.3 * 0.02)
+    assert d.id == "fpga-1-declared" and d.power.kind == "declared" and d.power.watts == 9.0
+    assert d.energy_per_frame_j == pytest.approx(0.18) and "declared" in d.name
+    assert "measured rails are shown in their own row" in d.power.note
+    assert d.latency == m.latency
 
 
-def test_rtl_sim_record_is_simulated_without_power():
+def rtl_sim_record(cycles=1_200_000, wall_s=95.0, clock=300.0):
+    """A record as the RTL simulation writes it: host wall seconds in latency_s, CYCLES in cycles_per_frame."""
     d = example_record(source="rtl-sim")
     d.pop("power")
     d.pop("bitstream")
     d["kind"] = "measurement"
-    rep = build_report(quick(), [validate_record(d, "sim.json")], baseline_entries=[])
-    f = rep.group("fpga")[0]
+    d["label"] = "edgemoe_top, Verilator"
+    d["frames"] = 2
+    d["clock_mhz"] = clock
+    d["latency_s"] = {"samples": [wall_s, wall_s]}
+    if cycles is not None:
+        d["cycles_per_frame"] = cycles
+    return validate_record(d, "sim.json")
+
+
+def test_rtl_sim_record_is_simulated_without_power():
+    rep = build_report(quick(), [rtl_sim_record()], baseline_entries=[])
+    (f,) = rep.group("fpga")
     assert f.latency_kind == "simulated" and f.power.kind == "none" and "--fpga-power-w" in f.power.source
     assert f.energy_per_frame_j is None
+    # latency is CYCLES at the clock (4 ms), never the simulation's host time (95 s)
+    assert f.latency.median_s == pytest.approx(1_200_000 / 300e6) and f.latency.n == 2
+    assert f.latency_source.startswith("RTL simulation: CYCLES 1,200,000 per frame at 300 MHz")
+    assert "(RTL simulation)" in f.name
+    assert rep.fpga_status == "1 measurement record(s): 1 RTL simulation"
+
+
+def test_rtl_sim_record_with_declared_published_power():
+    note = "published board power (cite the paper's table)"
+    rep = build_report(quick(declared={"fpga": declared_power("fpga", 8.0, "--fpga-power-w", note)}),
+                       [rtl_sim_record(cycles=900_000)], baseline_entries=[])
+    (f,) = rep.group("fpga")
+    assert f.power.kind == "declared" and f.power.source == f"declared (--fpga-power-w): {note}"
+    assert f.energy_per_frame_j == pytest.approx(8.0 * 900_000 / 300e6)
+    assert f.energy_source == "simulated latency x declared power"
+
+
+def test_rtl_sim_record_without_cycles_is_refused():
+    with pytest.raises(RecordError, match=r"sim.json: cycles_per_frame: expected the CYCLES register"):
+        build_report(quick(), [rtl_sim_record(cycles=None)], baseline_entries=[])
+
+
+def test_modelled_group_is_apart():
+    from edgemoe import perf_model as pm
+
+    rep = build_report(quick(model="uniform"), [measurement_record(0.025)], factory=fake_factory(0.005),
+                       platforms=["cpu"], candidates={"cpu": []})
+    (m,) = rep.group("modelled")
+    expect = pm.model(pm.Config.zcu102(), queues="uniform")
+    assert m.latency_kind == "modelled" and m.latency.median_s == pytest.approx(expect.latency_ms / 1e3)
+    assert m.power.kind == "none" and "MODELLED" in m.name and "cycles at 300 MHz" in m.latency_source
+    res = m.details["resources"]
+    assert res["total"]["dsp"] > 0 and res["device"]["lut"] == 274_080 and "Yosys" in res["source"]
+    assert [e.id for e in rep.group("fpga")] == ["fpga-1"]          # not mixed into the record rows
+    rs = [r for r in rep.ratios if r.subject == "model-1"]
+    assert rs and all(r.group == "modelled" and r.mixed for r in rs)
+    assert all(r.group == "measured" for r in rep.ratios if r.subject == "fpga-1")
+    j = rep.to_json()
+    assert [e["id"] for e in j["modelled"]["entries"]] == ["model-1"] and "not measured" in j["modelled"]["label"]
+    assert all(e["id"] != "model-1" for e in j["fpga"]["entries"])
+
+
+def test_modelled_row_html_section(tmp_path):
+    rep = build_report(quick(model="uniform"), baseline_entries=[])
+    write_report(rep, tmp_path)
+    page = (tmp_path / "report.html").read_text()
+    assert "Modelled (performance model and Yosys estimates; NOT measured)" in page
+    assert "Resources (Yosys)" in page and "xczu9eg" in page
+    plots = json.loads((tmp_path / "report.json").read_text())["plots"]
+    assert all("MODELLED" not in p["caption"] for p in plots)   # the plots show no modelled row
+
+
+def test_cpu_threads_default_is_the_bench_default():
+    import argparse
+
+    from edgemoe.bench import add_arguments
+
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    assert Settings().threads == p.get_default("threads") == 1
 
 
 def test_example_records_stay_in_their_own_group():
@@ -169,6 +245,22 @@ def test_published_group_is_separate():
     assert all(r["subject"] in measured_ids and r["baseline"] in measured_ids for r in j["ratios"])
     text = json.dumps(j["fpga"]) + json.dumps(j["measured"]) + json.dumps(j["ratios"])
     assert "2.24" not in text and "Sarkar" not in text
+
+
+def test_published_figures_have_absolute_numbers_and_full_citations():
+    from edgemoe.report.published import NOT_TRANSCRIBED, PUBLISHED
+
+    absolute = {(p.design, p.metric): (p.value, p.unit) for p in PUBLISHED if p.absolute}
+    assert absolute[("CoQMoE", "throughput")] == (155.0, "frames/s")
+    assert absolute[("load-aware MoE ViT accelerator", "latency")] == (16.33, "ms per frame")
+    for p in PUBLISHED:   # every figure names authors, title and an arXiv id (or says why not)
+        assert "arXiv:" in p.citation or "not recorded" in p.citation, p
+        assert p.where
+    assert any("Sarkar" in p.citation and "ICCAD 2023" in p.citation and "2305.18691" in p.citation
+               for p in PUBLISHED)
+    j = build_report(quick(), baseline_entries=[]).to_json()["published"]
+    assert j["missing"] == NOT_TRANSCRIBED and "not transcribed" in NOT_TRANSCRIBED
+    assert {f["absolute"] for f in j["figures"]} == {True, False}
 
 
 def test_written_report_values_and_labels(tmp_path):

@@ -77,6 +77,9 @@ def test_parse_task():
     (["--cpu-power-w", "0"], "--cpu-power-w: expected a power in watts > 0"),
     (["--idle-s", "0"], "needs --idle-s > 0"),
     (["--fpga-domains", "pl,xyz"], "fpga_domains: expected a non-empty list"),
+    (["--fpga-power-note", "paper"], "--fpga-power-note describes a declared FPGA power: give the power with "
+                                     "--fpga-power-w W"),
+    (["--threads", "0"], "--threads: expected an integer >= 1, found 0"),
 ])
 def test_bad_options_exit_2_with_message(argv, needle, capsys, tmp_path):
     assert cli.main(parse(argv + ["--out", str(tmp_path / "o")])) == 2
@@ -108,7 +111,7 @@ def test_end_to_end_on_this_machine(tmp_path, capsys):
     rec = tmp_path / "ex.json"
     rec.write_text(json.dumps(example_record()))
     argv = ["--out", str(tmp_path / "rep"), "--runs", "2", "--warmup", "0", "--threads", "1",
-            "--power-basis", "total", "--cpu-power-w", "40", "--record", str(rec), "--no-gpu"]
+            "--power-basis", "total", "--cpu-power-w", "40", "--record", str(rec), "--no-gpu", "--model", "uniform"]
     assert cli.main(parse(argv)) == 0
     j = json.loads((tmp_path / "rep" / "report.json").read_text())
     (cpu,) = j["measured"]
@@ -119,6 +122,16 @@ def test_end_to_end_on_this_machine(tmp_path, capsys):
     assert j["example"]["entries"][0]["power"]["kind"] == "example"
     out = capsys.readouterr().out
     assert "cpu-b1" in out and "FPGA: no measurement record given" in out
+    assert [e["id"] for e in j["modelled"]["entries"]] == ["model-1"] and "model-1" in out
+
+
+def test_cli_defaults_threads_model_and_declared_note():
+    s, _ = cli.settings_from_args(parse([]))
+    assert s.threads == 1 and s.model == "sample"          # 1 thread: the default of `edgemoe bench`
+    s, _ = cli.settings_from_args(parse(["--fpga-power-w", "7.5", "--fpga-power-note", "Table 3 of the paper",
+                                         "--model", "off", "--threads", "2"]))
+    assert s.declared["fpga"].label == "declared (--fpga-power-w): Table 3 of the paper"
+    assert s.model == "off" and s.threads == 2
 
 
 def test_bad_weights_folder_exit_2(capsys, tmp_path):

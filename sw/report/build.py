@@ -25,12 +25,27 @@ from .hwmon import HwmonSource
 from .macs import OPS_PER_MAC, mac_breakdown, macs_per_frame
 from .nvml import NvmlSource
 from .power import PowerSource
-from .published import PUBLISHED, PublishedFigure
+from .published import NOT_TRANSCRIBED, PUBLISHED, PublishedFigure
 from .rapl import RaplSource
 from .recorder import PowerSummary, record_power
+from .errors import RecordError
 from .records import MeasurementRecord
+from .stats import LatencyStats
 
 NO_RECORD = "no measurement record given"
+SIMULATION_SOURCES = {"rtl-sim": "RTL simulation", "hls-cosim": "HLS co-simulation"}
+"""Record sources whose latency is CYCLES at the clock, and how the report labels them."""
+
+
+def bench_default_threads() -> int:
+    """The torch thread count ``edgemoe bench`` uses by default (read from its argument parser)."""
+    import argparse
+
+    from edgemoe.bench import add_arguments
+
+    p = argparse.ArgumentParser()
+    add_arguments(p)
+    return int(p.get_default("threads"))
 
 
 @dataclass
@@ -41,7 +56,7 @@ class Settings:
     runs: int = 20
     warmup: int = 3
     batches: list[int] = field(default_factory=lambda: [1])
-    threads: int | None = None
+    threads: int | None = field(default_factory=bench_default_threads)
     gpu: bool = True
     idle_s: float = 2.0
     interval_s: float = 0.05
@@ -51,6 +66,7 @@ class Settings:
     weights: str | None = None
     rapl_root: str = "/sys/class/powercap"
     hwmon_root: str = "/sys/class/hwmon"
+    model: str = "sample"  # modelled group: perf-model queue counts "sample" | "uniform", or "off"
 
     def check(self) -> None:
         """Raise :class:`ConfigError` for settings that cannot work together."""
@@ -67,6 +83,10 @@ class Settings:
                               f"(found {self.idle_s}); or use --power-basis total")
         if not self.interval_s > 0:
             raise ConfigError(f"--interval must be > 0 seconds, found {self.interval_s}")
+        if self.threads is not None and self.threads < 1:
+            raise ConfigError(f"--threads must be >= 1, found {self.threads}")
+        if self.model not in ("sample", "uniform", "off"):
+            raise ConfigError(f"unknown --model {self.model!r}: expected 'sample', 'uniform' or 'off'")
 
 
 @dataclass
@@ -113,9 +133,11 @@ class Report:
             "fpga": {"status": self.fpga_status, "entries": [e.to_json() for e in self.group("fpga")]},
             "example": {"label": "example records: generated test data, not measurements",
                         "entries": [e.to_json() for e in self.group("example")]},
+            "modelled": {"label": "modelled (performance model and Yosys estimates), not measured",
+                         "entries": [e.to_json() for e in self.group("modelled")]},
             "ratios": [r.to_json() for r in self.ratios],
             "published": {"label": "published figures (literature), not measured here",
-                          "figures": [p.to_json() for p in self.published]},
+                          "figures": [p.to_json() for p in self.published], "missing": NOT_TRANSCRIBED},
             "notes": self.notes,
         }
 
@@ -194,14 +216,45 @@ def baseline_entry(res: BaselineResult, power: PowerFigure, alternatives: list[d
 
 # ---------------------------------------------------------------------------------------------- records
 
-def record_entry(rec: MeasurementRecord, index: int, settings: Settings) -> Entry:
-    """Report entry of an FPGA measurement record (group "fpga", or "example" for example data)."""
+def record_latency(rec: MeasurementRecord) -> tuple[LatencyStats, str, str]:
+    """Per-frame latency of a record, its kind and its source text.
+
+    Board records: the record's measured latency. Simulation records (``rtl-sim``,
+    ``hls-cosim``): ``cycles_per_frame`` at ``clock_mhz`` (the CYCLES register),
+    never the host's wall time of the simulation; a simulation record without
+    ``cycles_per_frame`` is refused (:class:`RecordError`).
+    """
+    if rec.is_example:
+        return rec.latency, "example", f"EXAMPLE data: {rec.frames} frames at {rec.clock_mhz:g} MHz (record {rec.path})"
+    if rec.source in SIMULATION_SOURCES:
+        what = SIMULATION_SOURCES[rec.source]
+        if rec.cycles_per_frame is None:
+            raise RecordError(f"{rec.path}: cycles_per_frame: expected the CYCLES register of the run (a "
+                              f"{what} record's latency is its cycles at clock_mhz, not host time), found nothing")
+        t = rec.cycles_per_frame / (rec.clock_mhz * 1e6)
+        lat = LatencyStats(n=rec.frames, median_s=t, mean_s=t, std_s=0.0, min_s=t, max_s=t)
+        return lat, "simulated", (f"{what}: CYCLES {rec.cycles_per_frame:,.0f} per frame at {rec.clock_mhz:g} MHz, "
+                                  f"{rec.frames} frame(s) (record {rec.path})")
+    if rec.source == "board":
+        return rec.latency, "measured", f"measured on the board: {rec.frames} frames at {rec.clock_mhz:g} MHz " \
+                                        f"(record {rec.path})"
+    return rec.latency, "reported", (f"reported by the record (source {rec.source}): {rec.frames} frames at "
+                                     f"{rec.clock_mhz:g} MHz (record {rec.path})")
+
+
+def record_entries(rec: MeasurementRecord, index: int, settings: Settings) -> list[Entry]:
+    """Report entries of an FPGA measurement record (group "fpga", or "example" for example data).
+
+    Power: the record's rails in ``settings.fpga_domains`` when it has any; a
+    declared FPGA power (``--fpga-power-w``) when it has none. When a record
+    has rails *and* a power is declared, both are shown: the entry with the
+    measured rails and a second entry (id suffix ``-declared``) with the
+    declared figure; the declared figure never replaces the measured one.
+    """
     ex = rec.is_example
-    lat_kind = "example" if ex else {"board": "measured", "rtl-sim": "simulated",
-                                     "hls-cosim": "simulated"}.get(rec.source, "reported")
+    latency, lat_kind, lat_src = record_latency(rec)
     declared = settings.declared.get("fpga")
-    alternatives: list[dict] = []
-    measured = NO_POWER
+    measured = None
     if rec.has_power:
         w, idle, rails = rec.power_w(settings.fpga_domains, settings.power_basis)
         total = float(sum(r.mean_w for r in rails))
@@ -211,29 +264,43 @@ def record_entry(rec: MeasurementRecord, index: int, settings: Settings) -> Entr
                                f"{'EXAMPLE data' if ex else 'measured'}: {rec.power_method}, "
                                f"{'+'.join(settings.fpga_domains).upper()} rails [{names}], {basis_txt} "
                                f"(record {rec.path})", settings.power_basis, total, idle)
+    declared_fig = None
     if declared is not None:
-        if measured.kind != "none":
-            alternatives.append(measured.to_json())
-        power = PowerFigure(declared.watts, "declared", declared.label, "declared",
-                            note="declared figure used as given")
-    elif measured.kind != "none":
-        power = measured
+        declared_fig = PowerFigure(declared.watts, "declared", declared.label, "declared",
+                                   note="declared figure used as given"
+                                   + ("; the record's measured rails are shown in their own row" if measured else ""))
+    if measured is not None:
+        powers = [("", measured)] + ([("-declared", declared_fig)] if declared_fig is not None else [])
+    elif declared_fig is not None:
+        powers = [("", declared_fig)]
     else:
-        power = PowerFigure(None, "none", f"no power in the record (source {rec.source}); "
-                                          "declare one with --fpga-power-w")
-    lat_src = {"measured": "measured on the board", "simulated": f"simulated ({rec.source})",
-               "reported": f"reported by the record (source {rec.source})",
-               "example": "EXAMPLE data"}[lat_kind]
-    return Entry(
-        id=f"{'example' if ex else 'fpga'}-{index}", group="example" if ex else "fpga", platform="fpga",
-        name=rec.display_name, batch=rec.batch, latency=rec.latency, latency_kind=lat_kind,
-        latency_source=f"{lat_src}: {rec.frames} frames at {rec.clock_mhz:g} MHz (record {rec.path})",
-        power=power, alternatives=alternatives, short=f"FPGA {rec.source} b{rec.batch} #{index}",
-        details={"record": rec.path, "kind": rec.kind, "source": rec.source, "board": rec.board, "part": rec.part,
-                 "clock_mhz": rec.clock_mhz, "task": rec.task, "frames": rec.frames, "commit": rec.commit,
-                 "bitstream": rec.bitstream, "started_at": rec.started_at, "finished_at": rec.finished_at,
-                 "cycles_per_frame": rec.cycles_per_frame, "notes": rec.notes},
-    )
+        powers = [("", PowerFigure(None, "none", f"no power in the record (source {rec.source}); "
+                                                  "declare one with --fpga-power-w"))]
+    what = SIMULATION_SOURCES.get(rec.source, "board" if rec.source == "board" else rec.source)
+    base_id = f"{'example' if ex else 'fpga'}-{index}"
+    out = []
+    for suffix, power in powers:
+        name = rec.display_name
+        if rec.source in SIMULATION_SOURCES and what not in name:
+            name = f"{name} ({what})"
+        if suffix:
+            name = f"{name}, with the declared power"
+        out.append(Entry(
+            id=base_id + suffix, group="example" if ex else "fpga", platform="fpga",
+            name=name, batch=rec.batch, latency=latency, latency_kind=lat_kind, latency_source=lat_src,
+            power=power, short=f"FPGA {rec.source} b{rec.batch} #{index}{' decl.' if suffix else ''}",
+            details={"record": rec.path, "kind": rec.kind, "source": rec.source, "board": rec.board,
+                     "part": rec.part, "clock_mhz": rec.clock_mhz, "task": rec.task, "frames": rec.frames,
+                     "commit": rec.commit, "bitstream": rec.bitstream, "started_at": rec.started_at,
+                     "finished_at": rec.finished_at, "cycles_per_frame": rec.cycles_per_frame, "notes": rec.notes,
+                     "record_latency_s": rec.latency.to_json()},
+        ))
+    return out
+
+
+def record_entry(rec: MeasurementRecord, index: int, settings: Settings) -> Entry:
+    """The first entry of :func:`record_entries` (the one with the record's own power, if any)."""
+    return record_entries(rec, index, settings)[0]
 
 
 def record_trace(rec: MeasurementRecord, domains: Sequence[str]) -> tuple[str, np.ndarray, np.ndarray] | None:
@@ -391,18 +458,29 @@ def build_report(settings: Settings, records: Sequence[MeasurementRecord] = (), 
         notes.append(f"--gpu-power-w {settings.declared['gpu'].watts:g} W was declared but no GPU was measured, "
                      "so it is not used.")
     for i, rec in enumerate(records, 1):
-        entries.append(record_entry(rec, i, settings))
+        entries.extend(record_entries(rec, i, settings))
         tr = record_trace(rec, settings.fpga_domains)
         if tr is not None:
             traces.append(tr)
         if rec.task != settings.task:
             notes.append(f"record {rec.path} ran task {rec.task}, the baselines task {settings.task} "
                          "(the backbone's MAC count is the same for both tasks).")
-    has_fpga = any(r for r in records if not r.is_example)
-    fpga_status = f"{sum(1 for r in records if not r.is_example)} measurement record(s)" if has_fpga else NO_RECORD
-    if not has_fpga and "fpga" in settings.declared:
+    real = [r for r in records if not r.is_example]
+    fpga_status = NO_RECORD
+    if real:
+        kinds: dict[str, int] = {}
+        for r in real:
+            k = SIMULATION_SOURCES.get(r.source, r.source)
+            kinds[k] = kinds.get(k, 0) + 1
+        fpga_status = f"{len(real)} measurement record(s): " + ", ".join(f"{n} {k}" for k, n in kinds.items())
+    if settings.model != "off":
+        from .modelled import modelled_entry
+
+        entries.append(modelled_entry(settings.task, settings.declared.get("fpga"), settings.model))
+    if not real and "fpga" in settings.declared:
         notes.append(f"--fpga-power-w {settings.declared['fpga'].watts:g} W was declared, but without a "
-                     "measurement record there is no FPGA latency to combine it with.")
+                     "measurement record there is no measured or simulated FPGA latency to combine it with"
+                     + (" (only the modelled row uses it)." if settings.model != "off" else "."))
     if any(r.is_example for r in records):
         notes.append("Example records are generated test data: they appear only in their own group and never "
                      "as measurements.")

@@ -30,11 +30,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--warmup", type=int, default=None, help="untimed warm-up runs (default 3)")
     p.add_argument("--batch", type=int, nargs="+", default=None, metavar="N",
                    help="batch sizes to measure besides 1 (default: 1 only)")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's choice)")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch CPU threads (default: the same as edgemoe bench, 1); stated in every CPU row")
     p.add_argument("--no-gpu", action="store_true", help="skip the GPU baseline even when a GPU is present")
     p.add_argument("--cpu-power-w", type=float, default=None, metavar="W", help="declared CPU power, watts")
     p.add_argument("--gpu-power-w", type=float, default=None, metavar="W", help="declared GPU power, watts")
     p.add_argument("--fpga-power-w", type=float, default=None, metavar="W", help="declared FPGA power, watts")
+    p.add_argument("--fpga-power-note", default=None, metavar="TEXT",
+                   help="where the declared FPGA power comes from (e.g. the paper and table it is cited from)")
+    p.add_argument("--model", choices=("sample", "uniform", "off"), default=None,
+                   help="modelled FPGA row: perf-model expert queues from the sample frame (default), uniform, "
+                        "or off")
     p.add_argument("--power-basis", choices=("dynamic", "total"), default=None,
                    help="measured power above the idle baseline (dynamic, default) or total")
     p.add_argument("--fpga-domains", default=None, metavar="LIST",
@@ -68,11 +74,18 @@ def settings_from_args(args: argparse.Namespace):
         base["task"] = parse_task(args.task, "--task")
     if args.no_gpu:
         base["gpu"] = False
+    if args.model is not None:
+        base["model"] = args.model
     declared = dict(cfg["power"])
+    if args.fpga_power_note is not None and args.fpga_power_w is None:
+        from .errors import ConfigError
+
+        raise ConfigError("--fpga-power-note describes a declared FPGA power: give the power with --fpga-power-w W")
     for plat in ("cpu", "gpu", "fpga"):
         v = getattr(args, f"{plat}_power_w")
         if v is not None:
-            declared[plat] = declared_power(plat, v, f"--{plat}-power-w")
+            note = (args.fpga_power_note or "") if plat == "fpga" else ""
+            declared[plat] = declared_power(plat, v, f"--{plat}-power-w", note)
     s = Settings(declared=declared, weights=args.weights, rapl_root=args.rapl_root, hwmon_root=args.hwmon_root)
     for k, v in base.items():
         if k == "batch":

@@ -24,7 +24,7 @@ from .macs import OPS_PER_MAC, macs_per_frame
 from .stats import LatencyStats
 
 POWER_KINDS = ("measured", "declared", "example", "none")
-LATENCY_KINDS = ("measured", "simulated", "reported", "example")
+LATENCY_KINDS = ("measured", "simulated", "reported", "example", "modelled")
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ NO_POWER = PowerFigure(None, "none", "no power figure")
 class Entry:
     """One row of the report: a platform at a batch size with its latency and power.
 
-    ``group`` is "measured" (baselines on this machine), "fpga" (from
+    ``group`` is "measured" (baselines on this machine), "modelled" (the
+    performance model: :mod:`edgemoe.report.modelled`), "fpga" (from
     measurement records) or "example" (example records: test data).
     """
 
@@ -191,7 +192,7 @@ def ratios(entries: list[Entry]) -> list[Ratio]:
                 continue
             if s.platform not in ("fpga", "gpu"):
                 continue
-            group = "example" if s.group == "example" else "measured"
+            group = s.group if s.group in ("example", "modelled") else "measured"
             for metric, what in RATIO_METRICS.items():
                 if what == "energy":
                     if s.frames_per_joule is None or b.frames_per_joule is None:

@@ -17,6 +17,7 @@ from typing import Any, Sequence
 
 from . import plots
 from .build import Report
+from .published import NOT_TRANSCRIBED
 from .figures import Entry
 
 HTML_NAME = "report.html"
@@ -106,9 +107,29 @@ def _published_table(report: Report) -> str:
     rows = "".join(
         f"<tr><td>{_e(p.design)}</td><td>{_e(p.platform)}</td><td>{_e(p.metric)}</td>"
         f"<td class=num>{_e(p.qualifier + ' ' if p.qualifier else '')}{fmt(p.value)} {_e(p.unit)}</td>"
-        f"<td>{_e(p.relative_to)}</td><td>{_e(p.citation)}</td></tr>" for p in report.published)
+        f"<td>{_e(p.relative_to)}</td><td>{_e(p.citation)}</td><td class=label>{_e(p.where)}</td></tr>"
+        for p in report.published)
     return ("<table><tr><th>design</th><th>platform</th><th>metric</th><th>value</th><th>relative to</th>"
-            f"<th>source</th></tr>{rows}</table>")
+            f"<th>source</th><th>stated in</th></tr>{rows}</table><p class=label>{_e(NOT_TRANSCRIBED)}</p>")
+
+
+def _resources_table(res: dict) -> str:
+    """Yosys resources of the modelled group, with the device and the utilisation."""
+    cols = ("lut", "ff", "dsp", "bram36")
+    rows = []
+    for r in res["rows"]:
+        vals = "".join(f"<td class=num>{r[q]:,.0f}</td>" if q in r else "<td class=num>?</td>" for q in cols)
+        rows.append(f"<tr><td>{_e(r['what'])}</td><td class=num>{r.get('n', '')}</td><td class=label>"
+                    f"{_e(r.get('source', ''))}</td>{vals}</tr>")
+    t, d, u = res["total"], res["device"], res["utilisation_pct"]
+    rows.append("<tr><td><b>total</b></td><td></td><td></td>" + "".join(f"<td class=num><b>{t[q]:,.0f}</b></td>"
+                                                                         for q in cols) + "</tr>")
+    rows.append("<tr><td>xczu9eg</td><td></td><td></td>" + "".join(f"<td class=num>{d[q]:,}</td>" for q in cols)
+                + "</tr>")
+    rows.append("<tr><td>utilisation</td><td></td><td></td>" + "".join(f"<td class=num>{u[q]:.0f}%</td>"
+                                                                       for q in cols) + "</tr>")
+    return ("<table><tr><th>block</th><th>n</th><th>source</th><th>LUT</th><th>FF</th><th>DSP</th><th>BRAM36</th>"
+            f"</tr>{''.join(rows)}</table><p class=label>{_e(res['source'])}</p>")
 
 
 def _sources_table(report: Report) -> str:
@@ -130,7 +151,7 @@ def _img(png: bytes, caption: str, alt: str) -> str:
 
 def render_plots(report: Report) -> list[tuple[str, bytes, str]]:
     """(title, png, caption) of every plot of the report."""
-    shown = [e for e in report.entries]
+    shown = [e for e in report.entries if e.group != "modelled"]  # plots show measured and simulated rows
     out = []
     for title, fn in (("energy per frame", plots.energy_bars), ("latency against power", plots.latency_vs_power),
                       ("latency spread", plots.latency_spread)):
@@ -146,6 +167,7 @@ def render_html(report: Report, plot_list: Sequence[tuple[str, bytes, str]]) -> 
     """The self-contained HTML page."""
     m, h = report.model, report.host
     measured, fpga, example = report.group("measured"), report.group("fpga"), report.group("example")
+    modelled = report.group("modelled")
     mac_rows = "".join(f"<tr><td>{_e(k)}</td><td class=num>{v:,}</td></tr>" for k, v in m["mac_breakdown"].items())
     host = ", ".join(f"{_e(k)}: {_e(v)}" for k, v in h.items())
     parts = [
@@ -174,7 +196,18 @@ def render_html(report: Report, plot_list: Sequence[tuple[str, bytes, str]]) -> 
         parts += ["<h2>Example records: generated test data, NOT measurements</h2>",
                   "<p class=banner>These rows come from records of kind <code>example</code>. They exercise the "
                   "report and must not be quoted as results.</p>", _entry_table(example)]
+    if modelled:
+        parts += ["<h2>Modelled (performance model and Yosys estimates; NOT measured)</h2>",
+                  "<p class=banner>Latency from <code>edgemoe.perf_model</code>, resources from Yosys "
+                  "(<code>hw/synth/results.json</code>). Figures of a model, shown apart from the measured and "
+                  "simulated rows; their ratios are listed separately.</p>", _entry_table(modelled)]
+        res = modelled[0].details.get("resources")
+        if res:
+            parts += ["<h3>Resources (Yosys)</h3>", _resources_table(res)]
     parts += ["<h2>Ratios against the baselines</h2>", _ratio_table(report, "measured")]
+    if modelled:
+        parts += ["<h3>Ratios of the modelled row (model vs measurement: always MIXED)</h3>",
+                  _ratio_table(report, "modelled")]
     if example:
         parts += ["<h3>Ratios of the example records (test data)</h3>", _ratio_table(report, "example")]
     parts += [
