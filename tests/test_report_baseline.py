@@ -82,7 +82,7 @@ def test_build_without_gpu_records_not_present(monkeypatch):
         assert platform == "cpu"
         return (lambda: None), None, "fake cpu", "fake"
 
-    rep = build_report(Settings(runs=2, warmup=0, idle_s=0.0, power_basis="total"), factory=factory,
+    rep = build_report(Settings(runs=2, warmup=0, idle_s=0.0, power_basis="total", model="off"), factory=factory,
                        candidates={"cpu": []})
     assert [e.platform for e in rep.entries] == ["cpu"]
     gpu = [s for s in rep.sources if s.platform == "gpu"]
