@@ -173,7 +173,10 @@ def read_f32(path: Path, shape: tuple[int, ...], what: str = "weight file") -> n
         found = f"{size} bytes" + (f" = {size // 4} floats" if size % 4 == 0 else " (not a whole number of float32)")
         kind = "truncated" if size < 4 * n else "too long"
         raise WeightError(f"{what} {path} is {kind}: expected float32 {shape} = {4 * n} bytes, found {found}")
-    a = np.fromfile(path, dtype="<f4").reshape(shape)
+    try:
+        a = np.fromfile(path, dtype="<f4").reshape(shape)
+    except OSError as e:
+        raise WeightError(f"cannot read {what} {path}: {e.strerror or e}") from None
     if not np.all(np.isfinite(a)):
         raise WeightError(f"{what} {path} holds non-finite values (NaN or Inf)")
     return a.astype(np.float32, copy=False)
@@ -223,16 +226,24 @@ def load_folder(folder: str | Path, dims: ModelDims | None = None, *,
     return Weights(tensors=tensors, source=str(folder))
 
 
-def load_image(path: str | Path, dims: ModelDims | None = None) -> np.ndarray:
+def load_image(path: str | Path, dims: ModelDims | None = None, *, notes: dict | None = None) -> np.ndarray:
     """Load a frame as float32 (3, H, W) in [0, 1).
 
     ``.bin`` files are raw float32 (3, H, W) like ``image.float32.bin``; any
     other file is opened with Pillow, converted to RGB and resized (bilinear)
     to the model's input size. Values are quantised to steps of 1/256, the
     pixel format of the accelerator.
+
+    When ``notes`` is a dict, what was done to the picture is recorded there:
+    ``converted_from_mode`` (Pillow mode, e.g. ``"L"``, ``"RGBA"``; alpha is
+    dropped, not blended), ``resized_from`` ([W, H]) and ``resized_to`` ([W, H]),
+    and ``messages`` (one readable line per change). A file that is missing,
+    a folder, unreadable or not an image raises :class:`WeightError`.
     """
     d = dims or model_dims()
     path = Path(path)
+    if path.is_dir():
+        raise WeightError(f"image {path} is a folder, expected an image file (PNG/JPEG/...) or a raw float32 .bin")
     if path.suffix == ".bin":
         img = read_f32(path, (d.img_c, d.img_h, d.img_w), "image file")
     else:
@@ -240,12 +251,27 @@ def load_image(path: str | Path, dims: ModelDims | None = None) -> np.ndarray:
             raise WeightError(f"image file {path} does not exist")
         from PIL import Image
 
+        done: dict = {}
         try:
             with Image.open(path) as im:
-                im = im.convert("RGB").resize((d.img_w, d.img_h), Image.BILINEAR)
+                if im.mode != "RGB":
+                    extra = "; alpha channel dropped" if "A" in im.mode or "transparency" in im.info else ""
+                    done["converted_from_mode"] = im.mode
+                    done.setdefault("messages", []).append(f"converted from mode {im.mode} to RGB{extra}")
+                    im = im.convert("RGB")
+                if im.size != (d.img_w, d.img_h):
+                    done["resized_from"] = list(im.size)
+                    done["resized_to"] = [d.img_w, d.img_h]
+                    done.setdefault("messages", []).append(
+                        f"resized from {im.size[0]}x{im.size[1]} to {d.img_w}x{d.img_h} (bilinear)")
+                    im = im.resize((d.img_w, d.img_h), Image.BILINEAR)
                 img = np.asarray(im, dtype=np.float32).transpose(2, 0, 1) / 256.0
-        except OSError as e:
-            raise WeightError(f"cannot read image {path}: {e}") from None
+        except Exception as e:  # noqa: BLE001 - Pillow raises OSError, ValueError, DecompressionBombError.. on bad files
+            why = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise WeightError(f"cannot read image {path}: {why} (expected a PNG/JPEG/... picture "
+                              f"or a raw float32 {d.img_c}x{d.img_h}x{d.img_w} .bin)") from None
+        if notes is not None:
+            notes.update(done)
     if img.min() < 0 or img.max() >= 1:
         raise WeightError(f"image {path}: values must lie in [0, 1), found [{img.min()}, {img.max()}]")
     return (np.floor(img * 256.0) / 256.0).astype(np.float32)
@@ -304,6 +330,26 @@ def fill_synthetic(w: Weights, dims: ModelDims | None = None, *, seed: int = 0, 
     return w
 
 
+ACCEPTED_WEIGHTS = ("expected an Edge-MoE weights folder (<name>.float32.bin files such as "
+                    "patch_embed_weight.float32.bin) or an M3ViT training checkpoint (a torch.save file, "
+                    "or a folder of per-rank .pth files)")
+
+
+def _check_checkpoint_file(path: Path) -> None:
+    """Refuse a file that cannot be a torch.save checkpoint (zip archive, legacy pickle or tar) before torch reads it."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(262)
+    except OSError as e:
+        raise WeightError(f"cannot read checkpoint file {path}: {e.strerror or e}") from None
+    if not head:
+        raise WeightError(f"checkpoint file {path} is empty; {ACCEPTED_WEIGHTS}")
+    if head.startswith(b"PK\x03\x04") or head[:1] == b"\x80" or head[257:262] == b"ustar":
+        return
+    raise WeightError(f"{path} is not a PyTorch checkpoint (neither the zip archive nor the pickle that "
+                      f"torch.save writes); {ACCEPTED_WEIGHTS}")
+
+
 def load_weights(folder: str | Path | None = None, *, seed: int = 0, heads: bool = True) -> Weights:
     """The weights the CLI uses: a folder or checkpoint, else the shared reference, plus synthetic fill.
 
@@ -317,12 +363,28 @@ def load_weights(folder: str | Path | None = None, *, seed: int = 0, heads: bool
         w = Weights(tensors={}, source="synthetic (no weights folder found)")
     else:
         p = Path(folder)
-        if p.is_file() or (p.is_dir() and not any(p.glob("*.float32.bin"))):
+        if not p.exists():
+            raise WeightError(f"weights path {p} does not exist; {ACCEPTED_WEIGHTS}")
+        if p.is_file():
+            _check_checkpoint_file(p)
             from .checkpoint import load_checkpoint
 
             w = load_checkpoint(p)
-        else:
+        elif any(p.glob("*.float32.bin")):
             w = load_folder(p)
+        else:
+            from .checkpoint import CHECKPOINT_SUFFIXES, load_checkpoint
+
+            try:
+                ranks = [f for f in sorted(p.iterdir()) if f.is_file() and f.name.endswith(CHECKPOINT_SUFFIXES)]
+            except OSError as e:
+                raise WeightError(f"cannot list weights folder {p}: {e.strerror or e}") from None
+            if not ranks:
+                raise WeightError(f"weights folder {p} holds neither <name>.float32.bin files nor checkpoint files "
+                                  f"({', '.join('*' + x for x in CHECKPOINT_SUFFIXES)}); {ACCEPTED_WEIGHTS}")
+            for f in ranks:
+                _check_checkpoint_file(f)
+            w = load_checkpoint(p)
     fill_synthetic(w, seed=seed, heads=heads)
     w.check(heads=heads)
     return w

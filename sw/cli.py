@@ -23,8 +23,35 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class UsageError(Exception):
+    """A bad command line: the message is the one line printed on stderr (exit status 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (no usage block) raised instead of exiting, so main() returns 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(f"{self.prog}: error: {message} (see `{self.prog} --help`)")
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """Exception types that mean bad input (one line, exit 2); imported only when an error happened."""
+    from edgemoe.golden.vectors import VectorError
+    from edgemoe.golden.weights import WeightError
+    from edgemoe.outdir import OutDirError
+
+    errs: list[type[BaseException]] = [OutDirError, WeightError, VectorError]
+    try:
+        from edgemoe.report.errors import ReportError
+
+        errs.append(ReportError)
+    except ImportError:
+        pass
+    return tuple(errs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="edgemoe", description="Edge-MoE co-design kit")
+    p = _Parser(prog="edgemoe", description="Edge-MoE co-design kit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for name, (_mod, help_) in COMMANDS.items():
         sub.add_parser(name, help=help_, add_help=False)
@@ -41,18 +68,32 @@ def main(argv: list[str] | None = None) -> int:
     # Before numpy loads: the golden model's matrices are small, so one BLAS thread
     # is as fast and does not spin against other work on a shared machine.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    if name not in COMMANDS:
-        top.error(f"unknown command '{name}': choose from {', '.join(COMMANDS)}")
-    mod = importlib.import_module(COMMANDS[name][0])
-    p = argparse.ArgumentParser(prog=f"edgemoe {name}", description=COMMANDS[name][1])
-    mod.add_arguments(p)
-    args = p.parse_args(argv[1:])
     try:
+        if name not in COMMANDS:
+            top.error(f"unknown command '{name}': choose from {', '.join(COMMANDS)}")
+        mod = importlib.import_module(COMMANDS[name][0])
+        p = _Parser(prog=f"edgemoe {name}", description=COMMANDS[name][1])
+        mod.add_arguments(p)
+        args = p.parse_args(argv[1:])
         return int(mod.main(args) or 0)
+    except UsageError as e:
+        print(e, file=sys.stderr)
+        return 2
+    except SystemExit as e:       # --help, or a command that exits itself
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-
+    except Exception as e:
+        # Bad input that a command did not turn into its own message: still one line, exit 2.
+        # Anything else is a bug and keeps its traceback.
+        if isinstance(e, _user_errors()):
+            print(f"edgemoe {name}: error: {e}", file=sys.stderr)
+            return 2
+        if isinstance(e, OSError) and e.filename is not None:
+            print(f"edgemoe {name}: error: {e.filename}: {e.strerror or e}", file=sys.stderr)
+            return 2
+        raise
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -38,8 +38,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weights", type=Path, default=None,
                    help="Edge-MoE weights folder or M3ViT checkpoint (default: the shared reference weights)")
     p.add_argument("--backend", default="golden", choices=["golden", "float"])
-    p.add_argument("--out", type=Path, default=Path("out/run"))
-    p.add_argument("--seed", type=int, default=0, help="seed of the synthetic weights that fill gaps")
+    p.add_argument("--out", type=Path, default=Path("out/run"),
+                   help="output folder: new, empty or an earlier run's (only its files are replaced); default out/run")
+    p.add_argument("--force", action="store_true",
+                   help="write into a non-empty folder that holds other files (they are kept)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the synthetic weights that fill gaps, >= 0")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -49,21 +52,52 @@ def _save_png(path: Path, arr: np.ndarray) -> None:
     Image.fromarray(arr).save(path)
 
 
+def _own_run_files(folder: Path) -> set[str] | None:
+    """Files of an ``edgemoe run`` output written before output stamps existed (summary.json lists them)."""
+    s = json.loads((folder / "summary.json").read_text())
+    if not isinstance(s, dict) or not isinstance(s.get("files"), list) or "backend" not in s:
+        return None
+    return {"summary.json", *(str(f) for f in s["files"])}
+
+
 def main(args: argparse.Namespace) -> int:
     from edgemoe.golden.sample import sample_frame
     from edgemoe.golden.weights import WeightError, load_image, load_weights
+    from edgemoe.outdir import OutDirError, OutputDir
 
     d = model_dims()
     tasks = list(TASKS) if args.task == "all" else [args.task]
+    img_notes: dict = {}
+    outdir = OutputDir(args.out, command="run", force=args.force, legacy=_own_run_files)
     try:
+        if args.seed < 0:
+            raise WeightError(f"--seed {args.seed}: expected an integer >= 0")
         if args.image is None:
             img, img_desc = sample_frame()
         else:
-            img, img_desc = load_image(args.image), str(args.image)
-        w = load_weights(args.weights, seed=args.seed, heads=True)
-    except WeightError as e:
-        print(f"error: {e}", file=sys.stderr)
+            try:
+                img, img_desc = load_image(args.image, notes=img_notes), str(args.image)
+            except WeightError as e:
+                raise WeightError(f"--image: {e}") from None
+        try:
+            w = load_weights(args.weights, seed=args.seed, heads=True)
+        except WeightError as e:
+            raise WeightError(f"--weights: {e}" if args.weights is not None else str(e)) from None
+        out = outdir.prepare()     # checked before the long work: a folder that cannot be written fails now
+    except (WeightError, OutDirError) as e:
+        print(f"edgemoe run: error: {e}", file=sys.stderr)
         return 2
+    for msg in img_notes.get("messages", []):
+        print(f"edgemoe run: warning: --image {args.image}: {msg}", file=sys.stderr)
+    try:
+        return _run(args, d, tasks, img, img_desc, img_notes, w, outdir, out)
+    finally:
+        outdir.abort()     # after a failure or Ctrl-C: the target stays as it was
+
+
+def _run(args: argparse.Namespace, d, tasks: list[str], img: np.ndarray, img_desc: str, img_notes: dict, w,
+         outdir, out: Path) -> int:
+    """Compute every output, write them into the staging folder ``out``, then move them into place."""
 
     from tqdm import tqdm
 
@@ -71,6 +105,8 @@ def main(args: argparse.Namespace) -> int:
 
     summary: dict = {"image": img_desc, "weights": w.source, "synthetic": w.describe_synthetic(),
                      "backend": args.backend, "tasks": {}}
+    if img_notes:
+        summary["image_preprocessing"] = img_notes
     results: dict[str, dict] = {}
     t_all = time.perf_counter()
     if args.backend == "golden":
@@ -100,9 +136,7 @@ def main(args: argparse.Namespace) -> int:
         summary["tasks"][task] = {"backbone_s": round(t_bb, 4), "head_s": round(time.perf_counter() - t0, 4)}
     bar.close()
 
-    # everything computed: now write the outputs (nothing is half-written on error)
-    out = args.out
-    out.mkdir(parents=True, exist_ok=True)
+    # everything computed: now write the outputs into the staging folder (moved into place at the end)
     files: list[str] = []
     for task, r in results.items():
         np.save(out / f"features_{task}.npy", r["feats"])
@@ -128,6 +162,8 @@ def main(args: argparse.Namespace) -> int:
     summary["total_s"] = round(time.perf_counter() - t_all, 3)
     summary["files"] = files
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
+    outdir.commit()
+    out = args.out
     print(f"{args.backend} backend on {img_desc}")
     print(f"weights: {w.source}; {w.describe_synthetic()}")
     for task, info in summary["tasks"].items():
