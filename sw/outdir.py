@@ -306,3 +306,53 @@ def iter_files(folder: Path) -> Iterator[str]:
     for root, _dirs, files in os.walk(folder):
         for f in files:
             yield os.path.relpath(os.path.join(root, f), folder)
+
+
+def write_file(path: str | os.PathLike, text: str, *, command: str, option: str,
+               owned: Callable[[Path], bool] | None = None, force: bool = False) -> Path:
+    """Write one output file atomically (a temporary file beside it, renamed over it).
+
+    An existing file is replaced only when ``owned(path)`` says this command
+    wrote it, or with ``force``; a folder, a parent that is a file or cannot be
+    created, or a location that cannot be written raise :class:`OutDirError`.
+    """
+    given = str(path)
+    p = Path(os.path.abspath(given))
+
+    def err(text_: str) -> OutDirError:
+        return OutDirError(f"{option} {given}: {text_}")
+
+    if p.is_dir():
+        raise err("is a folder, expected a file name")
+    if os.path.lexists(p) and not force:
+        try:
+            mine = owned is not None and owned(p)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            mine = False
+        if not mine:
+            raise err(f"already exists and was not written by `edgemoe {command}`; "
+                      "expected a new file name, or pass --force to replace it")
+    anc = p.parent
+    while not os.path.lexists(anc) and anc.parent != anc:
+        anc = anc.parent
+    if not anc.is_dir():
+        raise err(f"{anc} is a file, so the file cannot be created there")
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}{_TMP_TAG}", dir=p.parent)
+    except OSError as e:
+        raise err(f"cannot write in {p.parent} ({_reason(e)}); expected a writable location") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, p)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise err(f"writing failed ({_reason(e)})") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(given)

@@ -21,7 +21,11 @@ from .errors import ReportError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", default="out/report", help="output folder (default: out/report)")
+    p.add_argument("--out", default="out/report",
+                   help="output folder: new, empty or an earlier report's (only its files are replaced); "
+                        "default out/report; checked for writability before anything is measured")
+    p.add_argument("--force", action="store_true",
+                   help="write into a non-empty folder that holds other files (they are kept)")
     p.add_argument("--record", action="append", default=None, metavar="FILE",
                    help="FPGA measurement record (JSON, docs/report.md); repeatable")
     p.add_argument("--config", metavar="FILE", help="settings and declared power (.json or .toml)")
@@ -100,23 +104,44 @@ def settings_from_args(args: argparse.Namespace):
     return s, records
 
 
+def _own_report_files(folder: Path) -> set[str] | None:
+    """Files of an ``edgemoe report`` output written before output stamps existed."""
+    from .render import HTML_NAME, JSON_NAME
+
+    if not isinstance(json.loads((folder / JSON_NAME).read_text()), dict):
+        return None
+    return {JSON_NAME, HTML_NAME}
+
+
 def main(args: argparse.Namespace) -> int:
+    from edgemoe.outdir import OutDirError, OutputDir
+
+    outdir = None
     try:
         if args.write_example_record:
             from .records import example_record
 
-            out = Path(args.write_example_record)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_text(json.dumps(example_record(), indent=1))
+            from edgemoe.outdir import write_file
+
+            def _is_example(f: Path) -> bool:
+                return json.loads(f.read_text()).get("kind") == "example"
+
+            out = write_file(args.write_example_record, json.dumps(example_record(), indent=1), command="report",
+                             option="--write-example-record", owned=_is_example, force=args.force)
             print(f"wrote {out} (an EXAMPLE record: generated test data, not a measurement)")
             return 0
         settings, records = settings_from_args(args)
         from .build import build_report
         from .render import write_report
 
+        # Before measuring (tens of seconds): a folder that cannot be written fails now.
+        outdir = OutputDir(args.out, command="report", force=args.force, legacy=_own_report_files)
+        stage = outdir.prepare()
         report = build_report(settings, records)
-        paths = write_report(report, args.out)
-    except ReportError as e:
+        staged = write_report(report, stage)
+        outdir.commit()
+        paths = [Path(args.out) / Path(p).relative_to(stage) for p in staged]
+    except (ReportError, OutDirError) as e:
         print(f"edgemoe report: error: {e}", file=sys.stderr)
         return 2
     except ValueError as e:
@@ -130,6 +155,9 @@ def main(args: argparse.Namespace) -> int:
         print(f"edgemoe report: error: {e.name or e} is not installed; install the 'report' extra "
               "(pip install -e '.[report]')", file=sys.stderr)
         return 2
+    finally:
+        if outdir is not None:
+            outdir.abort()     # after a failure or Ctrl-C the target stays as it was (no-op after commit)
     for e in report.entries:
         lat = e.latency
         power = f"{e.power.watts:.3g} W ({e.power.kind})" if e.power.watts is not None else "no power figure"
