@@ -1,0 +1,44 @@
+"""Backends of the host driver: one small interface (:mod:`.base`), three shims.
+
+* ``iss`` (:mod:`.iss`): the instruction-set model :class:`edgemoe.driver.iss.Iss`;
+* ``rtl`` (:mod:`.rtl`): the Verilator model of ``edgemoe_top`` (refuses until issue 10 builds it);
+* ``pynq`` (:mod:`.pynq`): the board through PYNQ (imported only when opened).
+
+:func:`open_backend` opens one by name; :class:`BackendUnavailable` says why one
+cannot run here (no board, RTL top not built).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .base import PAGE, Backend, BackendUnavailable, Buffer
+
+NAMES = ("iss", "rtl", "pynq")
+
+
+def open_backend(name: str, **kw: Any) -> Backend:
+    """The backend ``name`` (one of :data:`NAMES`) with its keyword options.
+
+    ``iss``: ``iss=`` an existing model, ``mem_size=``; ``rtl``: passed to the model;
+    ``pynq``: ``overlay=`` the ``.bit`` (required), ``vlnv=``, ``base=``, ``download=``.
+    """
+    if name == "iss":
+        from .iss import IssBackend
+
+        return IssBackend(**kw)
+    if name == "rtl":
+        from .rtl import open_rtl
+
+        return open_rtl(**kw)
+    if name == "pynq":
+        from .pynq import PynqBackend, import_pynq
+
+        if "pynq_module" not in kw:
+            kw["pynq_module"] = import_pynq()  # no board: BackendUnavailable before anything else
+        if kw.get("overlay") is None:
+            raise ValueError("--backend pynq needs the overlay: pass overlay=path/to/edgemoe.bit (--overlay)")
+        return PynqBackend(**kw)
+    raise ValueError(f"unknown backend {name!r}: expected one of {', '.join(NAMES)}")
+
+
+__all__ = ["NAMES", "PAGE", "Backend", "BackendUnavailable", "Buffer", "open_backend"]
