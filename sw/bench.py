@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
 
 
@@ -63,9 +64,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    if args.runs < 1 or args.warmup < 0 or args.threads < 1:
-        print("error: --runs and --threads must be >= 1 and --warmup >= 0", flush=True)
-        return 2
+    for opt, v, lo in (("--runs", args.runs, 1), ("--warmup", args.warmup, 0), ("--threads", args.threads, 1)):
+        if v < lo:
+            print(f"edgemoe bench: error: {opt} {v}: expected an integer >= {lo}", file=sys.stderr)
+            return 2
     r = bench(args.runs, args.warmup, args.threads)
     if args.json:
         print(json.dumps(r, indent=1))

@@ -69,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     # is as fast and does not spin against other work on a shared machine.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
+        bad = [a for a in argv if "\x00" in a]
+        if bad:   # only an in-process caller can pass one (a process's argv cannot hold NUL)
+            raise UsageError(f"edgemoe: error: argument {bad[0]!r} contains a NUL character")
         if name not in COMMANDS:
             top.error(f"unknown command '{name}': choose from {', '.join(COMMANDS)}")
         mod = importlib.import_module(COMMANDS[name][0])
