@@ -10,7 +10,7 @@ JOBS   ?= 2
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: all demo test test-full bench gen gen-check synth hls-csim hls-synth hls-cosim report accuracy clean venv
+.PHONY: all demo test test-full bench gen gen-check synth hls-csim hls-synth hls-cosim report accuracy clean venv bitstream overlay
 
 all: test
 
@@ -59,6 +59,14 @@ hls-cosim: $(STAMP)
 
 synth: $(STAMP)
 	$(VENV)/bin/edgemoe synth
+
+# Board flow (docs/board.md): the ZCU102 bitstream with Vivado when vivado is on PATH
+# (otherwise it says so and exits 0), then the installable PYNQ overlay package.
+bitstream:
+	$(MAKE) -C hw/board bitstream
+
+overlay: $(STAMP)
+	$(MAKE) -C hw/board overlay PYTHON=$(abspath $(PY))
 
 clean:
 	rm -rf out build sim_build hw/hls/build hw/synth/build .pytest_cache

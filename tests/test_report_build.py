@@ -166,6 +166,16 @@ def test_rtl_sim_record_with_declared_published_power():
     assert f.energy_source == "simulated latency x declared power"
 
 
+def test_other_record_uses_its_cycles_not_host_time():
+    d = example_record(source="other")
+    d.pop("power")
+    d.pop("bitstream")
+    d.update(kind="measurement", label="ISS", latency_s={"samples": [3.0]}, frames=1, cycles_per_frame=1_100_000)
+    (f,) = build_report(quick(), [validate_record(d, "iss.json")], baseline_entries=[]).group("fpga")
+    assert f.latency_kind == "reported" and f.latency.median_s == pytest.approx(1.1e6 / 300e6)
+    assert "reported CYCLES 1,100,000 per frame at 300 MHz (source other; host time not used)" in f.latency_source
+
+
 def test_rtl_sim_record_without_cycles_is_refused():
     with pytest.raises(RecordError, match=r"sim.json: cycles_per_frame: expected the CYCLES register"):
         build_report(quick(), [rtl_sim_record(cycles=None)], baseline_entries=[])

@@ -222,7 +222,9 @@ def record_latency(rec: MeasurementRecord) -> tuple[LatencyStats, str, str]:
     Board records: the record's measured latency. Simulation records (``rtl-sim``,
     ``hls-cosim``): ``cycles_per_frame`` at ``clock_mhz`` (the CYCLES register),
     never the host's wall time of the simulation; a simulation record without
-    ``cycles_per_frame`` is refused (:class:`RecordError`).
+    ``cycles_per_frame`` is refused (:class:`RecordError`). Other records (e.g. the
+    instruction-set model, source ``other``): their CYCLES at the clock when given,
+    labelled "reported", else their ``latency_s``.
     """
     if rec.is_example:
         return rec.latency, "example", f"EXAMPLE data: {rec.frames} frames at {rec.clock_mhz:g} MHz (record {rec.path})"
@@ -238,6 +240,11 @@ def record_latency(rec: MeasurementRecord) -> tuple[LatencyStats, str, str]:
     if rec.source == "board":
         return rec.latency, "measured", f"measured on the board: {rec.frames} frames at {rec.clock_mhz:g} MHz " \
                                         f"(record {rec.path})"
+    if rec.cycles_per_frame is not None:  # e.g. the instruction-set model: its CYCLES, not the host's time
+        t = rec.cycles_per_frame / (rec.clock_mhz * 1e6)
+        lat = LatencyStats(n=rec.frames, median_s=t, mean_s=t, std_s=0.0, min_s=t, max_s=t)
+        return lat, "reported", (f"reported CYCLES {rec.cycles_per_frame:,.0f} per frame at {rec.clock_mhz:g} MHz "
+                                 f"(source {rec.source}; host time not used), {rec.frames} frame(s) (record {rec.path})")
     return rec.latency, "reported", (f"reported by the record (source {rec.source}): {rec.frames} frames at "
                                      f"{rec.clock_mhz:g} MHz (record {rec.path})")
 
