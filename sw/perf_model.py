@@ -288,6 +288,7 @@ class _Cluster:
     bank: int = 0
     ce_hist: list[float] = field(default_factory=lambda: [-1e18, -1e18])
     ddr_free: float = 0.0
+    wstall: float = 0.0  # cycles the array, otherwise ready, waited for a slab's weights (WSTALL register)
 
     def ddr(self, start: float, nbytes: float) -> float:
         """Reserve the DDR port for ``nbytes`` from ``start`` on; returns the end."""
@@ -327,6 +328,7 @@ class _Cluster:
             le = max(self.ddr(ls, b), ls + min(rows, c.lin_tile_out) * kt)
             self.loader_free = le
             cs = max(le, self.array_free, self.ce_hist[0] + mac_lat, ready)
+            self.wstall += max(0.0, le - max(self.array_free, self.ce_hist[0] + mac_lat, ready))
             ce = cs + T * kt
             first = cs if first is None else first
             busy += T * kt
@@ -424,6 +426,167 @@ def simulate(cfg: Config, counts: Sequence[Sequence[int]] | None = None, d: Mode
     st.end = cl.ddr(st.start, out_bytes)
     st.busy = st.end - st.start
     return ops
+
+
+# ---------------------------------------------------------------- command by command (the ISS's clock)
+Region = tuple[str, int, int, int, int]
+"""(buffer, first row, end row, first column, end column) a command reads or writes."""
+
+
+class Timeline:
+    """The event model of :func:`simulate`, driven one command at a time (``edgemoe.driver.iss``).
+
+    Each method schedules one command from its operands: it starts when its resource is
+    free and the commands it depends on have finished, where dependencies come from the
+    buffer regions (:data:`Region`) it reads and writes, per buffer and 64-column block:
+    read-after-write, write-after-read and write-after-write, except that regions with
+    disjoint rows never conflict (the class-row ``LOAD`` and the embed pass). Costs are
+    the same kernel formulas and the same :class:`_Cluster` as :func:`simulate`, so the
+    backbone command list (edgemoe.driver.program) gives exactly ``model(...).cycles``.
+    Returns the command's ``(start, end)``; :attr:`total` is the run's cycle count.
+    """
+
+    BLOCK = 64
+
+    def __init__(self, cfg: Config | None = None, d: ModelDims | None = None):
+        self.cfg = cfg or Config.zcu102()
+        self.d = d or model_dims()
+        self.cl = _Cluster(self.cfg)
+        self.free = {"attention": 0.0, "layernorm": 0.0, "gate": 0.0, "dma": 0.0}
+        self.ops: list[Op] = []
+        self._wr: dict[tuple[str, int], list[tuple[int, int, float]]] = {}
+        self._rd: dict[tuple[str, int], list[tuple[int, int, float]]] = {}
+        self._ln_start = 0.0
+        self.ddr_read = 0
+        self.ddr_write = 0
+
+    # -- dependencies
+    def _keys(self, r: Region) -> Iterable[tuple[str, int]]:
+        buf, _, _, c0, c1 = r
+        return ((buf, b) for b in range(c0 // self.BLOCK, max(c0, c1 - 1) // self.BLOCK + 1))
+
+    def ready(self, reads: Sequence[Region], writes: Sequence[Region]) -> float:
+        t = 0.0
+        for regs, tables in ((reads, (self._wr,)), (writes, (self._wr, self._rd))):
+            for r in regs:
+                for k in self._keys(r):
+                    for tab in tables:
+                        for a, b, e in tab.get(k, ()):
+                            if a < r[2] and r[1] < b:
+                                t = max(t, e)
+        return t
+
+    def _commit(self, end: float, reads: Sequence[Region], writes: Sequence[Region]) -> None:
+        for r in reads:
+            for k in self._keys(r):
+                self._rd.setdefault(k, []).append((r[1], r[2], end))
+        for r in writes:
+            for k in self._keys(r):
+                for tab in (self._wr, self._rd):
+                    # entries this write covers are ordered before it: later commands need only it
+                    tab[k] = [x for x in tab.get(k, []) if not (r[1] <= x[0] and x[1] <= r[2])]
+                self._wr.setdefault(k, []).append((r[1], r[2], end))
+
+    def _simple(self, name: str, unit: str, after: float, cycles: float, **kw) -> Op:
+        s = max(self.free[unit], after) + CMD_GAP
+        op = Op(0, name, unit, s, s + cycles, busy=cycles, **kw)
+        self.free[unit] = op.end
+        self.ops.append(op)
+        return op
+
+    def _linear(self, name: str, K: int, N: int, T: int, after: float, load_ready: float = 0.0) -> Op:
+        s, e, busy, nb = self.cl.run(K, N, T, after + CMD_GAP, load_ready)
+        op = Op(0, name, "linear", s, e, busy=busy, macs=T * K * N, weight_bytes=nb)
+        self.ops.append(op)
+        self.ddr_read += nb
+        return op
+
+    # -- commands
+    def load(self, nbytes: int, writes: Sequence[Region]) -> tuple[float, float]:
+        op = self._simple("load", "dma", self.ready((), writes), 0.0, act_bytes=nbytes)
+        op.end = self.cl.ddr(op.start, nbytes)
+        op.busy = op.end - op.start
+        self.free["dma"] = op.end
+        self.ddr_read += nbytes
+        self._commit(op.end, (), writes)
+        return op.start, op.end
+
+    def store(self, nbytes: int, reads: Sequence[Region]) -> tuple[float, float]:
+        op = self._simple("store", "dma", self.ready(reads, ()), 0.0, act_bytes=nbytes)
+        op.end = self.cl.ddr(op.start, nbytes)
+        op.busy = op.end - op.start
+        self.free["dma"] = op.end
+        self.ddr_write += nbytes
+        self._commit(op.end, reads, ())
+        return op.start, op.end
+
+    def layernorm(self, T: int, reads: Sequence[Region], writes: Sequence[Region]) -> tuple[float, float]:
+        op = self._simple("layernorm", "layernorm", self.ready(reads, writes), ln_cycles(self.cfg, T, self.d),
+                          weight_bytes=LN_PARAM_BYTES)
+        self.cl.ddr(op.start, LN_PARAM_BYTES)
+        self._ln_start = op.start
+        self.ddr_read += LN_PARAM_BYTES
+        self._commit(op.end, reads, writes)
+        return op.start, op.end
+
+    def linear(self, K: int, N: int, T: int, reads: Sequence[Region], writes: Sequence[Region]) -> tuple[float, float]:
+        op = self._linear("linear", K, N, T, self.ready(reads, writes))
+        self._commit(op.end, reads, writes)
+        return op.start, op.end
+
+    def attention(self, T: int, reads: Sequence[Region], writes: Sequence[Region]) -> tuple[float, float]:
+        op = self._simple("attention", "attention", self.ready(reads, writes),
+                          attention_head_cycles(self.cfg, T, self.d), macs=2 * T * T * self.d.head_dim)
+        self._commit(op.end, reads, writes)
+        return op.start, op.end
+
+    def gate(self, T: int, reads: Sequence[Region], writes: Sequence[Region]) -> tuple[float, float]:
+        c, d = self.cfg, self.d
+        after = self.ready(reads, writes)
+        if c.gate_on_cluster:
+            lg = self._linear("gate_logits", d.embed_dim, d.num_experts, T, after)
+            g = self._simple("gate", "gate", lg.start, gate_route_cycles(c, lg.end - lg.start, T, d))
+            start = lg.start
+        else:
+            gbytes = d.num_experts * (d.embed_dim * 2 + 1)
+            g = self._simple("gate", "gate", after, gate_cycles(c, T, d), macs=T * d.embed_dim * d.num_experts,
+                             weight_bytes=gbytes)
+            self.cl.ddr(self._ln_start, gbytes)
+            self.ddr_read += gbytes
+            start = g.start
+        self._commit(g.end, reads, writes)
+        return start, g.end
+
+    def experts(self, counts: Sequence[int], reads: Sequence[Region], writes: Sequence[Region],
+                queues: Sequence[Region] = ()) -> tuple[float, float]:
+        """One ``EXPERTS`` command: fc1 and fc2 of each active expert (``counts[e] > 0``) in ascending order;
+        weights load from the end of the last writer of ``queues`` (the metaqueue) on."""
+        d = self.d
+        after = self.ready(reads, writes)
+        load_ready = self.ready(queues, ()) if queues else after
+        start, done = None, after
+        for n in counts:
+            if n == 0:
+                continue
+            f1 = self._linear("expert_fc1", d.embed_dim, d.expert_hidden, n, after, load_ready)
+            f2 = self._linear("expert_fc2", d.expert_hidden, d.embed_dim, n, f1.end, load_ready)
+            start = f1.start if start is None else start
+            done = max(done, f2.end)
+        start = after + CMD_GAP if start is None else start
+        self._commit(done, reads, writes)
+        return start, done
+
+    @property
+    def total(self) -> float:
+        """Cycles from the first command to the last one's end."""
+        return max((o.end for o in self.ops), default=0.0)
+
+    def counters(self) -> dict[str, int]:
+        """The run's counter registers: LIN_BUSY, WSTALL, ATTN_BUSY, DDR_RD and DDR_WR (bytes / 64)."""
+        return {"LIN_BUSY": round(sum(o.busy for o in self.ops if o.unit == "linear")),
+                "WSTALL": round(self.cl.wstall),
+                "ATTN_BUSY": round(sum(o.busy for o in self.ops if o.unit == "attention")),
+                "DDR_RD": self.ddr_read // 64, "DDR_WR": self.ddr_write // 64}
 
 
 # ---------------------------------------------------------------- reports
