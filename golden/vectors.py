@@ -750,6 +750,7 @@ def cli_params(args: argparse.Namespace) -> tuple[int, dict]:
 
 
 def main(args: argparse.Namespace) -> int:
+    from edgemoe.cli import one_line
     from edgemoe.outdir import OutDirError, OutputDir
 
     try:
@@ -759,7 +760,7 @@ def main(args: argparse.Namespace) -> int:
             v = generate(args.kernel, count, args.seed, **params)
             _write_files(v, tmp)
     except (VectorError, OutDirError) as e:
-        print(f"edgemoe vectors: error: {e}", file=sys.stderr)
+        print(one_line(f"edgemoe vectors: error: {e}"), file=sys.stderr)
         return 2
     n_out = sum(a.data.size for a in v.arrays.values() if a.role == "output")
     print(f"wrote {args.kernel} vectors to {args.out}: {v.edge_cases} edge + {v.random_cases} random cases, "

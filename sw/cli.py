@@ -23,6 +23,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+def one_line(text: object) -> str:
+    """``text`` as one printable line: control characters (a newline in a file name, say) escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
 class UsageError(Exception):
     """A bad command line: the message is the one line printed on stderr (exit status 2)."""
 
@@ -71,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bad = [a for a in argv if "\x00" in a]
         if bad:   # only an in-process caller can pass one (a process's argv cannot hold NUL)
-            raise UsageError(f"edgemoe: error: argument {bad[0]!r} contains a NUL character")
+            raise UsageError(f"edgemoe: error: argument {bad[0]!r} contains a NUL character (expected none)")
         if name not in COMMANDS:
             top.error(f"unknown command '{name}': choose from {', '.join(COMMANDS)}")
         mod = importlib.import_module(COMMANDS[name][0])
@@ -80,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         args = p.parse_args(argv[1:])
         return int(mod.main(args) or 0)
     except UsageError as e:
-        print(e, file=sys.stderr)
+        print(one_line(e), file=sys.stderr)
         return 2
     except SystemExit as e:       # --help, or a command that exits itself
         return e.code if isinstance(e.code, int) else (0 if e.code is None else 2)
@@ -91,10 +96,10 @@ def main(argv: list[str] | None = None) -> int:
         # Bad input that a command did not turn into its own message: still one line, exit 2.
         # Anything else is a bug and keeps its traceback.
         if isinstance(e, _user_errors()):
-            print(f"edgemoe {name}: error: {e}", file=sys.stderr)
+            print(one_line(f"edgemoe {name}: error: {e}"), file=sys.stderr)
             return 2
         if isinstance(e, OSError) and e.filename is not None:
-            print(f"edgemoe {name}: error: {e.filename}: {e.strerror or e}", file=sys.stderr)
+            print(one_line(f"edgemoe {name}: error: {e.filename}: {e.strerror or e}"), file=sys.stderr)
             return 2
         raise
 

@@ -63,6 +63,7 @@ def _own_run_files(folder: Path) -> set[str] | None:
 def main(args: argparse.Namespace) -> int:
     from edgemoe.golden.sample import sample_frame
     from edgemoe.golden.weights import WeightError, load_image, load_weights
+    from edgemoe.cli import one_line
     from edgemoe.outdir import OutDirError, OutputDir
 
     d = model_dims()
@@ -85,10 +86,10 @@ def main(args: argparse.Namespace) -> int:
             raise WeightError(f"--weights: {e}" if args.weights is not None else str(e)) from None
         out = outdir.prepare()     # checked before the long work: a folder that cannot be written fails now
     except (WeightError, OutDirError) as e:
-        print(f"edgemoe run: error: {e}", file=sys.stderr)
+        print(one_line(f"edgemoe run: error: {e}"), file=sys.stderr)
         return 2
     for msg in img_notes.get("messages", []):
-        print(f"edgemoe run: warning: --image {args.image}: {msg}", file=sys.stderr)
+        print(one_line(f"edgemoe run: warning: --image {args.image}: {msg}"), file=sys.stderr)
     try:
         return _run(args, d, tasks, img, img_desc, img_notes, w, outdir, out)
     finally:

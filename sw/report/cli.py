@@ -114,6 +114,7 @@ def _own_report_files(folder: Path) -> set[str] | None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from edgemoe.cli import one_line
     from edgemoe.outdir import OutDirError, OutputDir
 
     outdir = None
@@ -142,14 +143,14 @@ def main(args: argparse.Namespace) -> int:
         outdir.commit()
         paths = [Path(args.out) / Path(p).relative_to(stage) for p in staged]
     except (ReportError, OutDirError) as e:
-        print(f"edgemoe report: error: {e}", file=sys.stderr)
+        print(one_line(f"edgemoe report: error: {e}"), file=sys.stderr)
         return 2
     except ValueError as e:
         from edgemoe.golden.weights import WeightError
 
         if not isinstance(e, WeightError):
             raise
-        print(f"edgemoe report: error: {e}", file=sys.stderr)
+        print(one_line(f"edgemoe report: error: {e}"), file=sys.stderr)
         return 2
     except ImportError as e:
         print(f"edgemoe report: error: {e.name or e} is not installed; install the 'report' extra "
