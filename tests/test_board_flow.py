@@ -228,3 +228,64 @@ def test_make_overlay_without_bitstream_skips_plainly(tmp_path):
     assert p.returncode == 0, p.stderr
     assert f"make overlay: skipped: no bitstream at {tmp_path}/overlay/edgemoe.bit" in p.stdout
     assert not any(tmp_path.iterdir())
+
+
+def _fake_bitstream(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "edgemoe.bit").write_bytes(b"\x00\x09\x0f\xf0fake bitstream")
+    (folder / "edgemoe.hwh").write_text("<EDKSYSTEM/>\n")
+    (folder / "timing_summary_routed.rpt").write_text("All user specified timing constraints are met.\n")
+    return folder / "edgemoe.bit"
+
+
+def test_overlay_package_assembles_and_installs(tmp_path):
+    """make overlay with a (fake) bitstream: the PYNQ package, installable, notebooks behind pynq.notebooks."""
+    import hashlib
+    import sys
+    import tarfile
+
+    bit = _fake_bitstream(tmp_path / "overlay")
+    p = _make("overlay", tmp_path, PYTHON=sys.executable)
+    assert p.returncode == 0, p.stderr
+    pkg = tmp_path / "edgemoe-overlay"
+    assert f"wrote {pkg} and {pkg}.tar.gz" in p.stdout
+    inner = pkg / "edgemoe_overlay"
+    assert {"edgemoe.bit", "edgemoe.hwh", "MANIFEST.json", "__init__.py"} <= {x.name for x in inner.iterdir()}
+    nbs = sorted(x.name for x in (inner / "notebooks").glob("*.ipynb"))
+    assert nbs == sorted(x.name for x in (ROOT / "notebooks").glob("*.ipynb")) and len(nbs) == 3
+    man = json.loads((inner / "MANIFEST.json").read_text())
+    assert man["bitstream"]["sha256"] == hashlib.sha256(bit.read_bytes()).hexdigest()
+    assert len(man["wheels"]) == 1 and (pkg / "wheels" / man["wheels"][0]).is_file()
+    assert man["wheels"][0].startswith("edgemoe-")
+    with tarfile.open(f"{pkg}.tar.gz") as tf:
+        assert "edgemoe-overlay/edgemoe_overlay/edgemoe.bit" in tf.getnames()
+    # install it as a user would on the board (without pynq): files and the pynq.notebooks entry point
+    target = tmp_path / "site"
+    r = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
+                        "--target", str(target), str(pkg)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    inst = target / "edgemoe_overlay"
+    assert (inst / "edgemoe.bit").is_file() and (inst / "edgemoe.hwh").is_file()
+    assert sorted(x.name for x in (inst / "notebooks").glob("*.ipynb")) == nbs
+    (ep,) = target.glob("edgemoe_overlay-*.dist-info/entry_points.txt")
+    assert "[pynq.notebooks]" in ep.read_text() and "edgemoe = edgemoe_overlay.notebooks" in ep.read_text()
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import edgemoe_overlay as o; "
+            "print(o.bitfile().name, o.bitstream_info()['sha256'][:8], o.manifest()['name'])")
+    r = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0 and r.stdout.split() == ["edgemoe.bit", man["bitstream"]["sha256"][:8], "edgemoe"]
+
+
+def test_overlay_bad_inputs_exit_2(tmp_path):
+    import sys
+
+    script = ROOT / "board" / "assemble_overlay.py"
+    bit = tmp_path / "x.bit"
+    bit.write_bytes(b"bit")
+    r = subprocess.run([sys.executable, str(script), "--bit", str(bit), "--out", str(tmp_path / "pkg")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1
+    assert "expected x.hwh beside it (PYNQ reads the .hwh next to the .bit)" in r.stderr
+    r = subprocess.run([sys.executable, str(script), "--bit", str(tmp_path / "none.bit"), "--out", str(tmp_path / "p")],
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "expected an existing .bit file" in r.stderr
+    assert not (tmp_path / "pkg").exists() and not (tmp_path / "p").exists()
