@@ -78,7 +78,7 @@ def synthetic_hwh(path: Path, *, vlnv: str = EXPECTED_VLNV, base: int = 0x8000_0
         </ADDRESSBLOCK>
       </ADDRESSBLOCKS>
       <PORTS>
-        <PORT DIR="O" NAME="irq_o" SENSITIVITY="LEVEL_HIGH" SIGIS="INTERRUPT"/>
+        <PORT DIR="O" NAME="interrupt" SENSITIVITY="LEVEL_HIGH" SIGIS="INTERRUPT"/>
       </PORTS>
       <BUSINTERFACES>
         <BUSINTERFACE BUSNAME="ps_M_AXI_HPM0_LPD" DATAWIDTH="32" NAME="s_axi_ctrl" TYPE="SLAVE" VLNV="xilinx.com:interface:aximm:1.0">

@@ -470,8 +470,11 @@ class Accelerator:
         if irq & regmap.IRQ_ERROR or st & regmap.STATUS_ERROR:
             err = self._reg("ERROR")
             code, idx = err & regmap.ERROR_CODE, err >> regmap.ERROR_INDEX_SHIFT
-            self._set("CTRL", regmap.CTRL_SOFT_RESET)
-            raise DeviceError(code, idx, self._opname(prog, idx).strip(" ()") or None)
+            busy = bool(st & regmap.STATUS_BUSY)  # START_BUSY: the run itself goes on; stop it too
+            idle = self._abort_and_reset(min(1.0, 0.1 * bound + 0.05))
+            raise DeviceError(code, idx, self._opname(prog, idx).strip(" ()") or None,
+                              "" if not busy else " (the run was still going: aborted" + ("" if idle else
+                                                                                            ", but it stayed BUSY") + ")")
         if not (irq & regmap.IRQ_DONE and st & regmap.STATUS_DONE) or st & regmap.STATUS_BUSY:
             self._abort_and_reset(0.1)
             raise DriverError(f"{be.name}: interrupt without a finished run (IRQ_STATUS 0x{irq:x}, STATUS "
@@ -503,9 +506,10 @@ class Accelerator:
     def _abort_and_reset(self, wait_s: float) -> bool:
         """ABORT, wait up to ``wait_s`` for the device to go idle, SOFT_RESET; True if it went idle."""
         if self._reg("STATUS") & regmap.STATUS_BUSY:
-            self._set("IRQ_ENABLE", regmap.IRQ_ERROR)
+            self._set("IRQ_STATUS", regmap.IRQ_DONE | regmap.IRQ_ERROR | regmap.IRQ_MARK)
+            self._set("IRQ_ENABLE", regmap.IRQ_DONE | regmap.IRQ_ERROR)
             self._set("CTRL", regmap.CTRL_ABORT)
-            self.backend.wait_irq(wait_s)
+            self.backend.wait_irq(wait_s)  # ABORT ends in ERROR ABORTED (or DONE if it was finishing)
         idle = not self._reg("STATUS") & regmap.STATUS_BUSY
         self._set("CTRL", regmap.CTRL_SOFT_RESET)
         self._set("IRQ_STATUS", regmap.IRQ_DONE | regmap.IRQ_ERROR | regmap.IRQ_MARK)

@@ -1,6 +1,7 @@
 """``rtl`` backend: the Verilator model of ``hw/rtl/edgemoe_top.sv`` (issue 10) -- not runnable yet.
 
-The integrated top does not exist yet, so :func:`open_rtl` refuses with one line
+The top has its register block and control plane but not its datapath, and there is
+no Python-importable model of it, so :func:`open_rtl` refuses with one line
 (:data:`NOT_BUILT`) and the driver test-suite skips this backend with that reason.
 
 Design of the shim, so that the top plugs in without touching the driver: the
@@ -31,21 +32,21 @@ import numpy as np
 from .base import PAGE, Backend, BackendUnavailable, Buffer
 
 TOP = Path(__file__).resolve().parents[3] / "hw" / "rtl" / "edgemoe_top.sv"
-NOT_BUILT = ("--backend rtl: the RTL top hw/rtl/edgemoe_top.sv is not built yet (issue 10, the integrated "
-             "accelerator in RTL); use --backend iss for the instruction-set model")
+NOT_BUILT = ("--backend rtl: the RTL top (hw/rtl/edgemoe_top.sv) is not built yet: it cannot run a frame "
+             "(issue 10: its datapath is not integrated and there is no Python-importable Verilator model, "
+             "edgemoe.sim.top_model); use --backend iss for the instruction-set model")
 STEP = 4096
 """Clock cycles per ``step`` call while waiting."""
 
 
 def rtl_available() -> tuple[bool, str]:
-    """(True, "") when the top and its importable model exist, else (False, the reason)."""
+    """(True, "") when the top and its importable Verilator model exist, else (False, :data:`NOT_BUILT`)."""
     if not TOP.is_file():
         return False, NOT_BUILT
     try:
-        from edgemoe.sim import top_model  # noqa: F401  (issue 10 provides it with the top)
+        from edgemoe.sim import top_model  # noqa: F401  (issue 10 provides it with the whole top)
     except ImportError:
-        return False, ("--backend rtl: hw/rtl/edgemoe_top.sv exists but its Python-importable Verilator model "
-                       "(edgemoe.sim.top_model) is not built yet")
+        return False, NOT_BUILT
     return True, ""
 
 
