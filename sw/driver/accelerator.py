@@ -558,7 +558,8 @@ class Accelerator:
         return rec
 
     def measure(self, frames: Sequence[Any], task: str | int = "seg", *, power: Any = "auto",
-                interval: float = 0.05, idle_s: float = 2.0, label: str = "") -> tuple[list[RunResult], dict]:
+                interval: float = 0.05, idle_s: float = 2.0, label: str = "",
+                stop_after_block: int | None = None) -> tuple[list[RunResult], dict]:
         """Run ``frames`` and return (results, record); on the board sample the rails while running.
 
         ``power``: ``"auto"`` (hwmon INA226 rails on the ``pynq`` backend, none elsewhere),
@@ -569,9 +570,10 @@ class Accelerator:
         if power == "auto":
             power = [HwmonSource()] if self.backend.name == "pynq" else None
         if power is None:
-            res = list(self.stream(frames, task))
+            res = list(self.stream(frames, task, stop_after_block=stop_after_block))
             return res, self.measurement_record(res, label=label)
         srcs = [s for s in power if s.probe().ok]
-        trace = record_power(lambda: list(self.stream(frames, task)), srcs, interval=interval, idle_s=idle_s)
+        trace = record_power(lambda: list(self.stream(frames, task, stop_after_block=stop_after_block)), srcs,
+                             interval=interval, idle_s=idle_s)
         res = trace.result
         return res, self.measurement_record(res, trace, label=label)
