@@ -249,7 +249,7 @@ class Iss:
             except Fault as f:
                 self._fail(f.code, i)
                 break
-            self._pc = i + 1
+            self._pc = self.cmd_index = i + 1
             n += 1
         return n
 
