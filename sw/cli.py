@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import signal
 import sys
+import threading
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("edgemoe.run_cmd", "run the backbone and task heads on an image (default: the built-in sample)"),
@@ -55,6 +57,23 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     return tuple(errs)
 
 
+class _sigterm_as_interrupt:
+    """SIGTERM (kill, a CI timeout) unwinds like Ctrl-C, so staged outputs are removed (main thread only)."""
+
+    def __enter__(self) -> None:
+        self.old = None
+        if threading.current_thread() is threading.main_thread():
+            self.old = signal.signal(signal.SIGTERM, self._raise)
+
+    @staticmethod
+    def _raise(signum, frame):
+        raise KeyboardInterrupt
+
+    def __exit__(self, *exc) -> None:
+        if self.old is not None:
+            signal.signal(signal.SIGTERM, self.old)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="edgemoe", description="Edge-MoE co-design kit")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -83,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         p = _Parser(prog=f"edgemoe {name}", description=COMMANDS[name][1])
         mod.add_arguments(p)
         args = p.parse_args(argv[1:])
-        return int(mod.main(args) or 0)
+        with _sigterm_as_interrupt():
+            return int(mod.main(args) or 0)
     except UsageError as e:
         print(one_line(e), file=sys.stderr)
         return 2

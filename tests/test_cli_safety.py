@@ -438,3 +438,33 @@ def test_staging_is_beside_the_target_and_removed(tmp_path):
     f.write_text("x")
     with pytest.raises(OutDirError, match="is a file"):
         OutputDir(f, command="demo").prepare()
+
+
+def test_sigterm_midway_leaves_nothing(tmp_path):
+    """A killed run (SIGTERM, as from a CI timeout) removes its staging folder and the parents it created."""
+    import signal
+
+    script = tmp_path / "slow.py"
+    script.write_text(
+        "import sys, time\n"
+        "import edgemoe.golden.weights as w, edgemoe.run_cmd as r\n"
+        "w.load_weights = lambda *a, **k: object()\n"
+        "def slow(*a, **k):\n"
+        "    print('working', flush=True)\n"
+        "    time.sleep(60)\n"
+        "r._run = slow\n"
+        "from edgemoe.cli import main\n"
+        "sys.exit(main(['run', '--quiet', '--out', sys.argv[1]]))\n")
+    work = tmp_path / "w"
+    work.mkdir()
+    p = subprocess.Popen([sys.executable, str(script), str(work / "a" / "b")], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    try:
+        assert p.stdout.readline().strip() == "working"
+        assert os.listdir(work) == ["a"] and os.listdir(work / "a")[0].startswith(".b.edgemoe-tmp-")
+        p.send_signal(signal.SIGTERM)
+        assert p.wait(timeout=30) == 130
+    finally:
+        if p.poll() is None:
+            p.kill()
+    assert os.listdir(work) == []
