@@ -26,7 +26,7 @@ def _time(fn, runs: int, warmup: int) -> list[float]:
     return out
 
 
-def bench(runs: int = 5, warmup: int = 1, threads: int = 1) -> dict:
+def bench(runs: int = 5, warmup: int = 1, threads: int = 1, driver_runs: int = 0) -> dict:
     import torch
 
     torch.set_num_threads(threads)
@@ -44,7 +44,12 @@ def bench(runs: int = 5, warmup: int = 1, threads: int = 1) -> dict:
     tf = _time(lambda i: flt.forward(img, i % 2), runs, warmup)
     tx = _time(lambda i: fixed.forward(pix, i % 2), runs, warmup)
     med_f, med_x = statistics.median(tf), statistics.median(tx)
+    if driver_runs:  # whole frames through the host driver: s/frame and its host overhead per backend
+        from edgemoe.driver.accelerator import bench_backend
+
+        driver = {b: bench_backend(b, driver_runs, weights=w, frame=img) for b in ("iss", "rtl")}
     return {
+        **({"driver": driver} if driver_runs else {}),
         "golden_float_s_per_frame": med_f,
         "golden_fixed_s_per_frame": med_x,
         "fixed_over_float": med_x / med_f,
@@ -60,6 +65,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--runs", type=int, default=5, help="timed frames per backbone (default 5)")
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--threads", type=int, default=1, help="torch threads of the float model (default 1)")
+    p.add_argument("--driver-runs", type=int, default=2,
+                   help="whole frames through the host driver per backend (iss, rtl; default 2, 0: skip)")
     p.add_argument("--json", action="store_true")
 
 
@@ -68,7 +75,10 @@ def main(args: argparse.Namespace) -> int:
         if v < lo:
             print(f"edgemoe bench: error: {opt} {v}: expected an integer >= {lo}", file=sys.stderr)
             return 2
-    r = bench(args.runs, args.warmup, args.threads)
+    if args.driver_runs < 0:
+        print(f"edgemoe bench: error: --driver-runs {args.driver_runs}: expected an integer >= 0", file=sys.stderr)
+        return 2
+    r = bench(args.runs, args.warmup, args.threads, args.driver_runs)
     if args.json:
         print(json.dumps(r, indent=1))
         return 0
@@ -78,4 +88,10 @@ def main(args: argparse.Namespace) -> int:
           f"(min {r['fixed_s']['min']:.3f}, max {r['fixed_s']['max']:.3f}); target <= 1.0 s, original C sim ~12 s")
     print(f"median of {r['runs']} runs after {r['warmup']} warm-up, {r['cpus']} CPUs, one task per frame, "
           f"OpenBLAS threads {r['blas_threads']}")
+    for b, d in r.get("driver", {}).items():  # the host driver (edgemoe.driver.Accelerator) per backend
+        if not d["available"]:
+            print(f"driver, {b} backend: not run: {d['reason']}")
+            continue
+        print(f"driver, {b} backend: {d['s_per_frame']:.3f} s/frame, host overhead {1e3 * d['host_overhead_s_per_frame']:.2f}"
+              f" ms/frame (everything but the wait for the device), median of {d['runs']} whole frames")
     return 0

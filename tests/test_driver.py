@@ -433,3 +433,13 @@ def test_rtl_backend_refuses_with_one_line_while_the_top_is_not_built():
         Accelerator.open("rtl")
     assert str(e.value) == why and "\n" not in why
     assert "the RTL top (hw/rtl/edgemoe_top.sv) is not built yet" in why
+
+
+def test_bench_backend_reports_an_unavailable_backend_and_checks_runs():
+    from edgemoe.driver.accelerator import bench_backend
+
+    ok, why = rtl_available()
+    if not ok:
+        assert bench_backend("rtl") == {"backend": "rtl", "available": False, "reason": why}
+    with pytest.raises(InputError, match="runs: expected >= 1, found 0"):
+        bench_backend("iss", 0)

@@ -577,3 +577,41 @@ class Accelerator:
                              interval=interval, idle_s=idle_s)
         res = trace.result
         return res, self.measurement_record(res, trace, label=label)
+
+
+# ---------------------------------------------------------------- figures
+def bench_backend(backend: str = "iss", runs: int = 2, *, weights: Any = None, frame: Any = None,
+                  **open_kw: Any) -> dict:
+    """Whole frames through the driver on ``backend`` (tasks alternating): seconds per frame and host overhead.
+
+    ``host_overhead_s_per_frame`` is everything but the wait for the device (on a
+    model backend: the model's own compute): patch conversion and writes, cache
+    maintenance, the register sequence, the output copy and its checks. Medians
+    over ``runs`` frames. A backend that cannot run here gives ``available: False``
+    and the reason. Figures to read, not assertions: the host may be busy.
+    """
+    import statistics
+
+    if runs < 1:
+        raise InputError(f"runs: expected >= 1, found {runs}")
+    try:
+        acc = Accelerator.open(backend, **open_kw)
+    except BackendUnavailable as e:
+        return {"backend": backend, "available": False, "reason": str(e)}
+    with acc:
+        if weights is None:
+            from edgemoe.golden.weights import load_weights
+
+            weights = load_weights(heads=False)
+        if frame is None:
+            from edgemoe.golden.sample import sample_frame
+
+            frame = sample_frame()[0]
+        acc.load_weights(weights)
+        res = [acc.run(frame, i % 2) for i in range(runs)]
+    wall = [r.wall_s for r in res]
+    over = [r.overhead_s for r in res]
+    return {"backend": backend, "available": True, "runs": runs, "s_per_frame": statistics.median(wall),
+            "host_overhead_s_per_frame": statistics.median(over),
+            "device_wait_s_per_frame": statistics.median([r.wait_s for r in res]),
+            "wall_s": wall, "host_overhead_s": over, "cycles": [r.cycles for r in res]}
