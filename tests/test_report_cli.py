@@ -116,6 +116,7 @@ def test_end_to_end_on_this_machine(tmp_path, capsys):
     j = json.loads((tmp_path / "rep" / "report.json").read_text())
     (cpu,) = j["measured"]
     assert cpu["id"] == "cpu-b1" and cpu["latency"]["n"] == 2 and cpu["details"]["threads"] == 1
+    assert cpu["name"].endswith(", 1 torch thread") and "1 torch thread" in cpu["latency"]["source"]
     assert cpu["power"]["kind"] == "declared" and cpu["power"]["watts"] == 40.0
     assert cpu["energy_per_frame_j"] == pytest.approx(40.0 * cpu["latency"]["mean_s"])
     assert j["fpga"]["status"] == "no measurement record given"

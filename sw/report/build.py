@@ -200,7 +200,7 @@ def baseline_power(res: BaselineResult, domain: str, idle_w: float | None, basis
 
 def baseline_entry(res: BaselineResult, power: PowerFigure, alternatives: list[dict]) -> Entry:
     """Report entry of a measured CPU or GPU baseline."""
-    threads = f", {res.threads} torch threads" if res.threads else ""
+    threads = f", {res.threads} torch thread{'' if res.threads == 1 else 's'}" if res.threads else ""
     sync = ", CUDA synchronised after each run" if res.platform == "gpu" else ""
     name = f"{res.platform.upper()}: {res.device_name}, float32 PyTorch{threads}"
     return Entry(
