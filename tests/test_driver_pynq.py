@@ -159,3 +159,18 @@ def test_measure_records_board_power(board, sample, tmp_path):
     assert m.has_idle and m.power_w(["pl"], "total")[0] == pytest.approx(0.85 * 3.3, rel=0.05)
     assert rec["bitstream"]["name"] == "edgemoe.bit"
     assert rec["cycles_per_frame"] == np.mean([r.cycles for r in res])
+
+
+def test_pynq_without_a_device_is_unavailable(tmp_path):
+    """PYNQ installed on a machine without a board raises from Overlay: one line, BackendUnavailable."""
+    fake = make_pynq(None)
+
+    class NoDevice:
+        def __init__(self, *a, **k):
+            raise RuntimeError("Could not find any\ndevices")
+
+    fake.Overlay = NoDevice
+    bit = write_overlay(tmp_path)
+    with pytest.raises(BackendUnavailable, match=r"PYNQ could not open the overlay .*edgemoe.bit: Could not find any "
+                                                 r"devices$"):
+        Accelerator.open("pynq", overlay=bit, pynq_module=fake)

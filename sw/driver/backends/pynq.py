@@ -74,7 +74,11 @@ class PynqBackend(Backend):
         if not bit.is_file():
             raise FileNotFoundError(f"overlay {bit} not found: expected the accelerator's .bit with its .hwh beside it")
         self.bitfile = bit
-        self.overlay = self._pynq.Overlay(str(bit), download=False)
+        try:
+            self.overlay = self._pynq.Overlay(str(bit), download=False)
+        except (RuntimeError, OSError) as e:  # PYNQ without a device ("no devices found"), unreadable files
+            raise BackendUnavailable(f"--backend pynq: PYNQ could not open the overlay {bit}: "
+                                     + " ".join(str(e).split())) from None
         self.ip = check_ip_dict(self.overlay.ip_dict, str(bit.with_suffix(".hwh")), vlnv=vlnv, base=base)
         if download:
             self.overlay.download()
