@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "gen": ("edgemoe.golden.gen", "generate the SV package, C++ header and table files from params.toml"),
     "synth": ("edgemoe.synth", "Yosys resource estimates of the RTL kernels"),
     "report": ("edgemoe.report.cli", "energy-efficiency report (HTML + JSON) against CPU and GPU"),
+    "program": ("edgemoe.program_cmd", "the accelerator's command list for a task, disassembled, and the weight image map"),
 }
 
 

@@ -134,3 +134,8 @@ def test_io_helpers(fw):
     out = image.output_codes(np.arange(129 * 192, dtype="<i4").tobytes())
     assert out.shape == (129, 192) and out[1, 0] == 192
     assert fmt("act").bits == 26
+
+
+def test_layout_without_building(img):
+    assert image.layout_entries() == img.entries
+    assert image.layout_image().offset("l7_experts") == img.offset("l7_experts")

@@ -153,18 +153,36 @@ def build_image(fw: FixedWeights, dims: ModelDims | None = None) -> WeightImage:
     return WeightImage(b"".join(parts), entries)
 
 
-def image_bytes(dims: ModelDims | None = None) -> int:
-    """Size of the image without building it."""
+def layout_entries(dims: ModelDims | None = None) -> list[tuple[str, int, int]]:
+    """The image's ``(name, offset, size)`` records without building it (they do not depend on the values)."""
     d = dims or model_dims()
     D = d.embed_dim
-    n = isa.pass_bytes(d.patch_k, D) + d.num_patches * isa.EMBED_ROW
+    sizes = [("patch_embed_weight", isa.pass_bytes(d.patch_k, D)), ("embed_add", d.num_patches * isa.EMBED_ROW)]
     for L in range(d.depth):
-        n += 2 * isa.LN_RECORD + 4 * isa.pass_bytes(D, D)
+        p = f"l{L}_"
+        sizes += [(p + "norm1", isa.LN_RECORD)] + [(p + m, isa.pass_bytes(D, D)) for m in ("q", "k", "v", "attn_proj")]
+        sizes.append((p + "norm2", isa.LN_RECORD))
         if d.is_moe(L):
-            n += d.num_tasks * isa.pass_bytes(D, d.num_experts) + d.num_experts * isa.EXPERT_BYTES
+            sizes += [(p + f"gate_task{t}", isa.pass_bytes(D, d.num_experts)) for t in range(d.num_tasks)]
+            sizes.append((p + "experts", d.num_experts * isa.EXPERT_BYTES))
         else:
-            n += isa.pass_bytes(D, d.mlp_hidden) + isa.pass_bytes(d.mlp_hidden, D)
-    return n
+            sizes += [(p + "fc1", isa.pass_bytes(D, d.mlp_hidden)), (p + "fc2", isa.pass_bytes(d.mlp_hidden, D))]
+    out, off = [], 0
+    for name, n in sizes:
+        out.append((name, off, n))
+        off += n
+    return out
+
+
+def layout_image(dims: ModelDims | None = None) -> WeightImage:
+    """A :class:`WeightImage` with the layout's entries and no data: enough to build command lists."""
+    return WeightImage(b"", layout_entries(dims))
+
+
+def image_bytes(dims: ModelDims | None = None) -> int:
+    """Size of the image without building it."""
+    _, off, n = layout_entries(dims)[-1]
+    return off + n
 
 
 # ---------------------------------------------------------------- parsing
