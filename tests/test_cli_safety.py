@@ -218,8 +218,22 @@ def test_report_checks_out_before_measuring(tmp_path, capsys, monkeypatch):
 
 # ----------------------------------------------------------------------------- failures in the middle
 
+class _FastBackbone:
+    """Float backbone and head stand-ins (zeros of the right shapes): these tests are about writing outputs."""
+
+    def __init__(self, *a):
+        pass
+
+    def forward(self, x, *a):
+        return np.zeros((129, 192), np.float32) if np.ndim(x) == 3 else np.zeros((7, 128, 256), np.float32)
+
+
 def test_run_failing_midway_leaves_target_as_it_was(tmp_path, capsys, monkeypatch, fast_weights):
+    import edgemoe.golden.float_model as fm
     import edgemoe.run_cmd as run_cmd
+
+    monkeypatch.setattr(fm, "FloatBackbone", _FastBackbone)
+    monkeypatch.setattr(fm, "FloatHead", _FastBackbone)
 
     out = tmp_path / "run"
     args = ["run", "--backend", "float", "--task", "seg", "--quiet", "--out", str(out)]
