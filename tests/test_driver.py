@@ -443,3 +443,27 @@ def test_bench_backend_reports_an_unavailable_backend_and_checks_runs():
         assert bench_backend("rtl") == {"backend": "rtl", "available": False, "reason": why}
     with pytest.raises(InputError, match="runs: expected >= 1, found 0"):
         bench_backend("iss", 0)
+
+
+def test_register_sequence_of_a_run(dev, sample, monkeypatch):
+    """docs/architecture.md "Host driver contract", step 4, as register writes (names from regmap)."""
+    acc, iss = dev
+    names = {r.offset: n for n, r in regmap.REGISTERS.items()}
+    writes = []
+    orig = acc.backend.write_reg
+    monkeypatch.setattr(acc.backend, "write_reg", lambda off, v: (writes.append((names[off], v)), orig(off, v)))
+    acc.watchdog_cycles = 1 << 27
+    acc.run(sample, "seg", stop_after_block=0)
+    ld, prog = acc._loaded, acc._program(0, 0)
+    w, io, cmd = ld.wbuf.device_address, ld.io.device_address, prog.buf.device_address
+    assert w >> 32 and io >> 32 and cmd >> 32  # the model's DDR sits above 4 GB: 64-bit bases are exercised
+    assert writes == [
+        ("CTRL", regmap.CTRL_SOFT_RESET),
+        ("WBASE_LO", w & 0xFFFFFFFF), ("WBASE_HI", w >> 32), ("IOBASE_LO", io & 0xFFFFFFFF), ("IOBASE_HI", io >> 32),
+        ("CMD_BASE_LO", cmd & 0xFFFFFFFF), ("CMD_BASE_HI", cmd >> 32), ("CMD_COUNT", len(prog.cmds)),
+        ("TIMEOUT", 1 << 27), ("IRQ_ENABLE", regmap.IRQ_DONE | regmap.IRQ_ERROR),
+        ("IRQ_STATUS", regmap.IRQ_DONE | regmap.IRQ_ERROR | regmap.IRQ_MARK),  # W1C: nothing stale
+        ("CTRL", regmap.CTRL_START),
+        ("IRQ_STATUS", regmap.IRQ_DONE),  # acknowledged after the counters are read
+    ]
+    acc.watchdog_cycles = regmap.TIMEOUT_RESET
