@@ -71,6 +71,7 @@ proc get_property {p obj} {
         STATS.WNS { return $::env(FAKE_WNS) }
         STATS.WHS { return 0.012 }
         STATS.TNS { return 0.0 }
+        CONFIG.FREQ_HZ { return 299970032 }
         DIRECTORY { return [file join $::build $::name.runs $obj] }
     }
     error "stub get_property: unexpected property $p"
@@ -155,6 +156,8 @@ def test_flow_writes_bit_and_hwh_side_by_side(tmp_path):
     assert "connect_bd_net zynq_ultra_ps_e_0/pl_clk0 edgemoe_0/clk_i" in text
     assert "connect_bd_net rst_pl_clk0/peripheral_aresetn edgemoe_0/rst_ni" in text
     assert "set_property offset 0x80000000 SEG_edgemoe_0_reg0" in text
+    for obj in ("edgemoe_0/clk_i", "edgemoe_0/s_axi_ctrl", *(f"edgemoe_0/m_axi_p{i}" for i in range(4))):
+        assert f"set_property CONFIG.FREQ_HZ 299970032 {obj}" in text   # pl_clk0's actual frequency
     assert any(c.startswith("launch_runs impl_1 -to_step write_bitstream") for c in calls)
     assert "All user specified timing constraints are met." in (out / "timing_summary_routed.rpt").read_text()
 
@@ -289,3 +292,60 @@ def test_overlay_bad_inputs_exit_2(tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "expected an existing .bit file" in r.stderr
     assert not (tmp_path / "pkg").exists() and not (tmp_path / "p").exists()
+
+
+WRAPPER = ROOT / "hw" / "rtl" / "edgemoe_top_wrapper.v"
+
+
+def test_wrapper_interfaces_match_the_block_design():
+    """The top's Verilog wrapper has what edgemoe_bd.tcl connects: 1 AXI-Lite slave, 4 x 128-bit masters, ..."""
+    if not WRAPPER.is_file():
+        pytest.skip(f"{WRAPPER} not written yet (issue 10)")
+    text = WRAPPER.read_text()
+    assert re.search(r"^module\s+edgemoe_top_wrapper\b", text, re.M)
+    ports, pending = [], None   # (X_INTERFACE_INFO, direction, port): the attribute applies to the next port
+    for line in text.splitlines():
+        m = re.search(r'X_INTERFACE_INFO\s*=\s*"([^"]+)"', line)
+        if m:
+            pending = m.group(1)
+            continue
+        m = re.match(r"\s*(input|output)\s+wire\b\s*(?:\[[^\]]*\])?\s*(\w+)", line)
+        if m and pending is not None:
+            ports.append((pending, m.group(1), m.group(2)))
+            pending = None
+    buses: dict[str, dict[str, str]] = {}
+    signals: dict[str, list[str]] = {}
+    for info, direction, _port in ports:
+        vlnv, bus, sig = info.split()
+        if vlnv == "xilinx.com:interface:aximm:1.0":
+            buses.setdefault(bus, {})[sig] = direction
+        else:
+            signals.setdefault(vlnv, []).append(bus)
+    params = dict(re.findall(r'X_INTERFACE_PARAMETER\s*=\s*"XIL_INTERFACENAME (\w+), ([^"]*)"', text))
+    slaves = sorted(b for b, s in buses.items() if s.get("AWVALID") == "input")
+    masters = sorted(b for b, s in buses.items() if s.get("AWVALID") == "output")
+    assert len(slaves) == 1 and len(masters) == 4, (slaves, masters)
+    assert "PROTOCOL AXI4LITE" in params[slaves[0]] and "DATA_WIDTH 32" in params[slaves[0]]
+    for m in masters:
+        kv = dict(x.strip().split(" ", 1) for x in params[m].split(","))
+        assert kv["PROTOCOL"] == "AXI4" and kv["DATA_WIDTH"] == "128" and int(kv["ADDR_WIDTH"]) >= 40, kv
+        assert {"ARVALID", "RLAST", "WLAST", "AWLEN"} <= set(buses[m]), m
+    for vlnv in ("clock", "reset", "interrupt"):
+        assert len(signals.get(f"xilinx.com:signal:{vlnv}:1.0", [])) == 1, vlnv
+    clk = signals["xilinx.com:signal:clock:1.0"][0]
+    assoc = re.search(r"ASSOCIATED_BUSIF ([\w:]+)", params[clk]).group(1).split(":")
+    assert sorted(assoc) == sorted(slaves + masters)
+    assert "POLARITY ACTIVE_LOW" in params[signals["xilinx.com:signal:reset:1.0"][0]]
+    assert "SENSITIVITY LEVEL_HIGH" in params[signals["xilinx.com:signal:interrupt:1.0"][0]]
+
+
+@needs_tclsh
+def test_flow_finds_the_repository_sources(tmp_path):
+    """With the real hw/rtl (wrapper present): every SystemVerilog source and the wrapper are added."""
+    if not WRAPPER.is_file():
+        pytest.skip(f"{WRAPPER} not written yet (issue 10)")
+    p, calls = run_flow(tmp_path, extra=["-rtl_dir", str(ROOT / "hw" / "rtl")])
+    assert p.returncode == 0, p.stderr
+    added = " ".join(c for c in calls if c.startswith("add_files"))
+    for f in [*(ROOT / "hw" / "rtl").glob("*.sv"), *(ROOT / "hw" / "rtl" / "gen").glob("*.sv"), WRAPPER]:
+        assert str(f) in added, f

@@ -89,6 +89,14 @@ proc edgemoe_bd::create {bd_name top_module clock_mhz} {
     set top_irq [one "interrupt pin" [get_bd_pins -of_objects $top -filter {TYPE == "intr"}]]
     connect_bd_net $clk $top_clk
     connect_bd_net $aresetn $top_rst
+    # The wrapper may state FREQ_HZ 300000000; pl_clk0 runs at the IOPLL's 299.97 MHz and
+    # validate_bd_design refuses a mismatch, so the top's clock and interfaces take pl_clk0's value.
+    set freq [get_property CONFIG.FREQ_HZ $clk]
+    foreach obj [concat [list $top_clk $slave] $masters] {
+        if {[catch {set_property CONFIG.FREQ_HZ $freq $obj} err]} {
+            puts "edgemoe_bd: warning: FREQ_HZ of $obj not set to $freq ($err): the wrapper should not fix FREQ_HZ"
+        }
+    }
     connect_bd_net $top_irq [get_bd_pins zynq_ultra_ps_e_0/pl_ps_irq0]
 
     # --- registers: M_AXI_HPM0_LPD -> SmartConnect (AXI4 to AXI4-Lite) -> top
