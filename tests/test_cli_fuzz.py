@@ -240,13 +240,15 @@ def test_fuzz_report(stubs, data):
 @SETTINGS
 @given(st.data())
 def test_fuzz_small_commands(stubs, data):
-    command = data.draw(st.sampled_from(["bench", "accuracy", "gen", "synth", "nosuch", ""]))
+    command = data.draw(st.sampled_from(["bench", "accuracy", "gen", "synth", "program", "nosuch", ""]))
     spec = {
         "bench": {"--runs": values, "--warmup": values, "--threads": values, "--json": None},
         "accuracy": {"--json": None},
         "gen": {"--check": None},
         "synth": {"--kernels": values, "--json": None, "--set": values, "--timeout": values, "--list": None,
                   "--parse-only": None},
+        "program": {"--task": values, "--weights": st.one_of(paths, values), "--stop-after-block": values,
+                    "--json": None},
         "nosuch": {"--x": values}, "": {"-h": None},
     }[command]
     argv = [command, *opt_args(data.draw, spec)] if command else []
