@@ -3,7 +3,7 @@
 #   zynq_ultra_ps_e (board preset)
 #     pl_clk0 (300 MHz) --------------------------------> every aclk, proc_sys_reset
 #     pl_resetn0 -> proc_sys_reset -> peripheral_aresetn -> top reset, SmartConnect
-#     M_AXI_HPM0_LPD (32 bit) -> SmartConnect -> top AXI-Lite register slave (64 KB at CTRL_BASE)
+#     M_AXI_HPM0_LPD (32 bit) -> SmartConnect -> top AXI-Lite register slave (4 KB at ctrl_base)
 #     S_AXI_HP0..3_FPD (128 bit) <- the top's four AXI4 masters, one each (no interconnect)
 #     pl_ps_irq0 <- the top's interrupt line
 #
@@ -23,7 +23,8 @@ namespace eval edgemoe_bd {
     variable hp_clk {saxihp0_fpd_aclk saxihp1_fpd_aclk saxihp2_fpd_aclk saxihp3_fpd_aclk}
     # M_AXI_HPM0_LPD segment: 0x8000_0000..0x9FFF_FFFF; the registers go at its base
     variable ctrl_base 0x80000000
-    variable ctrl_range 64K
+    # 4 KB: the register block decodes 12 address bits (the wrapper's s_axi ADDR_WIDTH), the map ends at 0x07C
+    variable ctrl_range 4K
 }
 
 # PS configuration: board preset first, then the ports this design uses.
