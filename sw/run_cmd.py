@@ -3,16 +3,22 @@
 Writes into ``--out`` (default ``out/run``):
 
 * ``features_<task>.npy`` -- block-11 output, (129, 192) float32 (the act codes
-  divided by 2^16 for the golden backend), and ``features_<task>_codes.npy``
-  (int32 act codes, golden backend only);
+  divided by 2^16 for the golden and iss backends), and ``features_<task>_codes.npy``
+  (int32 act codes, golden and iss backends);
 * ``seg.png`` -- per-pixel argmax of the 7-class segmentation head, coloured;
   ``depth.png`` -- the depth head, normalised to 8-bit grey (near = bright);
 * ``summary.json`` -- inputs, weights (and what is synthetic), backend, timings,
   class histogram, depth range, output paths.
 
 Backends: ``golden`` (bit-exact fixed-point model of the accelerator, the
-default) and ``float`` (the PyTorch reference). The heads run in float on the
-host in both cases, as on the board.
+default), ``iss`` (the accelerator's command list on the instruction-set model,
+edgemoe.driver.iss; summary.json gets its CYCLES per task) and ``float`` (the
+PyTorch reference). The heads run in float on the host in every case, as on the board.
+
+``--check`` (any backend) compares the backend's block-11 act codes with
+FixedBackbone's bit for bit (float features are quantised to act codes first)
+and records ``"check": {"bit_exact", "mismatches", "compared"}`` in summary.json;
+the run exits 1 on any mismatch (after writing its outputs).
 """
 from __future__ import annotations
 
@@ -37,7 +43,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--task", default="all", choices=["seg", "depth", "all"])
     p.add_argument("--weights", type=Path, default=None,
                    help="Edge-MoE weights folder or M3ViT checkpoint (default: the shared reference weights)")
-    p.add_argument("--backend", default="golden", choices=["golden", "float"])
+    p.add_argument("--backend", default="golden", choices=["golden", "iss", "float"])
+    p.add_argument("--check", action="store_true",
+                   help="compare the backend's block-11 output with the golden model bit for bit; exit 1 on a mismatch")
     p.add_argument("--out", type=Path, default=Path("out/run"),
                    help="output folder: new, empty or an earlier run's (only its files are replaced); default out/run")
     p.add_argument("--force", action="store_true",
@@ -110,15 +118,21 @@ def _run(args: argparse.Namespace, d, tasks: list[str], img: np.ndarray, img_des
         summary["image_preprocessing"] = img_notes
     results: dict[str, dict] = {}
     t_all = time.perf_counter()
-    if args.backend == "golden":
-        from edgemoe.golden.fixed_model import FixedBackbone, image_codes
-        from edgemoe.golden.fixedpoint import fmt
+    from edgemoe.golden.fixed_model import FixedBackbone, image_codes
+    from edgemoe.golden.fixedpoint import fmt
 
+    pix = image_codes(img)
+    if args.backend in ("golden", "iss") or args.check:
         fb = FixedBackbone(w)
         summary["saturated_weights"] = fb.fw.saturated
-        pix = image_codes(img)
-    else:
+    if args.backend == "iss":
+        from edgemoe.driver import regmap
+        from edgemoe.driver.iss import IssBackbone
+
+        ib = IssBackbone(fb.fw)
+    elif args.backend == "float":
         flb = FloatBackbone(w)
+    check = {"bit_exact": True, "mismatches": 0, "compared": 0}
     bar = tqdm(total=d.depth * len(tasks), desc="backbone", unit="block", disable=args.quiet, leave=False)
     for task in tasks:
         ti = TASKS.index(task)
@@ -126,16 +140,32 @@ def _run(args: argparse.Namespace, d, tasks: list[str], img: np.ndarray, img_des
         if args.backend == "golden":
             codes = fb.forward(pix, ti, progress=lambda L: bar.update(1))
             feats = fmt("act").to_float(codes).astype(np.float32)
+        elif args.backend == "iss":
+            codes = ib.forward(pix, ti)
+            feats = fmt("act").to_float(codes).astype(np.float32)
+            iss_cycles = ib.iss.read32(regmap.CYCLES_LO) | ib.iss.read32(regmap.CYCLES_HI) << 32
+            bar.update(d.depth)
         else:
             codes = None
             feats = flb.forward(img, ti)
             bar.update(d.depth)
         t_bb = time.perf_counter() - t0
+        if args.check:
+            got = codes if codes is not None else fmt("act").quantize(feats)
+            ref = fb.forward(pix, ti)
+            n_bad = int(np.count_nonzero(np.asarray(got) != ref))
+            check["mismatches"] += n_bad
+            check["compared"] += int(ref.size)
+            check["bit_exact"] = check["bit_exact"] and n_bad == 0
         t0 = time.perf_counter()
         head = FloatHead(w, task).forward(feats)
         results[task] = {"feats": feats, "codes": codes, "head": head}
         summary["tasks"][task] = {"backbone_s": round(t_bb, 4), "head_s": round(time.perf_counter() - t0, 4)}
+        if args.backend == "iss":
+            summary["tasks"][task]["cycles"] = iss_cycles
     bar.close()
+    if args.check:
+        summary["check"] = check
 
     # everything computed: now write the outputs into the staging folder (moved into place at the end)
     files: list[str] = []
@@ -170,4 +200,9 @@ def _run(args: argparse.Namespace, d, tasks: list[str], img: np.ndarray, img_des
     for task, info in summary["tasks"].items():
         print(f"  {task:5s}: backbone {info['backbone_s']:.3f} s, head {info['head_s']:.3f} s")
     print(f"wrote {', '.join(files)} and summary.json to {out}")
+    if args.check:
+        c = summary["check"]
+        verdict = "bit-exact" if c["bit_exact"] else "MISMATCH"
+        print(f"check against the golden model: {verdict}, {c['mismatches']} of {c['compared']} act codes differ")
+        return 0 if c["bit_exact"] else 1
     return 0
