@@ -150,7 +150,8 @@ def main(args: argparse.Namespace) -> int:
 
         if not isinstance(e, WeightError):
             raise
-        print(one_line(f"edgemoe report: error: {e}"), file=sys.stderr)
+        opt = "--weights: " if getattr(args, "weights", None) else ""    # the only weight source it reads
+        print(one_line(f"edgemoe report: error: {opt}{e}"), file=sys.stderr)
         return 2
     except ImportError as e:
         print(f"edgemoe report: error: {e.name or e} is not installed; install the 'report' extra "
