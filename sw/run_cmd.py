@@ -11,9 +11,13 @@ Writes into ``--out`` (default ``out/run``):
   class histogram, depth range, output paths.
 
 Backends: ``golden`` (bit-exact fixed-point model of the accelerator, the
-default), ``iss`` (the accelerator's command list on the instruction-set model,
-edgemoe.driver.iss; summary.json gets its CYCLES per task) and ``float`` (the
-PyTorch reference). The heads run in float on the host in every case, as on the board.
+default), ``float`` (the PyTorch reference), and the accelerator through the host
+driver (``edgemoe.driver.Accelerator``): ``iss`` (the instruction-set model), ``rtl``
+(the Verilator model of the top) and ``pynq`` (the board; ``--overlay edgemoe.bit``).
+For those, summary.json gets CYCLES, the counters and the driver's host overhead per
+task, and ``measurement_<task>.json`` is the run's measurement record (report format).
+A backend that cannot run here (no board, RTL top not built) exits 2 with one line.
+The heads run in float on the host in every case, as on the board.
 
 ``--check`` (any backend) compares the backend's block-11 act codes with
 FixedBackbone's bit for bit (float features are quantised to act codes first)
@@ -32,6 +36,9 @@ import numpy as np
 
 from edgemoe.golden.params import TASKS, model_dims
 
+DRIVER_BACKENDS = ("iss", "rtl", "pynq")
+"""Backends reached through the host driver (edgemoe.driver.Accelerator)."""
+
 # Cityscapes-like colours for the 7 classes (flat, construction, object, nature, sky, human, vehicle).
 PALETTE = np.array([[128, 64, 128], [70, 70, 70], [220, 220, 0], [107, 142, 35], [70, 130, 180],
                     [220, 20, 60], [0, 0, 142]], dtype=np.uint8)
@@ -43,7 +50,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--task", default="all", choices=["seg", "depth", "all"])
     p.add_argument("--weights", type=Path, default=None,
                    help="Edge-MoE weights folder or M3ViT checkpoint (default: the shared reference weights)")
-    p.add_argument("--backend", default="golden", choices=["golden", "iss", "float"])
+    p.add_argument("--backend", default="golden", choices=["golden", "iss", "rtl", "pynq", "float"])
+    p.add_argument("--overlay", type=Path, default=None,
+                   help="pynq backend: the accelerator's bitstream (.bit, with its .hwh beside it)")
     p.add_argument("--check", action="store_true",
                    help="compare the backend's block-11 output with the golden model bit for bit; exit 1 on a mismatch")
     p.add_argument("--out", type=Path, default=Path("out/run"),
@@ -69,6 +78,7 @@ def _own_run_files(folder: Path) -> set[str] | None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from edgemoe.driver.backends import BackendUnavailable
     from edgemoe.golden.sample import sample_frame
     from edgemoe.golden.weights import WeightError, load_image, load_weights
     from edgemoe.cli import one_line
@@ -92,8 +102,12 @@ def main(args: argparse.Namespace) -> int:
             w = load_weights(args.weights, seed=args.seed, heads=True)
         except WeightError as e:
             raise WeightError(f"--weights: {e}" if args.weights is not None else str(e)) from None
+        if args.backend in DRIVER_BACKENDS:
+            from edgemoe.driver.backends import check_available
+
+            check_available(args.backend)   # no board / RTL top not built: one line, before any work
         out = outdir.prepare()     # checked before the long work: a folder that cannot be written fails now
-    except (WeightError, OutDirError) as e:
+    except (WeightError, OutDirError, BackendUnavailable) as e:
         print(one_line(f"edgemoe run: error: {e}"), file=sys.stderr)
         return 2
     for msg in img_notes.get("messages", []):
@@ -122,14 +136,21 @@ def _run(args: argparse.Namespace, d, tasks: list[str], img: np.ndarray, img_des
     from edgemoe.golden.fixedpoint import fmt
 
     pix = image_codes(img)
-    if args.backend in ("golden", "iss") or args.check:
+    if args.backend in ("golden", *DRIVER_BACKENDS) or args.check:
         fb = FixedBackbone(w)
         summary["saturated_weights"] = fb.fw.saturated
-    if args.backend == "iss":
-        from edgemoe.driver import regmap
-        from edgemoe.driver.iss import IssBackbone
+    if args.backend in DRIVER_BACKENDS:
+        from edgemoe.cli import one_line
+        from edgemoe.driver import Accelerator, BackendUnavailable, DeviceError, DeviceTimeout, DriverError
+        from edgemoe.driver.hwh import HwhError
 
-        ib = IssBackbone(fb.fw)
+        try:
+            acc = Accelerator.open(args.backend, **({"overlay": args.overlay} if args.backend == "pynq" else {}))
+            acc.load_weights(fb.fw)   # weight image and both command lists, written once
+        except (BackendUnavailable, DriverError, HwhError) as e:
+            print(one_line(f"edgemoe run: error: {e}"), file=sys.stderr)
+            return 2
+        records: dict[str, dict] = {}
     elif args.backend == "float":
         flb = FloatBackbone(w)
     check = {"bit_exact": True, "mismatches": 0, "compared": 0}
@@ -140,10 +161,18 @@ def _run(args: argparse.Namespace, d, tasks: list[str], img: np.ndarray, img_des
         if args.backend == "golden":
             codes = fb.forward(pix, ti, progress=lambda L: bar.update(1))
             feats = fmt("act").to_float(codes).astype(np.float32)
-        elif args.backend == "iss":
-            codes = ib.forward(pix, ti)
-            feats = fmt("act").to_float(codes).astype(np.float32)
-            iss_cycles = ib.iss.read32(regmap.CYCLES_LO) | ib.iss.read32(regmap.CYCLES_HI) << 32
+        elif args.backend in DRIVER_BACKENDS:
+            try:
+                res = acc.run(pix, ti)
+            except (DeviceError, DeviceTimeout) as e:   # the device failed: nothing of this run is written
+                acc.close()
+                print(one_line(f"edgemoe run: error: --backend {args.backend}: {e}"), file=sys.stderr)
+                return 1
+            codes, feats = res.codes, res.features
+            try:
+                records[task] = acc.measurement_record([res])
+            except DriverError as e:   # e.g. not a git checkout: the record needs the kit's commit
+                print(one_line(f"edgemoe run: warning: no measurement record: {e}"), file=sys.stderr)
             bar.update(d.depth)
         else:
             codes = None
@@ -161,9 +190,13 @@ def _run(args: argparse.Namespace, d, tasks: list[str], img: np.ndarray, img_des
         head = FloatHead(w, task).forward(feats)
         results[task] = {"feats": feats, "codes": codes, "head": head}
         summary["tasks"][task] = {"backbone_s": round(t_bb, 4), "head_s": round(time.perf_counter() - t0, 4)}
-        if args.backend == "iss":
-            summary["tasks"][task]["cycles"] = iss_cycles
+        if args.backend in DRIVER_BACKENDS:
+            summary["tasks"][task].update(cycles=res.cycles, counters=res.counters,
+                                          driver_wall_s=round(res.wall_s, 4),
+                                          host_overhead_s=round(res.overhead_s, 6))
     bar.close()
+    if args.backend in DRIVER_BACKENDS:
+        acc.close()
     if args.check:
         summary["check"] = check
 
@@ -190,6 +223,10 @@ def _run(args: argparse.Namespace, d, tasks: list[str], img: np.ndarray, img_des
             files.append("depth.png")
             info["depth_range"] = [round(lo, 4), round(hi, 4)]
         info["feature_rms"] = round(float(np.sqrt((r["feats"] ** 2).mean())), 4)
+    if args.backend in DRIVER_BACKENDS:
+        for task, rec in records.items():
+            (out / f"measurement_{task}.json").write_text(json.dumps(rec, indent=1) + "\n")
+            files.append(f"measurement_{task}.json")
     summary["total_s"] = round(time.perf_counter() - t_all, 3)
     summary["files"] = files
     (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")

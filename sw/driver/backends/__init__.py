@@ -16,6 +16,24 @@ from .base import PAGE, Backend, BackendUnavailable, Buffer
 NAMES = ("iss", "rtl", "pynq")
 
 
+def check_available(name: str) -> None:
+    """Raise :class:`BackendUnavailable` (one line) if backend ``name`` cannot run on this machine; cheap.
+
+    ``rtl``: the top and its Verilator model are built; ``pynq``: the ``pynq`` package
+    imports (a board). ``iss`` is always available; unknown names are left to :func:`open_backend`.
+    """
+    if name == "rtl":
+        from .rtl import rtl_available
+
+        ok, why = rtl_available()
+        if not ok:
+            raise BackendUnavailable(why)
+    elif name == "pynq":
+        from .pynq import import_pynq
+
+        import_pynq()
+
+
 def open_backend(name: str, **kw: Any) -> Backend:
     """The backend ``name`` (one of :data:`NAMES`) with its keyword options.
 
@@ -41,4 +59,4 @@ def open_backend(name: str, **kw: Any) -> Backend:
     raise ValueError(f"unknown backend {name!r}: expected one of {', '.join(NAMES)}")
 
 
-__all__ = ["NAMES", "PAGE", "Backend", "BackendUnavailable", "Buffer", "open_backend"]
+__all__ = ["NAMES", "PAGE", "Backend", "BackendUnavailable", "Buffer", "check_available", "open_backend"]
