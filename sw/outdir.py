@@ -37,7 +37,7 @@ import signal
 import tempfile
 import threading
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable
 
 STAMP = ".edgemoe-output.json"
 _TMP_TAG = ".edgemoe-tmp-"
@@ -299,13 +299,6 @@ class _deferred_sigint:
             signal.signal(signal.SIGINT, self.old)
             if self.hit and exc_type is None:
                 raise KeyboardInterrupt
-
-
-def iter_files(folder: Path) -> Iterator[str]:
-    """Relative paths of the regular files under ``folder`` (for legacy recognisers)."""
-    for root, _dirs, files in os.walk(folder):
-        for f in files:
-            yield os.path.relpath(os.path.join(root, f), folder)
 
 
 def write_file(path: str | os.PathLike, text: str, *, command: str, option: str,
