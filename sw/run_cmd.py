@@ -8,7 +8,13 @@ Writes into ``--out`` (default ``out/run``):
 * ``seg.png`` -- per-pixel argmax of the 7-class segmentation head, coloured;
   ``depth.png`` -- the depth head, normalised to 8-bit grey (near = bright);
 * ``summary.json`` -- inputs, weights (and what is synthetic), backend, timings,
-  class histogram, depth range, output paths.
+  class histogram, depth range, output paths, and ``image_preprocessing`` when
+  the image was converted (``converted_from_mode``) or resized (``resized_from``).
+
+The outputs go through :class:`edgemoe.outdir.OutputDir`: ``--out`` is checked
+before the work, the files are written into a staging folder beside it and
+moved into place at the end; an earlier run's files are replaced, other files
+are never touched, and a non-empty folder of other files needs ``--force``.
 
 Backends: ``golden`` (bit-exact fixed-point model of the accelerator, the
 default), ``float`` (the PyTorch reference), and the accelerator through the host
