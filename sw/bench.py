@@ -44,6 +44,11 @@ def bench(runs: int = 5, warmup: int = 1, threads: int = 1, driver_runs: int = 0
     tf = _time(lambda i: flt.forward(img, i % 2), runs, warmup)
     tx = _time(lambda i: fixed.forward(pix, i % 2), runs, warmup)
     med_f, med_x = statistics.median(tf), statistics.median(tx)
+    from edgemoe.driver.iss import IssBackbone  # the command list on the instruction-set model, same frames
+
+    iss = IssBackbone(fixed.fw)
+    ti = _time(lambda i: iss.forward(pix, i % 2), runs, warmup)
+    med_i = statistics.median(ti)
     if driver_runs:  # whole frames through the host driver: s/frame and its host overhead per backend
         from edgemoe.driver.accelerator import bench_backend
 
@@ -55,6 +60,8 @@ def bench(runs: int = 5, warmup: int = 1, threads: int = 1, driver_runs: int = 0
         "fixed_over_float": med_x / med_f,
         "float_s": {"min": min(tf), "max": max(tf), "runs": tf},
         "fixed_s": {"min": min(tx), "max": max(tx), "runs": tx},
+        "iss_s_per_frame": med_i, "iss_over_fixed": med_i / med_x, "target_iss_over_fixed": 1.5,
+        "iss_s": {"min": min(ti), "max": max(ti), "runs": ti}, "weight_image_bytes": len(iss.img.data),
         "runs": runs, "warmup": warmup, "torch_threads": torch.get_num_threads(),
         "blas_threads": os.environ.get("OPENBLAS_NUM_THREADS", "default"), "cpus": os.cpu_count(),
         "image": desc, "target_fixed_s_per_frame": 1.0, "original_csim_s_per_frame": 12.0,
@@ -86,6 +93,9 @@ def main(args: argparse.Namespace) -> int:
           f"(min {r['float_s']['min']:.3f}, max {r['float_s']['max']:.3f})")
     print(f"fixed-point golden (bit-exact):   {r['golden_fixed_s_per_frame']:.3f} s/frame "
           f"(min {r['fixed_s']['min']:.3f}, max {r['fixed_s']['max']:.3f}); target <= 1.0 s, original C sim ~12 s")
+    print(f"ISS (command list, instruction-set model): {r['iss_s_per_frame']:.3f} s/frame "
+          f"(min {r['iss_s']['min']:.3f}, max {r['iss_s']['max']:.3f}) = {r['iss_over_fixed']:.2f}x the fixed-point "
+          f"golden (target <= 1.5x); weight image {r['weight_image_bytes']:,} bytes")
     print(f"median of {r['runs']} runs after {r['warmup']} warm-up, {r['cpus']} CPUs, one task per frame, "
           f"OpenBLAS threads {r['blas_threads']}")
     for b, d in r.get("driver", {}).items():  # the host driver (edgemoe.driver.Accelerator) per backend

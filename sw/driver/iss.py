@@ -115,6 +115,7 @@ class Iss:
         self._run: _Latched | None = None
         self._pc = 0
         self._hung = False
+        self._pending: list[tuple[int, int]] = []   # (head, T) of ATTENTION commands not yet evaluated
 
     @property
     def irq(self) -> bool:
@@ -206,6 +207,7 @@ class Iss:
             self._fail(Err.BAD_FIELD, 0)
 
     def _end_run(self) -> None:
+        self._flush_attention()
         self.busy = False
         self.cycles = int(round(self.timeline.total)) if not self.cycles else self.cycles
         self.counters = self.timeline.counters()
@@ -251,6 +253,7 @@ class Iss:
                 break
             self._pc = self.cmd_index = i + 1
             n += 1
+        self._flush_attention()
         return n
 
     # ---------------------------------------------------------------- DDR
@@ -298,8 +301,42 @@ class Iss:
                    Op.EXPERTS: self._experts}.get(op)
         if handler is None:
             raise Fault(Err.BAD_OPCODE)
+        if self._pending and op != Op.ATTENTION and self._touches_attention(d):
+            self._flush_attention()
         handler(d, w)
         return False
+
+    # ATTENTION commands are evaluated lazily: consecutive heads (separated by the next heads'
+    # Q/K/V passes, which touch other columns) run as one golden call, as FixedBackbone does, so
+    # the softmax's per-key loop runs once per layer instead of once per head. The bits are the
+    # same (heads are independent); anything that reads or writes A, writes a pending head's
+    # Q/K/V columns, ends the run or returns from advance() evaluates them first.
+    def _touches_attention(self, d: isa.Descriptor) -> bool:
+        op, w = d.op, d.words
+        if Buf.A in (d.a, d.b):
+            return True
+        if op == Op.LOAD and d.b in (Buf.Q, Buf.K, Buf.V):
+            lo, hi = w[2] >> 16, (w[2] >> 16) + (w[1] >> 16)
+        elif op == Op.LINEAR and d.b in (Buf.Q, Buf.K, Buf.V):
+            lo = (w[2] >> 16 & 0xFF) * isa.CHUNK
+            hi = lo + (w[1] >> 16 & 0x3FF) + 1
+        elif op == Op.LAYERNORM and d.b in (Buf.Q, Buf.K, Buf.V):
+            return True
+        else:
+            return False
+        Dh = _D.head_dim
+        return any(lo < (h + 1) * Dh and h * Dh < hi for h, _ in self._pending)
+
+    def _flush_attention(self) -> None:
+        if not self._pending:
+            return
+        T = self._pending[0][1]
+        heads = [h for h, _ in self._pending]
+        self._pending = []
+        Dh = _D.head_dim
+        cols = np.concatenate([np.arange(h * Dh, (h + 1) * Dh) for h in heads])
+        q, k, v = (self.buffers[b][:T, cols].reshape(T, len(heads), Dh) for b in (Buf.Q, Buf.K, Buf.V))
+        self.buffers[Buf.A][:T, cols] = attention_fixed(q, k, v)
 
     def _io_range(self, buf: int, w: tuple[int, ...], elem: int) -> tuple[int, int, int, int, int, int]:
         off, rows, cols = w[0], w[1] & 0xFFFF, w[1] >> 16
@@ -393,12 +430,11 @@ class Iss:
     def _attention(self, d: isa.Descriptor, w) -> None:
         _check(d.a == d.b == d.c == 0 and d.spec < _D.num_heads and w[0] == 0 and not any(w[2:]))
         T, h, Dh = self._tokens(w[1]), d.spec, _D.head_dim
-        cols = slice(h * Dh, (h + 1) * Dh)
-        q, k, v = (self.buffers[b][:T, cols].reshape(T, 1, Dh) for b in (Buf.Q, Buf.K, Buf.V))
-        y = attention_fixed(q, k, v)
         reg = [(n, 0, T, h * Dh, (h + 1) * Dh) for n in ("Q", "K", "V")]
         self._clock(*self.timeline.attention(T, reg, [("A", 0, T, h * Dh, (h + 1) * Dh)]))
-        self.buffers[Buf.A][:T, cols] = y
+        if self._pending and (self._pending[0][1] != T or any(p == h for p, _ in self._pending)):
+            self._flush_attention()
+        self._pending.append((h, T))
 
     def _moe_gate(self, d: isa.Descriptor, w) -> None:
         _check(d.b == 0 and d.c == 0 and d.spec == 0 and d.a in ROW_BUFS)
