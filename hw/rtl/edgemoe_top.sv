@@ -121,13 +121,15 @@ module edgemoe_top
   logic [LenW-1:0]  rd_bytes, wr_bytes;
   logic [127:0]     rd_data, wr_data;
   logic             wr_start, wr_stop, wr_busy, wr_err, wr_valid, wr_ready;
-  logic             buf_we, buf_re;
-  logic [3:0]       buf_wid, buf_rid;
-  logic [7:0]       buf_wrow, buf_rrow;
-  logic [9:0]       buf_wcol, buf_rcol;
-  logic [31:0]      buf_wdata, buf_rdata;
+  localparam int unsigned Lanes = 16;
+  logic                buf_we, buf_re;
+  logic [3:0]          buf_wid, buf_rid;
+  logic [7:0]          buf_wrow, buf_rrow;
+  logic [5:0]          buf_wchunk, buf_rchunk;
+  logic [Lanes-1:0]    buf_wlanes;
+  logic [Lanes*32-1:0] buf_wdata, buf_rdata;
 
-  edgemoe_seq #(.AddrW(AddrW), .LenW(LenW)) u_seq (
+  edgemoe_seq #(.AddrW(AddrW), .LenW(LenW), .Lanes(Lanes)) u_seq (
     .clk_i, .rst_ni,
     .start_i      (hwif_out.CTRL.start.value),
     .abort_i      (hwif_out.CTRL.abort.value),
@@ -135,6 +137,7 @@ module edgemoe_top
     .timeout_i    (hwif_out.TIMEOUT.cycles.value),
     .cmd_base_i   ({hwif_out.CMD_BASE_HI.addr.value, hwif_out.CMD_BASE_LO.addr.value}),
     .cmd_count_i  (hwif_out.CMD_COUNT.count.value),
+    .wbase_i      ({hwif_out.WBASE_HI.addr.value, hwif_out.WBASE_LO.addr.value}),
     .io_base_i    ({hwif_out.IOBASE_HI.addr.value, hwif_out.IOBASE_LO.addr.value}),
     .busy_o       (busy),
     .done_o       (done),
@@ -175,12 +178,13 @@ module edgemoe_top
     .buf_we_o     (buf_we),
     .buf_wid_o    (buf_wid),
     .buf_wrow_o   (buf_wrow),
-    .buf_wcol_o   (buf_wcol),
+    .buf_wchunk_o (buf_wchunk),
+    .buf_wlanes_o (buf_wlanes),
     .buf_wdata_o  (buf_wdata),
     .buf_re_o     (buf_re),
     .buf_rid_o    (buf_rid),
     .buf_rrow_o   (buf_rrow),
-    .buf_rcol_o   (buf_rcol),
+    .buf_rchunk_o (buf_rchunk),
     .buf_rdata_i  (buf_rdata)
   );
 
@@ -269,91 +273,61 @@ module edgemoe_top
   // Inputs this version does not use: the read/write responses' ids (one id per port and
   // direction is in flight, so responses need no routing) and every response input of
   // ports 1..3 (idle until the weight DMA lands).
+  // The buffers keep only their element width of the 32-bit lane codes (writers deliver codes in range).
   logic unused;
-  assign unused = ^{buf_wdata[31:MoeAccBits], m_axi_bid_i, m_axi_rid_i, m_axi_awready_i[NumPorts-1:1], m_axi_wready_i[NumPorts-1:1],
+  assign unused = ^{buf_wdata, m_axi_bid_i, m_axi_rid_i, m_axi_awready_i[NumPorts-1:1], m_axi_wready_i[NumPorts-1:1],
                     m_axi_bvalid_i[NumPorts-1:1], m_axi_bresp_i[NumPorts-1:1], m_axi_arready_i[NumPorts-1:1],
                     m_axi_rvalid_i[NumPorts-1:1], m_axi_rdata_i[NumPorts-1:1], m_axi_rresp_i[NumPorts-1:1],
                     m_axi_rlast_i[NumPorts-1:1]};
 
   // ---- activation buffers -----------------------------------------------------------------------
-  // Word = one 16-column chunk of a token row: word = row * (columns / 16) + column / 16.
-  localparam int unsigned Lanes = 16;
-  localparam int unsigned RowWords = EmbedDim / Lanes;    // X N K V A: 12 words per row
+  // Word = one 16-column chunk of a token row: word = row * (columns / 16) + chunk.
+  localparam int unsigned RowWords = EmbedDim / Lanes;    // X N Q K V A: 12 words per row
   localparam int unsigned HRowWords = MlpHidden / Lanes;  // H: 48 words per row
   localparam int unsigned Words = NumTokens * RowWords;
   localparam int unsigned HWords = NumTokens * HRowWords;
   localparam int unsigned Aw = $clog2(Words), HAw = $clog2(HWords);
-  localparam int unsigned NumBufs = 7;  // ids 0..6 (Q, id 2, has no buffer here)
+  localparam int unsigned NumBufs = 7;  // ids 0..6: X N Q K V A H
 
   logic [Aw-1:0]  w_word, r_word;
   logic [HAw-1:0] w_hword, r_hword;
-  assign w_word  = Aw'(buf_wrow) * Aw'(RowWords) + Aw'(buf_wcol[9:4]);
-  assign r_word  = Aw'(buf_rrow) * Aw'(RowWords) + Aw'(buf_rcol[9:4]);
-  assign w_hword = HAw'(buf_wrow) * HAw'(HRowWords) + HAw'(buf_wcol[9:4]);
-  assign r_hword = HAw'(buf_rrow) * HAw'(HRowWords) + HAw'(buf_rcol[9:4]);
+  assign w_word  = Aw'(buf_wrow) * Aw'(RowWords) + Aw'(buf_wchunk);
+  assign r_word  = Aw'(buf_rrow) * Aw'(RowWords) + Aw'(buf_rchunk);
+  assign w_hword = HAw'(buf_wrow) * HAw'(HRowWords) + HAw'(buf_wchunk);
+  assign r_hword = HAw'(buf_rrow) * HAw'(HRowWords) + HAw'(buf_rchunk);
 
-  logic [Lanes-1:0] w_lanes;
-  assign w_lanes = Lanes'(1) << buf_wcol[3:0];
+  // Element widths: X moe_acc, Q q, the others act. Writers deliver codes already in range.
+  function automatic int unsigned elem_bits(int unsigned b);
+    return (b == 0) ? MoeAccBits : ((b == 2) ? QBits : ActBits);
+  endfunction
 
-  logic [Lanes*MoeAccBits-1:0] x_rdata;
-  logic [Lanes*ActBits-1:0]    act_rdata [NumBufs];
-
-  edgemoe_actbuf #(.Words(Words), .Lanes(Lanes), .ElemBits(MoeAccBits)) u_buf_x (
-    .clk_i,
-    .wr_en_i    (buf_we && buf_wid == 4'd0),
-    .wr_addr_i  (w_word),
-    .wr_lanes_i (w_lanes),
-    .wr_data_i  ({Lanes{buf_wdata[MoeAccBits-1:0]}}),
-    .rd_en_i    (buf_re && buf_rid == 4'd0),
-    .rd_addr_i  (r_word),
-    .rd_data_o  (x_rdata)
-  );
-  for (genvar b = 1; b < NumBufs; b++) begin : g_buf
-    if (b == 2) begin : g_no_q
-      assign act_rdata[b] = '0;
-    end else if (b == 6) begin : g_h
-      edgemoe_actbuf #(.Words(HWords), .Lanes(Lanes), .ElemBits(ActBits)) u_buf (
-        .clk_i,
-        .wr_en_i    (buf_we && buf_wid == 4'(b)),
-        .wr_addr_i  (w_hword),
-        .wr_lanes_i (w_lanes),
-        .wr_data_i  ({Lanes{buf_wdata[ActBits-1:0]}}),
-        .rd_en_i    (buf_re && buf_rid == 4'(b)),
-        .rd_addr_i  (r_hword),
-        .rd_data_o  (act_rdata[b])
-      );
-    end else begin : g_act
-      edgemoe_actbuf #(.Words(Words), .Lanes(Lanes), .ElemBits(ActBits)) u_buf (
-        .clk_i,
-        .wr_en_i    (buf_we && buf_wid == 4'(b)),
-        .wr_addr_i  (w_word),
-        .wr_lanes_i (w_lanes),
-        .wr_data_i  ({Lanes{buf_wdata[ActBits-1:0]}}),
-        .rd_en_i    (buf_re && buf_rid == 4'(b)),
-        .rd_addr_i  (r_word),
-        .rd_data_o  (act_rdata[b])
-      );
+  logic [Lanes*32-1:0] rdata [NumBufs];
+  for (genvar b = 0; b < NumBufs; b++) begin : g_buf
+    localparam int unsigned Eb = elem_bits(b);
+    localparam int unsigned Wb = (b == 6) ? HWords : Words;
+    logic [Lanes*Eb-1:0] wdata, rraw;
+    for (genvar l = 0; l < Lanes; l++) begin : g_lane
+      assign wdata[l*Eb +: Eb] = buf_wdata[32*l +: Eb];
+      assign rdata[b][32*l +: 32] = 32'($signed(rraw[l*Eb +: Eb]));
     end
+    edgemoe_actbuf #(.Words(Wb), .Lanes(Lanes), .ElemBits(Eb)) u_buf (
+      .clk_i,
+      .wr_en_i    (buf_we && buf_wid == 4'(b)),
+      .wr_addr_i  ($clog2(Wb)'((b == 6) ? w_hword : HAw'(w_word))),
+      .wr_lanes_i (buf_wlanes),
+      .wr_data_i  (wdata),
+      .rd_en_i    (buf_re && buf_rid == 4'(b)),
+      .rd_addr_i  ($clog2(Wb)'((b == 6) ? r_hword : HAw'(r_word))),
+      .rd_data_o  (rraw)
+    );
   end
-  assign act_rdata[0] = '0;
 
-  // The element read last cycle: its buffer and lane, sign-extended to 32 bits.
-  logic [3:0] rd_id_q, rd_lane_q;
+  // The word read last cycle, from the buffer it was read from.
+  logic [3:0] rd_id_q;
   always_ff @(posedge clk_i) begin
-    if (buf_re) begin
-      rd_id_q   <= buf_rid;
-      rd_lane_q <= buf_rcol[3:0];
-    end
+    if (buf_re) rd_id_q <= buf_rid;
   end
-  always_comb begin
-    if (rd_id_q == 4'd0) begin
-      buf_rdata = 32'($signed(x_rdata[rd_lane_q*MoeAccBits +: MoeAccBits]));
-    end else if (rd_id_q < 4'(NumBufs)) begin
-      buf_rdata = 32'($signed(act_rdata[rd_id_q[2:0]][rd_lane_q*ActBits +: ActBits]));
-    end else begin
-      buf_rdata = '0;
-    end
-  end
+  assign buf_rdata = (rd_id_q < 4'(NumBufs)) ? rdata[rd_id_q[2:0]] : '0;
 
   // ---- register inputs ----------------------------------------------------------------------------
   always_comb begin
@@ -362,7 +336,7 @@ module edgemoe_top
     hwif_in.STATUS.done.next      = done;
     hwif_in.STATUS.error.next     = err_code != 8'h00;
     hwif_in.STATUS.drain.next     = drain;
-    hwif_in.STATUS.opcode.next    = opcode;
+    hwif_in.STATUS.opcode.next    = opcode;  // 0 while idle
     hwif_in.ERROR.code.next       = err_code;
     hwif_in.ERROR.index.next      = err_index;
     hwif_in.CMD_INDEX.index.next  = cmd_index;
