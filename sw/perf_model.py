@@ -236,13 +236,13 @@ def gate_route_cycles(cfg: Config, logits_ready: float, tokens: int, d: ModelDim
     return max(logits_ready, tokens * per_token) + GATE_ROUTE_LATENCY + d.num_experts
 
 
-ATTN_TAIL = 42
-"""attention.sv AttnTail: last K row to scores 3, statistics 31, first MAC 8 (the V rows are buffered)."""
+ATTN_TAIL = 44
+"""attention.sv AttnTail: last K row to scores 5, statistics 31, first MAC 8 (the V rows are buffered)."""
 
 
 def attention_head_cycles(cfg: Config, tokens: int, d: ModelDims | None = None) -> int:
     """attention.sv, one head, first q transfer to last out transfer:
-    P + 2 T ceil(T / P) + AttnTail + LastRows, AttnTail = 42, LastRows = T - (ceil(T/P) - 1) P."""
+    P + 2 T ceil(T / P) + AttnTail + LastRows, AttnTail = 44, LastRows = T - (ceil(T/P) - 1) P."""
     p = min(cfg.attn_p, tokens)
     groups = math.ceil(tokens / p)
     return p + 2 * tokens * groups + ATTN_TAIL + (tokens - (groups - 1) * p)

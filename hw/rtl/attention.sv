@@ -12,7 +12,8 @@
 // scores kept on chip), then V once (rows 0..Tokens-1; A.V for the P rows). The next
 // group's query rows are loaded into the second query bank during the first rows of
 // the current group's K phase (a group's loading starts only once the previous
-// group's K phase has begun, exactly as attention_schedule fetches them). k_ready_o
+// group's first K row is due, k_ready_o at column 0: with K always valid exactly as
+// attention_schedule fetches them; q_ready_o never depends on k_valid_i). k_ready_o
 // and v_ready_o are never high together: at most one K/V row (and at most one Q row)
 // is read per cycle whatever P is. Heads are sequenced by the host: after the last
 // group of a head the unit expects the next head's q rows (group 0) and K again.
@@ -27,7 +28,7 @@
 //
 // Microarchitecture.
 //   * QK: P attn_dot lanes (P x Dh multipliers, 18 x 26 bits) take the K row as it
-//     arrives; 3 stages; the P scores go to softmax_stats (Lanes = P, last = key
+//     arrives; 5 stages (products, a registered 4:1 adder tree, saturation); the P scores go to softmax_stats (Lanes = P, last = key
 //     Tokens-1) and into the score memory (2 banks x Tokens words of P scores).
 //   * The statistics of a group leave softmax_stats 31 cycles after its last score
 //     (25 of them in the divider). Instead of stalling the K/V stream, the V rows of
@@ -47,9 +48,9 @@
 //
 // Cycles for one head (sources always valid, sink always ready, Tokens >= 16), from
 // the first q transfer to the last out transfer inclusive:
-//     cycles = P + 2 Tokens ceil(Tokens / P) + AttnTail + LastRows,   AttnTail = 42
+//     cycles = P + 2 Tokens ceil(Tokens / P) + AttnTail + LastRows,   AttnTail = 44
 // i.e. the attention_schedule step count P + 2 T ceil(T/P) (every read in exactly the
-// step the schedule gives it) plus the pipeline tail: from the last K row, 3 cycles to
+// step the schedule gives it) plus the pipeline tail: from the last K row, 5 cycles to
 // its scores, 31 to the statistics, 8 to the first MAC (score read, d, 4 exp, p), T
 // MACs over the buffered V rows (the last arrived T cycles after the last K row), 2 to
 // the output bank, then the last group's LastRows output rows.
@@ -92,7 +93,7 @@ module attention
   localparam int unsigned ScoreW   = P * ActBits;                         // one score-memory word
   localparam int unsigned SAddrW   = $clog2(2 * Tokens);
   localparam int unsigned StatW    = ActBits + RBits;
-  localparam int unsigned QkLat    = 3;                                   // attn_dot latency
+  localparam int unsigned QkLat    = 5;                                   // attn_dot DotLatency (Dh = 64)
   localparam int unsigned AvStages = 7;                                   // read, d, exp x4, p
   localparam int unsigned PProdW   = EBits + RBits;                       // e * r <= 2^41
   localparam int unsigned PSh      = EFrac + RFrac - PFrac;               // 25
@@ -182,7 +183,10 @@ module attention
   assign k_first       = k_xfer && (seq_idx_q == '0);
   // Load a group only when the previous one is already in (or entering) its K phase.
   assign q_other_ready = q_full_q[!q_wr_bank_q] && !q_act_q[!q_wr_bank_q];
-  assign q_ready_o     = !q_full_q[q_wr_bank_q] && (!q_other_ready || k_first);
+  // The other bank's K phase begins when its first K row is accepted; k_ready_o at
+  // column 0 says that row is due (registered state only: q_ready_o never depends on
+  // k_valid_i). With K always valid this is exactly the cycle of that first K row.
+  assign q_ready_o     = !q_full_q[q_wr_bank_q] && (!q_other_ready || (k_ready_o && seq_idx_q == '0));
   assign q_xfer        = q_valid_i && q_ready_o;
 
   always_ff @(posedge clk_i) begin
@@ -220,7 +224,7 @@ module attention
   end
 
   // =====================================================================================
-  // QK: P dot products per K row, 3 stages; scores -> softmax_stats and score memory.
+  // QK: P dot products per K row, 5 stages (attn_dot); scores -> softmax_stats and score memory.
   // =====================================================================================
   logic [QkLat-1:0] qk_v_q, qk_last_q, qk_bank_q;
   logic [ColW-1:0]  qk_col_q [QkLat];
@@ -395,13 +399,12 @@ module attention
 
   for (genvar i = 0; i < P; i++) begin : g_av
     // statistics of the group in flight
+    // (datapath registers without reset: the valid bits qualify them, and the DSP48E2's
+    // registers can take them; docs/timing.md)
     logic signed [ActBits-1:0] m_q;
     logic [RBits-1:0]          r_q;
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        m_q <= '0;
-        r_q <= '0;
-      end else if (av_start) begin
+    always_ff @(posedge clk_i) begin
+      if (av_start) begin
         m_q <= st_out_data[i*StatW +: ActBits];
         r_q <= st_out_data[i*StatW + ActBits +: RBits];
       end
@@ -420,10 +423,8 @@ module attention
         d = diff[ActBits-1:0];
       end
     end
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        d_q <= '0;
-      end else if (av_adv) begin
+    always_ff @(posedge clk_i) begin
+      if (av_adv) begin
         d_q <= d;
       end
     end
@@ -442,22 +443,16 @@ module attention
     logic [PProdW-1:0] pprod;
     logic [PBits-1:0]  p_q;
     assign pprod = PProdW'(e) * PProdW'(r_q);
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        p_q <= '0;
-      end else if (av_adv) begin
+    always_ff @(posedge clk_i) begin
+      if (av_adv) begin
         p_q <= PBits'((pprod + PProdW'(1 << (PSh - 1))) >> PSh);
       end
     end
 
     // MAC: acc[d] (+)= p * v[d], exact
     logic signed [AccW-1:0] acc_q [Dh];
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        for (int dd = 0; dd < Dh; dd++) begin
-          acc_q[dd] <= '0;
-        end
-      end else if (mac) begin
+    always_ff @(posedge clk_i) begin
+      if (mac) begin
         for (int dd = 0; dd < Dh; dd++) begin
           acc_q[dd] <= (av_first_q[AvStages-1] ? AccW'(0) : acc_q[dd])
                      + AccW'(MacW'($signed({1'b0, p_q})) * MacW'($signed(vf_row[dd*ActBits +: ActBits])));

@@ -3,13 +3,19 @@
 //
 // q_i: Dh q codes (QBits, frac 15), element d in bits [d*QBits +: QBits].
 // k_i: Dh act codes (frac 16), element d in bits [d*ActBits +: ActBits].
-// s_o: the score (act code) of the q_i/k_i presented DotLatency = 3 enabled cycles
+// s_o: the score (act code) of the q_i/k_i presented DotLatency enabled cycles
 //      earlier; the pipeline advances only when en_i = 1.
+//      DotLatency = 2 + max(3, ceil(log4(Dh))): 5 for every Dh <= 64.
 // Stages: 1. Dh exact 18 x 26 products (one DSP48E2 each: q on the 18-bit B
-//            port, k on the 27-bit A port, MREG)
-//         2. exact sum (|sum| <= Dh * 2^42, no rounding, no wrap)
-//         3. round half up by 15 (frac 31 -> 16) and saturate to act
-// One score per enabled cycle.
+//            port, k on the 27-bit A port, M register = prod_q)
+//         2. ceil(log4(Dh)) registered levels of an exact 4:1 adder tree (two
+//            adders deep per level, the register after every second adder level as
+//            UG949 advises; |sum| <= Dh * 2^42, no wrap); the last level also adds
+//            the rounding constant 2^14
+//         3. shift by 15 (frac 31 -> 16, wiring) and saturate to act
+// One score per enabled cycle. The datapath registers have no reset (en_i and the
+// caller's valid bits qualify them), so the products map to the DSP48E2's M
+// register and the pipeline stays short at 300 MHz (docs/timing.md).
 module attn_dot
   import edgemoe_pkg::*;
 #(
@@ -29,41 +35,54 @@ module attn_dot
   localparam int          ActMaxI = (1 <<< (ActBits - 1)) - 1;      // signed bounds for saturation
   localparam int          ActMinI = -(1 <<< (ActBits - 1));
   localparam int unsigned RndW  = SumW - Sh;
+  // 4:1 levels: ceil(log4(Dh)), at least 3 so that DotLatency is 5 for every Dh <= 64
+  localparam int unsigned Levels = (($clog2(Dh) + 1) / 2 > 3) ? ($clog2(Dh) + 1) / 2 : 3;
+  localparam int unsigned Leaves = 4 ** Levels;                     // padded with zeros
 
-  // ---- stage 1: products
-  logic signed [ProdW-1:0] prod_q [Dh];
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      for (int d = 0; d < Dh; d++) begin
-        prod_q[d] <= '0;
+  logic unused_rst;
+  assign unused_rst = rst_ni;  // datapath only: nothing to reset
+
+  // The tree is a flat array: level l (0 = products) holds Leaves / 4^l nodes from
+  // Base(l) = (4 Leaves - 4 Leaves / 4^l) / 3 on; node i of level l sums nodes 4i..4i+3
+  // of level l-1.
+  localparam int unsigned Nodes = (4 * Leaves - 1) / 3;
+  logic signed [SumW-1:0] node_q [Nodes];
+
+  // ---- stage 1: products (DSP48E2 M register)
+  for (genvar d = 0; d < Leaves; d++) begin : g_mul
+    if (d < Dh) begin : g_prod
+      always_ff @(posedge clk_i) begin
+        if (en_i) begin
+          node_q[d] <= SumW'(ProdW'($signed(q_i[d*QBits +: QBits])) * ProdW'($signed(k_i[d*ActBits +: ActBits])));
+        end
       end
-    end else if (en_i) begin
-      for (int d = 0; d < Dh; d++) begin
-        prod_q[d] <= ProdW'($signed(q_i[d*QBits +: QBits])) * ProdW'($signed(k_i[d*ActBits +: ActBits]));
+    end else begin : g_pad
+      always_ff @(posedge clk_i) begin
+        node_q[d] <= '0;
       end
     end
   end
 
-  // ---- stage 2: exact sum
-  logic signed [SumW-1:0] sum, sum_q;
-  always_comb begin
-    sum = '0;
-    for (int d = 0; d < Dh; d++) begin
-      sum = sum + SumW'(prod_q[d]);
-    end
-  end
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      sum_q <= '0;
-    end else if (en_i) begin
-      sum_q <= sum;
+  // ---- stage 2: exact 4:1 adder tree, one register level per two adder levels
+  for (genvar l = 1; l <= Levels; l++) begin : g_lvl
+    localparam int unsigned N     = Leaves >> (2 * l);
+    localparam int unsigned Base  = (4 * Leaves - ((4 * Leaves) >> (2 * l))) / 3;
+    localparam int unsigned Below = (4 * Leaves - ((4 * Leaves) >> (2 * (l - 1)))) / 3;
+    for (genvar i = 0; i < N; i++) begin : g_node
+      always_ff @(posedge clk_i) begin
+        if (en_i) begin
+          node_q[Base + i] <= (node_q[Below + 4*i] + node_q[Below + 4*i + 1])
+                            + (node_q[Below + 4*i + 2] + node_q[Below + 4*i + 3])
+                            + ((l == Levels) ? SumW'(1 << (Sh - 1)) : SumW'(0));
+        end
+      end
     end
   end
 
-  // ---- stage 3: round half up, saturate
+  // ---- stage 3: shift (the rounding constant is already in), saturate
   logic signed [RndW-1:0]    rnd;
   logic signed [ActBits-1:0] s_calc, s_q;
-  assign rnd = RndW'((sum_q + SumW'(1 << (Sh - 1))) >>> Sh);
+  assign rnd = RndW'(node_q[Nodes-1] >>> Sh);
   always_comb begin
     if (rnd > RndW'(ActMaxI)) begin
       s_calc = {1'b0, {(ActBits-1){1'b1}}};
@@ -73,10 +92,8 @@ module attn_dot
       s_calc = rnd[ActBits-1:0];
     end
   end
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      s_q <= '0;
-    end else if (en_i) begin
+  always_ff @(posedge clk_i) begin
+    if (en_i) begin
       s_q <= s_calc;
     end
   end
