@@ -13,10 +13,18 @@ from edgemoe.golden.weights import Weights, fill_synthetic
 from edgemoe.sim.runner import record_vectors
 
 
-def _frame_check(record_property, fw, pix, task, kernel):
+@pytest.fixture(scope="module")
+def iss_cache():
+    """One IssBackbone per weight set (image and lists placed once, as the driver does), freed with the module."""
+    return {}
+
+
+def _frame_check(record_property, cache, fw, pix, task, kernel):
     tr: dict = {}
     ref = FixedBackbone(fw).forward(pix, task, trace=tr)
-    ib = IssBackbone(fw)
+    if kernel not in cache:
+        cache[kernel] = IssBackbone(fw)
+    ib = cache[kernel]
     out = ib.forward(pix, task)
     assert out.shape == ref.shape
     mism = int(np.count_nonzero(out != ref))
@@ -37,9 +45,14 @@ def _frame_check(record_property, fw, pix, task, kernel):
     record_vectors(record_property, kernel, 2 * ref.size, cycles=round(rep.cycles))
 
 
+@pytest.fixture(scope="module")
+def shared_fw(shared_folder, weights):
+    return FixedWeights.from_float(weights)
+
+
 @pytest.mark.parametrize("task", [0, 1])
-def test_whole_frame_shared_weights(record_property, shared_folder, weights, sample, task):
-    _frame_check(record_property, FixedWeights.from_float(weights), image_codes(sample), task, "iss_frame_shared")
+def test_whole_frame_shared_weights(record_property, iss_cache, shared_fw, sample, task):
+    _frame_check(record_property, iss_cache, shared_fw, image_codes(sample), task, "iss_frame_shared")
 
 
 @pytest.fixture(scope="module")
@@ -48,5 +61,5 @@ def synth_fw():
 
 
 @pytest.mark.parametrize("task", [0, 1])
-def test_whole_frame_synthetic_weights_procedural_frame(record_property, synth_fw, task):
-    _frame_check(record_property, synth_fw, image_codes(procedural_frame()), task, "iss_frame_synthetic")
+def test_whole_frame_synthetic_weights_procedural_frame(record_property, iss_cache, synth_fw, task):
+    _frame_check(record_property, iss_cache, synth_fw, image_codes(procedural_frame()), task, "iss_frame_synthetic")

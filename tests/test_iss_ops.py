@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, event, given, settings, strategies as st
 
 from edgemoe.driver import image as wimage, isa, program, regmap as rm
 from edgemoe.driver.isa import Buf, Err, Mode, Op
@@ -433,6 +433,7 @@ def test_fuzzed_descriptors_end_in_documented_errors(fuzz_dev, templates, data):
     mem = m.mem.copy()
     code, index = dev.run([isa.nop(), cmd, isa.end()], reset=False)
     assert Err(code) in DOCUMENTED and index in (0, 1, 2)
+    event(f"{cmd.name} -> {Err(code).name}")
     changed_bufs = {Buf(k) for k in bufs if not np.array_equal(bufs[k], m.buffers[k])}
     io0 = dev.io - dev.base
     changed = dev.changed(mem)
