@@ -513,8 +513,10 @@ class IssBackbone:
             cmd_base[t], cmd_count[t] = wb + pos, len(cmds)
             pos = _align(pos + len(cmds) * isa.DESC_BYTES)
         iob = wb + pos
-        if pos + isa.IO_BYTES + 64 * isa.DESC_BYTES * 13 > m.mem.size:
-            raise ValueError(f"ISS memory of {m.mem.size} bytes is too small for the image and I/O")
+        debug_list = len(self.programs[0]) * isa.DESC_BYTES   # room for a stop_after_block list
+        if pos + _align(isa.IO_BYTES) + debug_list > m.mem.size:
+            raise ValueError(f"ISS memory of {m.mem.size:,} bytes is too small: the image, both lists, "
+                             f"the I/O region and a debug list need {pos + _align(isa.IO_BYTES) + debug_list:,}")
         self.layout = Layout(wb, cmd_base, cmd_count, iob)
         m.mem[:len(self.img.data)] = np.frombuffer(self.img.data, np.uint8)
         for t, cmds in self.programs.items():
