@@ -19,8 +19,9 @@ from pathlib import Path
 
 import cocotb
 import numpy as np
+import pytest
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, First
+from cocotb.triggers import ClockCycles, First, SimTimeoutError, with_timeout
 
 from edgemoe.driver import regmap as R
 from edgemoe.sim.runner import BUILD, PKG, REPO, RTL, build_and_test, lint, record_vectors, write_summary
@@ -172,11 +173,18 @@ class TB:
         await ClockCycles(self.dut.ap_clk, 2)
 
     async def rd(self, off: int) -> int:
-        return await self.axil.read_dword(off)
+        try:
+            return await with_timeout(self.axil.read_dword(off), 20, "us")
+        except SimTimeoutError:
+            raise AssertionError(f"AXI-Lite read of 0x{off:03X} not answered in 20 us (AR/R of s_axi_ctrl)") from None
 
     async def wr(self, off: int, val: int, mirror: bool = True) -> None:
         """Write a register of the RTL and (mirror) the same register of the ISS."""
-        await self.axil.write_dword(off, val & 0xFFFFFFFF)
+        try:
+            await with_timeout(self.axil.write_dword(off, val & 0xFFFFFFFF), 20, "us")
+        except SimTimeoutError:
+            raise AssertionError(f"AXI-Lite write of 0x{off:03X} not answered in 20 us (AW/W/B of s_axi_ctrl)") \
+                from None
         if mirror:
             self.iss.write32(off, val & 0xFFFFFFFF)
 
@@ -607,6 +615,7 @@ def test_edgemoe_top_lint() -> None:
     lint("edgemoe_top_wrapper", src)
 
 
+@pytest.mark.timeout(1200)  # the Verilator build of a clean checkout is most of it
 def test_edgemoe_top(record_property) -> None:
     src = top_sources()
     build = BUILD / "edgemoe_top_wrapper"
