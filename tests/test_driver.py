@@ -14,6 +14,7 @@ import pytest
 
 from edgemoe.driver import (Accelerator, DeviceError, DeviceMismatch, DeviceTimeout, DriverError, InputError,
                             regmap)
+from edgemoe.driver.backends import rtl_frame_support
 from edgemoe.driver.backends.iss import IssBackend
 from edgemoe.driver.backends.rtl import rtl_available
 from edgemoe.golden.fixed_model import FixedBackbone, FixedWeights, image_codes
@@ -35,7 +36,7 @@ def _iss():
 def open_backend(kind: str, tmp_path_factory, **kw) -> tuple[Accelerator, object]:
     """(accelerator, the model behind it) for one backend kind; rtl skips while the top is not built."""
     if kind == "rtl":
-        ok, why = rtl_available()
+        ok, why = rtl_frame_support()  # the top may open (control plane) before it can run a frame
         if not ok:
             pytest.skip(why)
         return Accelerator.open("rtl", **kw), None
@@ -426,7 +427,7 @@ def test_unknown_backend():
 def test_rtl_backend_refuses_with_one_line_while_the_top_is_not_built():
     ok, why = rtl_available()
     if ok:
-        pytest.skip("the RTL top is built: the rtl backend runs in the suite above")
+        pytest.skip("the RTL top's model builds here: the next test drives it")
     from edgemoe.driver import BackendUnavailable
 
     with pytest.raises(BackendUnavailable) as e:
@@ -435,10 +436,32 @@ def test_rtl_backend_refuses_with_one_line_while_the_top_is_not_built():
     assert "the RTL top (hw/rtl/edgemoe_top.sv) is not built yet" in why
 
 
+def test_driver_on_the_rtl_control_plane(fw, wimage, sample):
+    """The top without its datapath: the driver's checks and sequence pass on the real RTL, the first compute
+    command ends in BAD_OPCODE, a typed error with its index, and the device recovers for the next run."""
+    ok, why = rtl_available()
+    if not ok:
+        pytest.skip(why)
+    frames, why = rtl_frame_support()
+    if frames:
+        pytest.skip("the RTL top runs frames: the suite above covers it")
+    from edgemoe.driver.isa import Op
+
+    with Accelerator.open("rtl") as acc:  # ID, VERSION and HWCFG read over AXI-Lite from the top
+        acc.load_weights(fw, image=wimage)
+        first = next(i for i, c in enumerate(acc._program(0, 0).cmds) if c.op not in (Op.LOAD, Op.STORE, Op.MARK))
+        for _ in range(2):
+            with pytest.raises(DeviceError) as e:
+                acc.run(sample, "seg", stop_after_block=0)
+            assert (e.value.name, e.value.index) == ("BAD_OPCODE", first)
+            assert not acc._reg("STATUS") & (regmap.STATUS_BUSY | regmap.STATUS_ERROR)
+    assert "datapath is not integrated" in why
+
+
 def test_bench_backend_reports_an_unavailable_backend_and_checks_runs():
     from edgemoe.driver.accelerator import bench_backend
 
-    ok, why = rtl_available()
+    ok, why = rtl_frame_support()
     if not ok:
         assert bench_backend("rtl") == {"backend": "rtl", "available": False, "reason": why}
     with pytest.raises(InputError, match="runs: expected >= 1, found 0"):

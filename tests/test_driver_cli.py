@@ -7,7 +7,7 @@ import json
 import pytest
 
 from edgemoe import cli
-from edgemoe.driver.backends.rtl import rtl_available
+from edgemoe.driver.backends import rtl_frame_support
 from edgemoe.report.records import load_record
 
 
@@ -29,9 +29,9 @@ def test_run_pynq_without_a_board_exits_2_with_one_line(tmp_path, capsys):
 
 
 def test_run_rtl_exits_2_with_one_line_while_the_top_cannot_run(tmp_path, capsys):
-    ok, why = rtl_available()
+    ok, why = rtl_frame_support()
     if ok:
-        pytest.skip("the RTL top is built")
+        pytest.skip("the RTL top runs frames")
     out = tmp_path / "run"
     assert cli.main(["run", "--backend", "rtl", "--quiet", "--out", str(out)]) == 2
     assert _one_error_line(capsys) == f"edgemoe run: error: {why}"

@@ -594,7 +594,10 @@ def bench_backend(backend: str = "iss", runs: int = 2, *, weights: Any = None, f
 
     if runs < 1:
         raise InputError(f"runs: expected >= 1, found {runs}")
+    from .backends import check_available
+
     try:
+        check_available(backend)  # rtl: the top must run frames, not only open
         acc = Accelerator.open(backend, **open_kw)
     except BackendUnavailable as e:
         return {"backend": backend, "available": False, "reason": str(e)}

@@ -16,16 +16,25 @@ from .base import PAGE, Backend, BackendUnavailable, Buffer
 NAMES = ("iss", "rtl", "pynq")
 
 
-def check_available(name: str) -> None:
-    """Raise :class:`BackendUnavailable` (one line) if backend ``name`` cannot run on this machine; cheap.
+def rtl_frame_support() -> tuple[bool, str]:
+    """(True, "") when the RTL top can run a whole backbone command list, else (False, one line why).
 
-    ``rtl``: the top and its Verilator model are built; ``pynq``: the ``pynq`` package
-    imports (a board). ``iss`` is always available; unknown names are left to :func:`open_backend`.
+    The top may exist and open (its control plane answers the driver) without its
+    datapath: :func:`.rtl.frame_support` probes which compute opcodes it executes."""
+    from . import rtl
+
+    probe = getattr(rtl, "frame_support", None)
+    return probe() if probe is not None else rtl.rtl_available()
+
+
+def check_available(name: str) -> None:
+    """Raise :class:`BackendUnavailable` (one line) if backend ``name`` cannot run frames on this machine.
+
+    ``rtl``: :func:`rtl_frame_support`; ``pynq``: the ``pynq`` package imports (a board).
+    ``iss`` is always available; unknown names are left to :func:`open_backend`.
     """
     if name == "rtl":
-        from .rtl import rtl_available
-
-        ok, why = rtl_available()
+        ok, why = rtl_frame_support()
         if not ok:
             raise BackendUnavailable(why)
     elif name == "pynq":
@@ -59,4 +68,5 @@ def open_backend(name: str, **kw: Any) -> Backend:
     raise ValueError(f"unknown backend {name!r}: expected one of {', '.join(NAMES)}")
 
 
-__all__ = ["NAMES", "PAGE", "Backend", "BackendUnavailable", "Buffer", "check_available", "open_backend"]
+__all__ = ["NAMES", "PAGE", "Backend", "BackendUnavailable", "Buffer", "check_available", "open_backend",
+           "rtl_frame_support"]
