@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, event, given, settings, strategies as st
 
+from edgemoe import perf_model as pm
 from edgemoe.driver import image as wimage, isa, program, regmap as rm
 from edgemoe.driver.isa import Buf, Err, Mode, Op
 from edgemoe.driver.iss import Iss
@@ -373,7 +374,7 @@ def test_hang_watchdog_abort_and_soft_reset(dev, img):
     m.hang_at = None
     assert dev.run(cmds) == (0, 0) and m.read32(rm.MARK) == 1
     cycles = m.read32(rm.CYCLES_LO)
-    assert cycles == 4 + 1601  # CMD_GAP + ln_cycles(129)
+    assert cycles == pm.CMD_GAP + pm.ln_cycles(m.cfg, 129)  # the perf model's LayerNorm, issued at once
     m.hang_at = 1
     m.write32(rm.TIMEOUT, 5000)
     assert dev.run(cmds) == (Err.TIMEOUT, 1)
