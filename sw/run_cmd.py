@@ -241,7 +241,8 @@ def _run(args: argparse.Namespace, d, tasks: list[str], img: np.ndarray, img_des
     print(f"{args.backend} backend on {img_desc}")
     print(f"weights: {w.source}; {w.describe_synthetic()}")
     for task, info in summary["tasks"].items():
-        print(f"  {task:5s}: backbone {info['backbone_s']:.3f} s, head {info['head_s']:.3f} s")
+        cyc = f", device {info['cycles']:,} cycles (ISS CYCLES)" if "cycles" in info else ""
+        print(f"  {task:5s}: backbone {info['backbone_s']:.3f} s, head {info['head_s']:.3f} s{cyc}")
     print(f"wrote {', '.join(files)} and summary.json to {out}")
     if args.check:
         c = summary["check"]
