@@ -10,7 +10,7 @@ JOBS   ?= 2
 export OPENBLAS_NUM_THREADS ?= 1
 export OMP_NUM_THREADS ?= 1
 
-.PHONY: all demo test test-full bench gen gen-check synth hls-csim hls-synth hls-cosim report accuracy clean venv bitstream overlay
+.PHONY: all demo test test-full bench gen gen-check synth hls-csim hls-synth hls-cosim report accuracy clean venv bitstream overlay mutate
 
 all: test
 
@@ -30,6 +30,11 @@ test: $(STAMP)
 
 test-full: $(STAMP)
 	$(PY) -m pytest -q -n $(JOBS) --full
+
+# Mutation testing of the RTL (sim/mutants.toml): each mutant on a private copy of hw/rtl,
+# its covering testbenches run; prints killed/survived/stale. Long; not part of `make test`.
+mutate: $(STAMP)
+	$(PY) -m edgemoe.sim.mutate --json build/mutate.json
 
 bench: $(STAMP)
 	$(VENV)/bin/edgemoe bench

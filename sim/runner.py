@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 REPO = Path(__file__).resolve().parent.parent
-RTL = REPO / "hw" / "rtl"
-BUILD = REPO / "build" / "sim"
+# EDGEMOE_RTL / EDGEMOE_SIM_BUILD point the runner at another copy of hw/rtl and its own
+# build folder: `make mutate` (edgemoe.sim.mutate) runs the testbenches on mutated copies.
+RTL = Path(os.environ.get("EDGEMOE_RTL") or REPO / "hw" / "rtl").resolve()
+BUILD = Path(os.environ.get("EDGEMOE_SIM_BUILD") or REPO / "build" / "sim").resolve()
 VECTORS = REPO / "build" / "vectors" / "cocotb"
 PKG = RTL / "gen" / "edgemoe_pkg.sv"
 
@@ -155,15 +157,40 @@ def build_and_test(sources: Iterable[Path], top: str, module: str, build_dir: Pa
     env = {"EDGEMOE_TB_SUMMARY": str(summary), "PYTHONPATH": os.pathsep.join([str(REPO), *sys.path]),
            "EDGEMOE_VECTORS": os.environ.get("EDGEMOE_VECTORS", str(VECTORS))}
     env.update(extra_env or {})
-    results = runner.test(test_module=module, hdl_toplevel=top, build_dir=build_dir, test_dir=test_dir,
-                          testcase=testcase, extra_env=env, waves=waves, seed=seed,
-                          parameters=parameters, log_file=test_dir / "sim.log")
+    # Seeds are fixed by default (EDGEMOE_SEED unset or 0); any other value re-seeds every
+    # stream driver and the cocotb seed, and every failure message names it.
+    base = int(os.environ.get("EDGEMOE_SEED", "0") or 0)
+    env.setdefault("EDGEMOE_SEED", str(base))
+    env.setdefault("EDGEMOE_TRAFFIC", os.environ.get("EDGEMOE_TRAFFIC", "mixed"))
+    if seed is None:
+        seed = base or 1
+    hint = f"reproduce with EDGEMOE_SEED={env['EDGEMOE_SEED']} EDGEMOE_TRAFFIC={env['EDGEMOE_TRAFFIC']}"
+    try:
+        # under pytest the cocotb runner exits (SystemExit) when a test fails
+        results = runner.test(test_module=module, hdl_toplevel=top, build_dir=build_dir, test_dir=test_dir,
+                              testcase=testcase, extra_env=env, waves=waves, seed=seed,
+                              parameters=parameters, log_file=test_dir / "sim.log")
+    except SystemExit as e:
+        raise SimError(f"cocotb tests of {top} failed (exit {e.code}); log: {test_dir / 'sim.log'}; {hint}"
+                       + _first_failure(test_dir / "sim.log")) from None
     n_tests, n_fail = get_results(results)
     if n_fail:
-        raise SimError(f"{n_fail} of {n_tests} cocotb tests of {top} failed; log: {test_dir / 'sim.log'}")
+        raise SimError(f"{n_fail} of {n_tests} cocotb tests of {top} failed; log: {test_dir / 'sim.log'}; {hint}"
+                       + _first_failure(test_dir / "sim.log"))
     if n_tests == 0:
         raise SimError(f"no cocotb test ran for {top}; log: {test_dir / 'sim.log'}")
     return json.loads(summary.read_text()) if summary.exists() else {}
+
+
+def _first_failure(log: Path) -> str:
+    """The first assertion line of a cocotb log (the reason), as a suffix of the error message."""
+    try:
+        for line in log.read_text(errors="replace").splitlines():
+            if any(k in line for k in ("AssertionError:", "StreamStalled:", "TimeoutError:")):
+                return "\n  " + line.strip()[:400]
+    except OSError:
+        pass
+    return ""
 
 
 def run_tb(test_file: str, top: str, modules: Iterable[str], parameters: Mapping[str, object] | None = None,

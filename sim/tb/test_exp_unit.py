@@ -13,6 +13,8 @@ from cocotb.triggers import ClockCycles, RisingEdge
 from edgemoe.golden.exp_recip import exp_fixed
 from edgemoe.golden.fixedpoint import fmt
 from edgemoe.golden.vectors import load as load_vectors
+from edgemoe.sim import coverage
+from edgemoe.sim.coverage import COV
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import pack, reset_in_flight, StreamSink, StreamSource, TransferMonitor, unpack
 
@@ -48,6 +50,9 @@ class TB:
                                 rng=random.Random(seed))
         self.sink = StreamSink(dut.clk_i, dut.out_valid_o, dut.out_ready_i, dut.out_data_o, stall=stall,
                                rng=random.Random(seed + 1))
+        # coverage: the pipeline full (backpressure at the input); the clamp at -32 and the act extremes
+        coverage.value_probe(dut.in_ready_o, {0: "pipe.full"}, dut.rst_ni)
+        COV.declare("d.below_clamp", "d.at_clamp", "d.zero", "d.act_min")
 
     async def reset(self) -> None:
         self.dut.rst_ni.value = 0
@@ -66,8 +71,13 @@ class TB:
 
 
 async def run_vectors(tb: TB, d: np.ndarray, e: np.ndarray) -> int:
+    clamp = -(32 << fmt("act").frac)
+    COV.sample("d.below_clamp", int((d < clamp).sum()))
+    COV.sample("d.at_clamp", int((d == clamp).sum()))
+    COV.sample("d.zero", int((d == 0).sum()))
+    COV.sample("d.act_min", int((d == fmt("act").min_int).sum()))
     tb.src.send(tb.beats(d))
-    await tb.sink.wait_for(len(tb.beats(d)))
+    await tb.sink.wait_exact(len(tb.beats(d)))
     got = tb.results(len(d))
     bad = np.nonzero(got != e)[0]
     assert bad.size == 0, f"{bad.size} mismatches, first d={d[bad[0]]}: got {got[bad[0]]}, expected {e[bad[0]]}"
@@ -86,6 +96,7 @@ async def test_vectors_backpressure(dut):
     n += await run_vectors(tb, ed, exp_fixed(ed))
     dut._log.info("exp: %d vectors bit-exact (%d + %d edge cases)", n, v.edge_cases, len(ed))
     write_summary(vectors=n)
+    coverage.write(tb)
 
 
 @cocotb.test()
@@ -101,12 +112,13 @@ async def test_throughput(dut):
     v = load_vectors("exp", count=1024, seed=11)
     beats = tb.beats(v["d"])
     tb.src.send(beats)
-    await tb.sink.wait_for(len(beats))
+    await tb.sink.wait_exact(len(beats))
     cycles = mon.at["out"][-1] - mon.at["in"][0] + 1
     assert np.array_equal(tb.results(len(v["d"])), v["e"])
     expected = len(beats) + LATENCY
     assert cycles == expected, f"{len(beats)} beats took {cycles} cycles, expected {expected}"
     write_summary(vectors=len(v["d"]), cycles={"beats": len(beats), "measured": cycles, "formula": expected})
+    coverage.write(tb)
 
 
 @cocotb.test()
@@ -121,10 +133,12 @@ async def test_reset_mid_stream(dut):
     v = load_vectors("exp", count=300, seed=17)
     n = await run_vectors(tb, v["d"], v["e"])
     write_summary(vectors=n)
+    coverage.write(tb)
 
 
 @pytest.mark.parametrize("lanes", [1, 3])
 def test_exp_unit(lanes: int, record_property) -> None:
     s = run_tb(__file__, "exp_unit", ["exp2_rom", "exp_core", "exp_unit"], {"Lanes": lanes})
     record_vectors(record_property, "exp_unit", s["vectors"], lanes=lanes)
+    coverage.check(s, record_property)
     assert s["cycles"]["measured"] == s["cycles"]["formula"]

@@ -12,6 +12,8 @@ from cocotb.triggers import ClockCycles, RisingEdge
 
 from edgemoe.golden.fixedpoint import fmt
 from edgemoe.golden.vectors import load as load_vectors
+from edgemoe.sim import coverage
+from edgemoe.sim.coverage import COV
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import pack, reset_in_flight, StreamSink, StreamSource, unpack
 
@@ -28,6 +30,9 @@ class TB:
         self.src = StreamSource(dut.clk_i, dut.in_valid_i, dut.in_ready_o, dut.in_data_i, idle=idle, rng=rng)
         self.sink = StreamSink(dut.clk_i, dut.out_valid_o, dut.out_ready_i, dut.out_data_o, stall=stall,
                                rng=random.Random(seed + 1))
+        # coverage: backpressure reaching the input (the pipeline full), and the input extremes
+        coverage.value_probe(dut.in_ready_o, {0: "pipe.full"}, dut.rst_ni)
+        COV.declare("x.act_min", "x.act_max", "x.zero")
 
     async def reset(self) -> None:
         self.dut.rst_ni.value = 0
@@ -47,8 +52,12 @@ class TB:
 
 async def run_vectors(tb: TB, v) -> int:
     x, y = v["x"], v["y"]
+    a = fmt("act")
+    COV.sample("x.act_min", int((x == a.min_int).sum()))
+    COV.sample("x.act_max", int((x == a.max_int).sum()))
+    COV.sample("x.zero", int((x == 0).sum()))
     tb.src.send(tb.beats(x))
-    await tb.sink.wait_for(len(tb.beats(x)))
+    await tb.sink.wait_exact(len(tb.beats(x)))
     got = tb.results(len(x))
     bad = np.nonzero(got != y)[0]
     assert bad.size == 0, f"{bad.size} mismatches, first x={x[bad[0]]}: got {got[bad[0]]}, expected {y[bad[0]]}"
@@ -64,6 +73,7 @@ async def test_vectors_backpressure(dut):
     n = await run_vectors(tb, v)
     dut._log.info("gelu: %d vectors bit-exact (%d edge cases)", n, v.edge_cases)
     write_summary(vectors=n)
+    coverage.write(tb)
 
 
 @cocotb.test()
@@ -78,11 +88,13 @@ async def test_throughput(dut):
     tb.src.send(beats)
     await tb.sink.wait_for(len(beats))
     cycles = int((cocotb.utils.get_sim_time("ns") - start) / 10)
+    await tb.sink.wait_exact(len(beats))   # no extra beat after the last one
     got = tb.results(len(v["x"]))
     assert np.array_equal(got, v["y"])
     expected = len(beats) + LATENCY
     assert cycles <= expected + 2, f"{len(beats)} beats took {cycles} cycles, expected about {expected}"
     write_summary(vectors=len(v["x"]), cycles={"beats": len(beats), "measured": cycles, "formula": expected})
+    coverage.write(tb)
 
 
 @cocotb.test()
@@ -96,10 +108,12 @@ async def test_reset_mid_stream(dut):
     await RisingEdge(dut.clk_i)
     n = await run_vectors(tb, load_vectors("gelu", count=300, seed=17))
     write_summary(vectors=n)
+    coverage.write(tb)
 
 
 @pytest.mark.parametrize("lanes", [1, 4])
 def test_gelu_unit(lanes: int, record_property) -> None:
     s = run_tb(__file__, "gelu_unit", ["gelu_rom", "gelu_unit"], {"Lanes": lanes})
     record_vectors(record_property, "gelu_unit", s["vectors"], lanes=lanes)
+    coverage.check(s, record_property)
     assert s["cycles"]["measured"] <= s["cycles"]["formula"] + 2

@@ -23,12 +23,16 @@ from cocotb.triggers import ClockCycles, RisingEdge
 
 from edgemoe.golden.fixedpoint import fmt, rowfmt
 from edgemoe.golden.linear import linear_unit
+from edgemoe.sim.crafted import craft_dot_rows, linear_presat
 from edgemoe.golden.vectors import LINEAR_MODES
 from edgemoe.golden.vectors import load as load_vectors
+from edgemoe.sim import coverage
+from edgemoe.sim.coverage import COV
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
-from edgemoe.sim.streams import StreamSink, StreamSource, pack, unpack
+from edgemoe.sim.streams import StreamSink, StreamSource, pack, unpack, wait_until
 
 ACT, MOE, P = fmt("act"), fmt("moe_acc"), fmt("p")
+P_Q = fmt("q")
 W, B = rowfmt("w"), rowfmt("b")
 LANE = MOE.bits            # out / side lane width
 
@@ -107,6 +111,16 @@ class TB:
                                  rng=r(5)),
         }
         self.sink = StreamSink(dut.clk_i, dut.out_valid_o, dut.out_ready_i, dut.out_data_o, stall=stall, rng=r(6))
+        # coverage: every internal FIFO full and empty, the result-queue credits at zero, and the
+        # pre-saturation values of each saturating output exactly at max, max + 1, min, min - 1
+        for name, h in (("fifo_meta", dut.u_meta), ("fifo_res", dut.u_res)):
+            coverage.fifo_probe(h, name, dut.rst_ni)
+        # the GELU bypass queue mirrors gelu_unit's 3 stages: 3 of its 4 entries is its real maximum
+        coverage.fifo_probe(dut.u_post.u_bypass, "fifo_bypass", dut.rst_ni, full=False)
+        coverage.value_probe(dut.u_post.u_bypass.cnt_q, {3: "fifo_bypass.holds_3"}, dut.rst_ni)
+        res_depth = 1 << (mac_latency(self.ti) + 5 - 1).bit_length()
+        coverage.value_probe(dut.inflight_q, {res_depth: "credit.zero"}, dut.rst_ni)
+        COV.declare(*[f"{o}.sat_{b}" for o in ("act", "q", "resid") for b in ("max", "max+1", "min", "min-1")])
         self.cycle = 0
         self.fires: dict[str, list[int]] = {"cfg": [], "act": [], "out": []}
         cocotb.start_soon(self._monitor())
@@ -135,6 +149,13 @@ class TB:
 
     def build(self, p: Pass) -> Pass:
         """Fill in the cfg word and every stream's beats as documented in linear_unit.sv."""
+        if p.mode == "q":
+            coverage.sat_points(COV, "q", linear_presat(p.x, p.w, p.b, "q", 3), P_Q.min_int, P_Q.max_int)
+        elif p.mode == "resid":
+            pre = p.side["resid"] + linear_presat(p.x, p.w, p.b)
+            coverage.sat_points(COV, "resid", pre, ACT.min_int, ACT.max_int)
+        else:
+            coverage.sat_points(COV, "act", linear_presat(p.x, p.w, p.b), ACT.min_int, ACT.max_int)
         ti, to = self.ti, self.to
         T, K, N = p.shape
         kt, S = -(-K // ti), -(-N // to)
@@ -230,17 +251,44 @@ def mode_passes(tb: TB, seed: int, rows: int = 8) -> list[Pass]:
     return [tb.build(p) for p in ps]
 
 
+def crafted_passes(tb: TB, seed: int) -> list[Pass]:
+    """Passes whose pre-saturation outputs hit max, max + 1, min and min - 1 exactly (crafted tokens):
+    plain (act), q (q codes, prescale 3) and resid (x_old chosen against the rounded sum)."""
+    ti, to = tb.ti, tb.to
+    out = []
+    for mode, f, pre in (("plain", ACT, 0), ("q", P_Q, 3)):
+        p = make_pass(mode, 2, seed + 40 + pre, k=2 * ti + 1, n=to + 2)
+        xs = craft_dot_rows(p.w, p.b, [f.max_int, f.max_int + 1, f.min_int, f.min_int - 1], "q" if pre else "act", pre)
+        p.x = np.concatenate([p.x, xs])
+        p.y = linear_unit(p.x, p.w, p.b, out="q", prescale_log2=3) if pre else linear_unit(p.x, p.w, p.b)
+        out.append(p)
+    p = make_pass("resid", 8, seed + 45, k=2 * ti + 1, n=to + 2)
+    v = linear_presat(p.x, p.w, p.b)
+    r = p.side["resid"].copy()
+    t = 4
+    for target in (ACT.max_int, ACT.max_int + 1, ACT.min_int, ACT.min_int - 1):
+        o = int(np.argmax(v[t] > 0)) if target > 0 else int(np.argmax(v[t] < 0))
+        r[t, o] = target - v[t, o]
+        assert ACT.min_int <= r[t, o] <= ACT.max_int and v[t, o] != 0
+        t += 1
+    p.side["resid"] = r
+    p.y = linear_unit(p.x, p.w, p.b, resid=r)
+    out.append(p)
+    return [tb.build(p) for p in out]
+
+
 @cocotb.test()
 async def test_modes_backpressure(dut):
     """All modes back to back on the same streams, random idle cycles on every input and backpressure."""
     seed = int(os.environ.get("SEED", "1"))
     tb = TB(dut, idle=0.3, stall=0.3, seed=seed)
     await tb.reset()
-    passes = mode_passes(tb, 100 * seed, rows=40)
+    passes = mode_passes(tb, 100 * seed, rows=40) + crafted_passes(tb, 100 * seed)
     await tb.run(passes)
     n = count(passes)
     dut._log.info("linear: %d passes, %d output values bit-exact", len(passes), n)
     write_summary(vectors=n, per_mode=dict(PER_MODE))
+    coverage.write(tb)
 
 
 @cocotb.test()
@@ -251,6 +299,7 @@ async def test_heavy_backpressure(dut):
     passes = mode_passes(tb, 900)
     await tb.run(passes)
     write_summary(vectors=count(passes), per_mode=dict(PER_MODE))
+    coverage.write(tb)
 
 
 @cocotb.test()
@@ -263,6 +312,7 @@ async def test_realistic_k192(dut):
               tb.build(make_pass("scaled", 12, 2101, k=192, n=n))]
     await tb.run(passes)
     write_summary(vectors=count(passes), per_mode=dict(PER_MODE))
+    coverage.write(tb)
 
 
 def expected_cycles(shapes: list[tuple[int, int, int]], ti: int, to: int) -> list[dict]:
@@ -365,6 +415,7 @@ async def test_cycles(dut):
         cycles[name] = rec
         dut._log.info("cycles %s: %s", name, rec)
     write_summary(vectors=n_total, cycles=cycles, per_mode=dict(PER_MODE))
+    coverage.write(tb)
 
 
 @cocotb.test()
@@ -375,8 +426,10 @@ async def test_reset_mid_stream(dut):
     first = [tb.build(make_pass("gelu", 12, 4400, k=3 * tb.ti + 1, n=2 * tb.to + 1)),
              tb.build(make_pass("scaled", 12, 4401, k=2 * tb.ti, n=tb.to))]
     tb.send(first)
-    await ClockCycles(dut.clk_i, 60 + 3 * tb.to * 3)
-    assert len(tb.sink.items) > 0, "reset should hit while outputs are flowing"
+    # reset once outputs flow (bursty traffic may hold the first ones back for a while)
+    await wait_until(dut.clk_i, lambda: len(tb.sink.items) > 0, "the first output beat")
+    await ClockCycles(dut.clk_i, 3 * tb.to)
+    assert any(s.queue for s in tb.src.values()), "reset should hit while input is still queued"
     for s in tb.src.values():
         s.clear()
     dut.rst_ni.value = 0
@@ -391,6 +444,7 @@ async def test_reset_mid_stream(dut):
     passes = [tb.build(make_pass(m, 6, 4410 + i, k=2 * tb.ti + 1, n=tb.to + 2)) for i, m in enumerate(LINEAR_MODES)]
     await tb.run(passes)
     write_summary(vectors=count(passes), per_mode=dict(PER_MODE))
+    coverage.write(tb)
 
 
 SWEEP = os.environ.get("LINEAR_SWEEP") == "1"
@@ -426,6 +480,7 @@ async def test_sweep(dut):
     write_summary(vectors=n_total, per_mode=dict(PER_MODE),
                   cycles={f"full_k192_n{p.shape[2]}_t129": {"cycles": got, "formula_cycles": exp["last_out"] + 1,
                                                   "mac_beats": len(acts), "utilisation": 1.0}})
+    coverage.write(tb)
 
 
 TILES = [(4, 4), (8, 4), (16, 16)]
@@ -438,6 +493,7 @@ def test_linear_unit(tile_in: int, tile_out: int, record_property) -> None:
     s = run_tb(__file__, "linear_unit", MODULES, {"TileIn": tile_in, "TileOut": tile_out})
     record_vectors(record_property, "linear_unit", s["vectors"], tiles=f"{tile_in}x{tile_out}",
                    **{f"mode_{k}": v for k, v in sorted(s["per_mode"].items())})
+    coverage.check(s, record_property)
     for name, c in s["cycles"].items():
         record_property(f"cycles_{name}", c)
         assert c["utilisation"] == 1.0 or name in ("load_bound", "tiny")

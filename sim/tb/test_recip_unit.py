@@ -13,6 +13,8 @@ from cocotb.triggers import ClockCycles, RisingEdge
 from edgemoe.golden.exp_recip import recip_fixed
 from edgemoe.golden.fixedpoint import fmt
 from edgemoe.golden.vectors import load as load_vectors
+from edgemoe.sim import coverage
+from edgemoe.sim.coverage import COV
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import StreamSink, StreamSource, TransferMonitor
 
@@ -41,6 +43,9 @@ class TB:
                                rng=random.Random(seed + 1))
         self.mon = TransferMonitor(dut.clk_i, {"in": (dut.in_valid_i, dut.in_ready_o),
                                          "out": (dut.out_valid_o, dut.out_ready_i)})
+        # coverage: a result held under backpressure while the next division waits; both ends of S
+        coverage.value_probe(dut.out_ready_i, {0: "out.stalled"}, dut.rst_ni)
+        COV.declare("s.one", "s.max", "s.pow2")
 
     async def reset(self) -> None:
         self.dut.rst_ni.value = 0
@@ -50,9 +55,13 @@ class TB:
 
 
 async def run_vectors(tb: TB, s: np.ndarray, r: np.ndarray) -> int:
+    sf = fmt("sum")
+    COV.sample("s.one", int((s == 1 << sf.frac).sum()))
+    COV.sample("s.max", int((s == sf.max_int).sum()))
+    COV.sample("s.pow2", int(((s & (s - 1)) == 0).sum()))
     tb.sink.items.clear()
     tb.src.send([int(x) for x in s])
-    await tb.sink.wait_for(len(s))
+    await tb.sink.wait_exact(len(s))
     got = np.array(tb.sink.items[:len(s)], dtype=np.int64)
     bad = np.nonzero(got != r)[0]
     assert bad.size == 0, f"{bad.size} mismatches, first S={s[bad[0]]}: got {got[bad[0]]}, expected {r[bad[0]]}"
@@ -76,6 +85,7 @@ async def test_vectors_backpressure(dut):
     n += await run_vectors(tb, ed, recip_fixed(ed))
     dut._log.info("recip: %d vectors bit-exact (%d + %d edge cases)", n, v.edge_cases, len(ed))
     write_summary(vectors=n)
+    coverage.write(tb)
 
 
 @cocotb.test()
@@ -91,6 +101,7 @@ async def test_throughput(dut):
     assert latency == RECIP_CYCLES, f"latency {latency}, expected {RECIP_CYCLES}"
     assert cycles == expected, f"{n} divisions took {cycles} cycles, expected {expected}"
     write_summary(vectors=n, cycles={"divisions": n, "measured": cycles, "formula": expected, "latency": latency})
+    coverage.write(tb)
 
 
 @cocotb.test()
@@ -113,6 +124,7 @@ async def test_reset_mid_stream(dut):
     v = load_vectors("recip", count=100, seed=17)
     n = await run_vectors(tb, v["s"], v["r"])
     write_summary(vectors=n)
+    coverage.write(tb)
 
 
 # recip_unit has no HDL parameter: the two sets are two stimulus regimes (seed, idle and stall rates).
@@ -121,4 +133,5 @@ def test_recip_unit(idle: float, stall: float, seed: int, record_property) -> No
     s = run_tb(__file__, "recip_unit", ["recip_core", "recip_unit"], {},
                extra_env={"IDLE": str(idle), "STALL": str(stall), "SEED": str(seed)})
     record_vectors(record_property, "recip_unit", s["vectors"], idle=idle, stall=stall)
+    coverage.check(s, record_property)
     assert s["cycles"]["measured"] == s["cycles"]["formula"]

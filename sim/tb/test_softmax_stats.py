@@ -13,6 +13,8 @@ from cocotb.triggers import ClockCycles, RisingEdge
 from edgemoe.golden.fixedpoint import fmt
 from edgemoe.golden.softmax import softmax_stats
 from edgemoe.golden.vectors import load as load_vectors
+from edgemoe.sim import coverage
+from edgemoe.sim.coverage import COV
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import pack, reset_in_flight, StreamSink, StreamSource, TransferMonitor, unpack
 
@@ -39,6 +41,10 @@ class TB:
         self.mon = TransferMonitor(dut.clk_i, {"in": (dut.in_valid_i, dut.in_ready_o),
                                          "out": (dut.out_valid_o, dut.out_ready_i)})
         dut.in_last_i.value = 0
+        # coverage: the result slot full (backpressure reaches the key input); rows whose running
+        # maximum grows at the first possible key (index 1) and at the last key; one-key rows
+        coverage.value_probe(dut.in_ready_o, {0: "in.backpressured"}, dut.rst_ni)
+        COV.declare("max_grow.first", "max_grow.last", "row.one_key")
 
     async def reset(self) -> None:
         self.dut.rst_ni.value = 0
@@ -69,11 +75,22 @@ class TB:
         return np.array(m[:nrows], dtype=np.int64), np.array(r[:nrows], dtype=np.int64)
 
 
+def sample_rows(s: np.ndarray) -> None:
+    """Stimulus coverage: where the running maximum grows (key 1, the last key), rows of one key."""
+    if s.shape[1] == 1:
+        COV.hit("row.one_key", len(s))
+        return
+    run_max = np.maximum.accumulate(s, axis=1)
+    COV.sample("max_grow.first", int((s[:, 1] > s[:, 0]).sum()))
+    COV.sample("max_grow.last", int((s[:, -1] > run_max[:, -2]).sum()))
+
+
 async def run_rows(tb: TB, rows: list[np.ndarray]) -> int:
     """Rows of possibly different lengths: every Lanes-group shares one length. Returns rows compared."""
     tb.sink.items.clear()
     beats, exp_m, exp_r, n = [], [], [], 0
     for s in rows:
+        sample_rows(s)
         beats += tb.beats(s)
         m, r = softmax_stats(s)
         pad = (-len(s)) % tb.lanes
@@ -120,6 +137,7 @@ async def test_vectors_backpressure(dut):
     n = await run_rows(tb, [v["s"], crafted_rows(J, np.random.default_rng(3))])
     dut._log.info("softmax_stats: %d rows of %d keys bit-exact (%d edge rows)", n, J, v.edge_cases)
     write_summary(vectors=n)
+    coverage.write(tb)
 
 
 @cocotb.test()
@@ -134,11 +152,12 @@ async def test_row_lengths(dut):
         rows.append(x)
     n = await run_rows(tb, rows)
     write_summary(vectors=n)
+    coverage.write(tb)
 
 
 @cocotb.test()
 async def test_throughput(dut):
-    """No idle, no backpressure: N row groups of J keys take (N-1) max(J, 25) + J + 31 cycles."""
+    """No idle, no backpressure: N row groups of J keys take (N-1) max(J, 25) + J + 32 cycles."""
     tb = TB(dut, idle=0.0, stall=0.0, seed=3)
     await tb.reset()
     J = cols()
@@ -154,6 +173,7 @@ async def test_throughput(dut):
         assert ins[-1] - ins[0] + 1 == len(ins), "input stalled although rows are long enough"
     write_summary(vectors=n, cycles={"rows": ngroups, "keys": J, "measured": cycles, "formula": expected,
                                      "keys_per_cycle_per_lane": round(len(ins) / (ins[-1] - ins[0] + 1), 4)})
+    coverage.write(tb)
 
 
 @cocotb.test()
@@ -169,6 +189,7 @@ async def test_reset_mid_stream(dut):
     v = load_vectors("softmax", count=2 * tb.lanes, seed=17, cols=J)
     n = await run_rows(tb, [v["s"]])
     write_summary(vectors=n)
+    coverage.write(tb)
 
 
 @pytest.mark.parametrize("lanes,ncols", [(4, 129), (1, 16), (3, 25)])
@@ -176,4 +197,5 @@ def test_softmax_stats(lanes: int, ncols: int, record_property) -> None:
     s = run_tb(__file__, "softmax_stats", ["exp2_rom", "exp_core", "recip_core", "softmax_stats"],
                {"Lanes": lanes}, extra_env={"COLS": str(ncols)})
     record_vectors(record_property, "softmax_stats", s["vectors"], lanes=lanes, cols=ncols)
+    coverage.check(s, record_property)
     assert s["cycles"]["measured"] == s["cycles"]["formula"]
