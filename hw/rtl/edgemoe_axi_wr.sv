@@ -63,7 +63,7 @@ module edgemoe_axi_wr #(
   function automatic logic [BeatW-1:0] burst_of(logic [7:0] beat_in_4k, logic [BeatW-1:0] left);
     logic [8:0] to_4k;
     to_4k = 9'd256 - {1'b0, beat_in_4k};
-    return (left < BeatW'(to_4k)) ? left : BeatW'(to_4k);
+    burst_of = (left < BeatW'(to_4k)) ? left : BeatW'(to_4k);
   endfunction
 
   logic [BeatW-1:0] aw_beats, w_beats;

@@ -19,9 +19,7 @@
 //   engines drain what is in flight. ABORT and AXI errors report once drained (BUSY
 //   until then); the watchdog reports at once (the top is idle while drain_o shows
 //   transactions still in flight: a memory that never answers cannot be waited for).
-module edgemoe_seq
-  import edgemoe_pkg::*;
-#(
+module edgemoe_seq #(
   parameter int unsigned AddrW = 64,
   parameter int unsigned LenW  = 24,
   parameter int unsigned Lanes = 16
@@ -94,17 +92,18 @@ module edgemoe_seq
   localparam logic [3:0] BufQ = 4'd2, BufH = 4'd6;
   localparam logic [7:0] ErrBadOpcode = 8'h01, ErrBadField = 8'h02, ErrAxiRead = 8'h03, ErrAxiWrite = 8'h04,
                          ErrTimeout = 8'h05, ErrAborted = 8'h07, ErrStartBusy = 8'h08;
-  localparam int signed ActMax = (1 <<< (ActBits - 1)) - 1;
-  localparam int signed ActMin = -(1 <<< (ActBits - 1));
-  localparam int signed QMax = (1 <<< (QBits - 1)) - 1;
-  localparam int signed QMin = -(1 <<< (QBits - 1));
+  localparam int signed ActMax = (1 <<< (edgemoe_pkg::ActBits - 1)) - 1;
+  localparam int signed ActMin = -(1 <<< (edgemoe_pkg::ActBits - 1));
+  localparam int signed QMax = (1 <<< (edgemoe_pkg::QBits - 1)) - 1;
+  localparam int signed QMin = -(1 <<< (edgemoe_pkg::QBits - 1));
   // The I/O region (docs "Activation I/O"): patches, class row, output.
-  localparam int unsigned IoBytes = NumPatches * PatchK + 4 * EmbedDim + 4 * NumTokens * EmbedDim;
+  localparam int unsigned IoBytes = edgemoe_pkg::NumPatches * edgemoe_pkg::PatchK + 4 * edgemoe_pkg::EmbedDim +
+                                    4 * edgemoe_pkg::NumTokens * edgemoe_pkg::EmbedDim;
 
   function automatic logic [31:0] sat(logic [31:0] v, int signed lo, int signed hi);
-    if ($signed(v) > hi) return 32'(hi);
-    if ($signed(v) < lo) return 32'(lo);
-    return v;
+    if ($signed(v) > hi) sat = 32'(hi);
+    else if ($signed(v) < lo) sat = 32'(lo);
+    else sat = v;
   endfunction
 
   typedef enum logic [2:0] {
@@ -136,7 +135,7 @@ module edgemoe_seq
   assign col0 = w_q[3][31:16];
 
   function automatic logic [16:0] buf_cols(logic [3:0] b);
-    return (b == BufH) ? 17'(MlpHidden) : 17'(EmbedDim);
+    buf_cols = (b == BufH) ? 17'(edgemoe_pkg::MlpHidden) : 17'(edgemoe_pkg::EmbedDim);
   endfunction
 
   logic        fmt_pix, tail_zero, io_ok;
@@ -152,7 +151,7 @@ module edgemoe_seq
   // the rectangle, whole chunks, 16-byte aligned I/O offset, inside the I/O region
   assign io_ok     = tail_zero && (io_buf <= BufH) && (rows != 16'd0) && (cols != 16'd0) &&
                      (cols[3:0] == 4'd0) && (col0[3:0] == 4'd0) &&
-                     ({1'b0, row0} + {1'b0, rows} <= 17'(NumTokens)) &&
+                     ({1'b0, row0} + {1'b0, rows} <= 17'(edgemoe_pkg::NumTokens)) &&
                      ({1'b0, col0} + {1'b0, cols} <= buf_cols(io_buf)) && (w_q[1][3:0] == 4'd0) &&
                      ({1'b0, w_q[1]} + 33'(io_bytes) <= 33'(IoBytes));
   always_comb begin

@@ -12,9 +12,7 @@
 // * irq_o: level, high while IRQ_STATUS & IRQ_ENABLE is non-zero.
 //
 // Synchronous active-low reset. Clock: params.toml clock_mhz.
-module edgemoe_top
-  import edgemoe_pkg::*;
-#(
+module edgemoe_top #(
   parameter int unsigned NumPorts = 4,
   parameter int unsigned AddrW    = 64,
   parameter int unsigned LiteAw   = 12
@@ -282,10 +280,10 @@ module edgemoe_top
 
   // ---- activation buffers -----------------------------------------------------------------------
   // Word = one 16-column chunk of a token row: word = row * (columns / 16) + chunk.
-  localparam int unsigned RowWords = EmbedDim / Lanes;    // X N Q K V A: 12 words per row
-  localparam int unsigned HRowWords = MlpHidden / Lanes;  // H: 48 words per row
-  localparam int unsigned Words = NumTokens * RowWords;
-  localparam int unsigned HWords = NumTokens * HRowWords;
+  localparam int unsigned RowWords = edgemoe_pkg::EmbedDim / Lanes;    // X N Q K V A: 12 words per row
+  localparam int unsigned HRowWords = edgemoe_pkg::MlpHidden / Lanes;  // H: 48 words per row
+  localparam int unsigned Words = edgemoe_pkg::NumTokens * RowWords;
+  localparam int unsigned HWords = edgemoe_pkg::NumTokens * HRowWords;
   localparam int unsigned Aw = $clog2(Words), HAw = $clog2(HWords);
   localparam int unsigned NumBufs = 7;  // ids 0..6: X N Q K V A H
 
@@ -298,7 +296,8 @@ module edgemoe_top
 
   // Element widths: X moe_acc, Q q, the others act. Writers deliver codes already in range.
   function automatic int unsigned elem_bits(int unsigned b);
-    return (b == 0) ? MoeAccBits : ((b == 2) ? QBits : ActBits);
+    elem_bits = (b == 0) ? edgemoe_pkg::MoeAccBits
+                         : ((b == 2) ? edgemoe_pkg::QBits : edgemoe_pkg::ActBits);
   endfunction
 
   logic [Lanes*32-1:0] rdata [NumBufs];
@@ -331,7 +330,7 @@ module edgemoe_top
 
   // ---- register inputs ----------------------------------------------------------------------------
   always_comb begin
-    hwif_in = '{default: '0};
+    hwif_in = '0;  // packed struct (see golden/regs_gen.py)
     hwif_in.STATUS.busy.next      = busy;
     hwif_in.STATUS.done.next      = done;
     hwif_in.STATUS.error.next     = err_code != 8'h00;
