@@ -21,10 +21,9 @@ def rtl_frame_support() -> tuple[bool, str]:
 
     The top may exist and open (its control plane answers the driver) without its
     datapath: :func:`.rtl.frame_support` probes which compute opcodes it executes."""
-    from . import rtl
+    from .rtl import frame_support
 
-    probe = getattr(rtl, "frame_support", None)
-    return probe() if probe is not None else rtl.rtl_available()
+    return frame_support()
 
 
 def check_available(name: str) -> None:
