@@ -463,3 +463,39 @@ def test_fuzzed_descriptors_end_in_documented_errors(fuzz_dev, templates, data):
             assert diff[:, 1].min() >= f["first_col"] and diff[:, 1].max() < f["first_col"] + f["cols"]
     m.buffers = {k: v.copy() for k, v in bufs.items()}
     m.buffers[Buf.N][:] = bufs[Buf.N]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(data=st.data())
+def test_fuzzed_lists_end_in_documented_errors(fuzz_dev, templates, data):
+    """Lists of valid and mutated commands, any CMD_COUNT, hangs with and without the watchdog."""
+    dev, m = fuzz_dev, fuzz_dev.m
+    cmds = data.draw(st.lists(st.one_of(st.sampled_from(templates), mutated(templates)), min_size=1, max_size=4))
+    count = data.draw(st.integers(1, len(cmds) + 1))
+    hang = data.draw(st.one_of(st.none(), st.integers(0, len(cmds))))
+    m.write32(rm.TIMEOUT, data.draw(st.sampled_from([0, rm.TIMEOUT_RESET])))
+    c0 = dev.cmd - dev.base
+    m.mem[c0:c0 + 64 * 4096] = 0
+    mem = m.mem.copy()
+    bufs = {k: v.copy() for k, v in m.buffers.items()}
+    m.hang_at = hang
+    try:
+        dev.start(cmds, count=count)
+        m.advance()
+        st_ = m.read32(rm.STATUS)
+        if st_ & rm.STATUS_BUSY:   # hung with the watchdog off: only ABORT ends it
+            assert hang is not None and m.read32(rm.TIMEOUT) == 0 and m.read32(rm.CMD_INDEX) == hang
+            m.write32(rm.CTRL, rm.CTRL_ABORT)
+            assert m.read32(rm.ERROR) == Err.ABORTED | hang << 8
+        e = m.read32(rm.ERROR)
+        assert not m.read32(rm.STATUS) & rm.STATUS_BUSY
+        assert Err(e & 0xFF) in DOCUMENTED | {Err.ABORTED} and (e >> 8) < max(count, 1)
+        event(f"list -> {Err(e & 0xFF).name}")
+        changed = dev.changed(mem)
+        io0 = dev.io - dev.base
+        assert changed.size == 0 or (changed.min() >= io0 and changed.max() < io0 + isa.IO_BYTES)
+    finally:
+        m.hang_at = None
+        m.write32(rm.CTRL, rm.CTRL_SOFT_RESET)
+        m.buffers = bufs
