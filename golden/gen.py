@@ -192,6 +192,14 @@ def main(args: argparse.Namespace) -> int:
     if not (root / "hw").is_dir():
         print(f"error: {root} has no hw/ folder: pass --root with the repository checkout", file=sys.stderr)
         return 2
+    try:
+        return _main(args, root)
+    except regs_gen.RegsGenError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+def _main(args: argparse.Namespace, root: Path) -> int:
     if args.check:
         s = stale(root)
         if s:

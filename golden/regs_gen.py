@@ -83,9 +83,21 @@ class Register:
         return sum((f.reset or 0) << f.lsb for f in self.fields)
 
 
+class RegsGenError(RuntimeError):
+    """The register outputs cannot be generated (the message says why and what is expected)."""
+
+
+class MissingTool(RegsGenError):
+    """The PeakRDL packages are not installed (the ``regs`` extra)."""
+
+
 def _compile():
-    from peakrdl_regblock.udps import ALL_UDPS
-    from systemrdl import RDLCompiler
+    try:
+        from peakrdl_regblock.udps import ALL_UDPS
+        from systemrdl import RDLCompiler
+    except ImportError as e:
+        raise MissingTool(f"the register map needs systemrdl-compiler and peakrdl-regblock ({e.name} is missing): "
+                          "pip install -e '.[regs]'") from None
 
     c = RDLCompiler()
     for u in ALL_UDPS:
@@ -218,7 +230,7 @@ def splice_doc(doc: str, table: str) -> str:
     """``doc`` with the text between the regs markers replaced by ``table`` (markers required)."""
     pat = re.compile(re.escape(DOC_BEGIN) + r".*?" + re.escape(DOC_END), re.S)
     if not pat.search(doc):
-        raise ValueError(f"{DOC} has no {DOC_BEGIN} ... {DOC_END} section")
+        raise RegsGenError(f"{DOC} has no {DOC_BEGIN} ... {DOC_END} section for the register table")
     return pat.sub(lambda _m: table, doc, count=1)
 
 

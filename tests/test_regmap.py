@@ -79,3 +79,16 @@ def test_register_block_is_lint_clean():
 
     g = gen.repo_root() / "hw/rtl/gen"
     lint("edgemoe_regs", [g / "edgemoe_regs_pkg.sv", g / "edgemoe_regs.sv"])
+
+
+def test_gen_names_a_missing_table_section(tmp_path, capsys):
+    root = tmp_path / "repo"
+    for r in gen.outputs():
+        (root / r).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(gen.repo_root() / r, root / r)
+    doc = root / regs_gen.DOC
+    doc.write_text(doc.read_text().replace(regs_gen.DOC_BEGIN, "<!-- gone -->"))
+    args = type("A", (), {"check": True, "root": root})()
+    assert gen.main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "regs:table" in err
