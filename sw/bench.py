@@ -55,8 +55,13 @@ def bench(runs: int = 5, warmup: int = 1, threads: int = 1, driver_runs: int = 0
         from edgemoe.driver.accelerator import bench_backend
 
         driver = {b: bench_backend(b, driver_runs, weights=w, frame=img) for b in ("iss", "rtl")}
+    from edgemoe.sim import top_model  # simulation speed of the RTL top (Verilator) and of its C++ memory model
+
+    ok, why = top_model.available()
+    rtl_sim = {"available": True, **top_model.speed_figures()} if ok else {"available": False, "reason": why}
     return {
         **({"driver": driver} if driver_runs else {}),
+        "rtl_sim": rtl_sim,
         "golden_float_s_per_frame": med_f,
         "golden_fixed_s_per_frame": med_x,
         "fixed_over_float": med_x / med_f,
@@ -100,6 +105,14 @@ def main(args: argparse.Namespace) -> int:
           f"golden timed alternately with it (target <= 1.5x); weight image {r['weight_image_bytes']:,} bytes")
     print(f"median of {r['runs']} runs after {r['warmup']} warm-up, {r['cpus']} CPUs, one task per frame, "
           f"OpenBLAS threads {r['blas_threads']}")
+    sim = r["rtl_sim"]
+    if sim["available"]:
+        print(f"RTL top in Verilator (edgemoe.sim.top_model): {sim['top_cycles_per_s']:,.0f} cycles/s "
+              f"({sim['top_beats_per_s']:,.0f} port-0 beats/s on LOADs); its AXI4 memory model alone: "
+              f"{sim['mem_read_beats_per_s']:,.0f} read / {sim['mem_write_beats_per_s']:,.0f} write beats/s "
+              f"(4 ports, 4 KB bursts; a frame's weights are about 2.3M beats)")
+    else:
+        print(f"RTL top in Verilator: not run: {sim['reason']}")
     for b, d in r.get("driver", {}).items():  # the host driver (edgemoe.driver.Accelerator) per backend
         if not d["available"]:
             print(f"driver, {b} backend: not run: {d['reason']}")

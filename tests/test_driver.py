@@ -496,7 +496,26 @@ def test_output_never_written_is_not_returned(dev, sample, golden, monkeypatch):
     ("HWCFG1", (regmap.HWCFG1_VALUE & 0x000FFFFF) | (250 << 20),
      r"HWCFG1.clock_mhz: expected 300 \(params.toml \[hw\]\), found 250"),
 ])
-def test_open_checks_id_version_and_hwcfg(reg, value, msg, tmp_path_factory, monkeypatch):
+@pytest.mark.parametrize("kind", ["iss", "rtl"])
+def test_open_checks_id_version_and_hwcfg(kind, reg, value, msg, tmp_path_factory, monkeypatch):
+    if kind == "rtl":  # the top's registers over AXI-Lite, one of them answered wrong on the bus
+        ok, why = rtl_available()
+        if not ok:
+            pytest.skip(why)
+        from edgemoe.driver.backends.rtl import open_rtl
+
+        be = open_rtl()
+        orig_rd = be.model.axil_read
+        monkeypatch.setattr(be.model, "axil_read",
+                            lambda off: (value, 0) if off == getattr(regmap, reg) else orig_rd(off))
+        try:
+            with pytest.raises(DeviceMismatch, match=msg):
+                Accelerator(be)
+            monkeypatch.undo()
+            Accelerator(be)  # the real registers pass
+        finally:
+            be.close()
+        return
     iss = _iss()
     orig = iss.read32
     monkeypatch.setattr(iss, "read32", lambda off: value if off == getattr(regmap, reg) else orig(off))

@@ -301,3 +301,22 @@ def test_speed_figures(model, capsys):
 
 def speed(model) -> dict:
     return top_model.speed_figures(model, mem_cycles=200_000)
+
+
+def test_backend_turns_a_non_okay_register_response_into_a_driver_error(avail, monkeypatch):
+    from edgemoe.driver import DriverError
+    from edgemoe.driver.backends.rtl import open_rtl
+
+    be = open_rtl(mem_size=MEM)
+    try:
+        assert be.read_reg(R.ID) == R.ID_VALUE
+        monkeypatch.setattr(be.model, "axil_read", lambda off: (0, 2))
+        monkeypatch.setattr(be.model, "axil_write", lambda off, v: 3)
+        with pytest.raises(DriverError, match=r"AXI-Lite read of 0x000 answered SLVERR \(expected OKAY\)"):
+            be.read_reg(R.ID)
+        with pytest.raises(DriverError, match=r"AXI-Lite write of 0x010 answered DECERR"):
+            be.write_reg(R.CTRL, 1)
+    finally:
+        be.close()
+    with pytest.raises(top_model.ModelError, match="closed"):
+        be.model.step(1)

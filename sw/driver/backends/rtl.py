@@ -127,6 +127,15 @@ def open_rtl(**kw: Any) -> "RtlBackend":
     return RtlBackend(TopModel(**kw))
 
 
+_RESP = {1: "EXOKAY", 2: "SLVERR", 3: "DECERR"}
+
+
+def _driver_error(msg: str) -> Exception:
+    from ..accelerator import DriverError  # the driver's error type (imported late: accelerator imports us)
+
+    return DriverError(msg)
+
+
 class RtlBuffer(Buffer):
     def __init__(self, model: Any, offset: int, nbytes: int):
         self._m, self._off = model, offset
@@ -153,13 +162,15 @@ class RtlBackend(Backend):
     def read_reg(self, off: int) -> int:
         data, resp = self.model.axil_read(off)
         if resp:
-            raise RuntimeError(f"rtl backend: AXI-Lite read of 0x{off:03x} answered resp {resp} (expected OKAY)")
+            raise _driver_error(f"rtl backend: AXI-Lite read of 0x{off:03x} answered {_RESP.get(resp, resp)} "
+                                "(expected OKAY)")
         return int(data) & 0xFFFFFFFF
 
     def write_reg(self, off: int, val: int) -> None:
         resp = self.model.axil_write(off, int(val) & 0xFFFFFFFF)
         if resp:
-            raise RuntimeError(f"rtl backend: AXI-Lite write of 0x{off:03x} answered resp {resp} (expected OKAY)")
+            raise _driver_error(f"rtl backend: AXI-Lite write of 0x{off:03x} answered {_RESP.get(resp, resp)} "
+                                "(expected OKAY)")
 
     def alloc(self, nbytes: int) -> RtlBuffer:
         size = -(-int(nbytes) // PAGE) * PAGE
