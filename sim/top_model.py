@@ -205,6 +205,22 @@ def _read_deps(path: Path) -> list[Path]:
     return sorted(set(out))
 
 
+class PortIn(ctypes.Structure):
+    """What a master drives on one AXI4 port in one cycle (:class:`MemPort`)."""
+
+    _fields_ = [(n, ctypes.c_uint32) for n in ("arvalid", "rready", "awvalid", "wvalid", "bready", "wlast")] + [
+        ("araddr", ctypes.c_uint64), ("awaddr", ctypes.c_uint64)] + [
+        (n, ctypes.c_uint32) for n in ("arlen", "arsize", "arburst", "arid", "awlen", "awsize", "awburst", "awid")] + [
+        ("wdata", ctypes.c_uint32 * 4), ("wstrb", ctypes.c_uint32)]
+
+
+class PortOut(ctypes.Structure):
+    """What the memory drives back on one port in one cycle."""
+
+    _fields_ = [(n, ctypes.c_uint32) for n in ("arready", "rvalid", "rlast", "awready", "wready", "bvalid")] + [
+        ("rdata", ctypes.c_uint32 * 4)] + [(n, ctypes.c_uint32) for n in ("rresp", "bresp", "rid", "bid")]
+
+
 _LIB: ctypes.CDLL | None = None
 _AVAIL: tuple[bool, str] | None = None
 
@@ -238,11 +254,34 @@ def _load() -> ctypes.CDLL:
         "tm_clear_error": (None, [vp]),
         "tm_bench_mem": (ctypes.c_double, [ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int, ctypes.c_uint32, u64p]),
     }
+    pin, pout = ctypes.POINTER(PortIn), ctypes.POINTER(PortOut)
+    sig.update({
+        "mp_new": (vp, [u8p, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_uint64]),
+        "mp_free": (None, [vp]),
+        "mp_config": (None, [vp] + [ctypes.c_uint32] * 5),
+        "mp_backpressure": (None, [vp, ctypes.c_uint32, ctypes.c_int, ctypes.c_double]),
+        "mp_add_fault": (None, [vp, ctypes.c_uint64, ctypes.c_uint64, ctypes.c_int, ctypes.c_int]),
+        "mp_clear_faults": (None, [vp]),
+        "mp_stall": (None, [vp, ctypes.c_int]),
+        "mp_drive": (None, [vp, pout]),
+        "mp_clock": (None, [vp, pin]),
+        "mp_counters": (None, [vp, u64p]),
+        "mp_error": (ctypes.c_char_p, [vp]),
+    })
     for name, (res, args) in sig.items():
         f = getattr(lib, name)
         f.restype, f.argtypes = res, args
     _LIB = lib
     return lib
+
+
+def tools_present() -> tuple[bool, str]:
+    """(True, "") when Verilator and a C++ toolchain are here (a build failure is then an RTL or harness bug)."""
+    try:
+        _tools()
+    except ModelError as e:
+        return False, str(e)
+    return True, ""
 
 
 def available() -> tuple[bool, str]:
@@ -498,3 +537,61 @@ def speed_figures(model: TopModel | None = None, *, loads: int = 4, mem_cycles: 
     finally:
         if own:
             m.close()
+
+
+class MemPort:
+    """One port of the C++ memory model without the top, clocked from Python (its unit tests).
+
+    Per cycle: ``out = drive()`` (the memory's outputs, from its state only), then
+    ``clock(inp)`` with the master's :class:`PortIn` of the same cycle. Same settings
+    and faults as :class:`TopModel`; ``error`` is the first protocol violation seen.
+    """
+
+    def __init__(self, mem_size: int = 1 << 20, mem_base: int = 0x1_0000_0000, *, seed: int = 1,
+                 read_latency: int = 75, read_jitter: int = 0, write_latency: int = 20,
+                 max_outstanding: tuple[int, int] = (8, 8)):
+        self._lib = _load()
+        self.mem = np.zeros(int(mem_size), dtype=np.uint8)
+        self.mem_base = int(mem_base)
+        self._h = self._lib.mp_new(self.mem.ctypes.data_as(ctypes.POINTER(ctypes.c_uint8)), self.mem.size,
+                                   self.mem_base, int(seed))
+        self._lib.mp_config(self._h, read_latency, read_jitter, write_latency, *max_outstanding)
+        self.cycle = 0
+
+    def close(self) -> None:
+        if getattr(self, "_h", None):
+            self._lib.mp_free(self._h)
+            self._h = None
+
+    __del__ = close
+
+    def backpressure(self, mode: str = "bursty", prob: float = 0.5, channels: tuple[str, ...] = CHANNELS) -> None:
+        mask = sum(1 << CHANNELS.index(c) for c in channels)
+        self._lib.mp_backpressure(self._h, mask, BP_MODE[mode], float(prob))
+
+    def fault(self, lo: int, hi: int, kind: str = "DECERR", direction: str = "rw") -> None:
+        self._lib.mp_add_fault(self._h, int(lo), int(hi), FAULT_KIND[kind], DIRS[direction])
+
+    def clear_faults(self) -> None:
+        self._lib.mp_clear_faults(self._h)
+
+    def stall(self, on: bool = True) -> None:
+        self._lib.mp_stall(self._h, int(bool(on)))
+
+    def drive(self) -> PortOut:
+        o = PortOut()
+        self._lib.mp_drive(self._h, ctypes.byref(o))
+        return o
+
+    def clock(self, inp: PortIn) -> None:
+        self._lib.mp_clock(self._h, ctypes.byref(inp))
+        self.cycle += 1
+
+    def counters(self) -> dict[str, int]:
+        buf = (ctypes.c_uint64 * 8)()
+        self._lib.mp_counters(self._h, buf)
+        return dict(zip(COUNTER_NAMES, (int(v) for v in buf)))
+
+    @property
+    def error(self) -> str:
+        return self._lib.mp_error(self._h).decode()

@@ -374,3 +374,126 @@ double tm_bench_mem(uint64_t cycles, uint64_t mem_bytes, int write, uint32_t lat
 }
 
 }  // extern "C"
+
+// ---- one memory port without the top, driven cycle by cycle from the host (unit tests of axi_mem.h)
+namespace {
+struct PortInC {
+  uint32_t arvalid, rready, awvalid, wvalid, bready, wlast;
+  uint64_t araddr, awaddr;
+  uint32_t arlen, arsize, arburst, arid, awlen, awsize, awburst, awid;
+  uint32_t wdata[4];
+  uint32_t wstrb;
+};
+struct PortOutC {
+  uint32_t arready, rvalid, rlast, awready, wready, bvalid;
+  uint32_t rdata[4];
+  uint32_t rresp, bresp, rid, bid;
+};
+struct MemOnly {
+  Mem mem;
+  Config cfg;
+  std::vector<Fault> faults;
+  std::string error;
+  AxiMemPort port;
+  PortOut out;
+  uint64_t cycle = 0;
+};
+}  // namespace
+
+extern "C" {
+void* mp_new(uint8_t* mem, uint64_t size, uint64_t base, uint64_t seed) {
+  MemOnly* m = new MemOnly();
+  m->mem = Mem{mem, size, base};
+  m->port.mem = &m->mem;
+  m->port.cfg = &m->cfg;
+  m->port.faults = &m->faults;
+  m->port.error = &m->error;
+  for (int c = 0; c < 5; c++) m->port.bp[c].rng = Rng(seed * 1000003ull + c + 1);
+  m->port.jitter = Rng(seed * 7919ull + 1);
+  return m;
+}
+void mp_free(void* h) { delete static_cast<MemOnly*>(h); }
+void mp_config(void* h, uint32_t read_latency, uint32_t read_jitter, uint32_t write_latency, uint32_t max_rd,
+               uint32_t max_wr) {
+  Config& c = static_cast<MemOnly*>(h)->cfg;
+  c.read_latency = read_latency;
+  c.read_jitter = read_jitter;
+  c.write_latency = write_latency;
+  c.max_rd = max_rd ? max_rd : 1;
+  c.max_wr = max_wr ? max_wr : 1;
+}
+void mp_backpressure(void* h, uint32_t channel_mask, int mode, double prob) {
+  MemOnly* m = static_cast<MemOnly*>(h);
+  for (int c = 0; c < 5; c++) {
+    if (!(channel_mask >> c & 1)) continue;
+    Backpressure& b = m->port.bp[c];
+    b.mode = mode;
+    b.thr = static_cast<uint32_t>((prob < 0 ? 0 : prob > 1 ? 1 : prob) * 4294967295.0);
+    b.left = 0;
+    b.on = true;
+  }
+}
+void mp_add_fault(void* h, uint64_t lo, uint64_t hi, int kind, int dir) {
+  static_cast<MemOnly*>(h)->faults.push_back(Fault{lo, hi, kind, dir, 1u});
+}
+void mp_clear_faults(void* h) {
+  MemOnly* m = static_cast<MemOnly*>(h);
+  m->faults.clear();
+  m->port.release();
+}
+void mp_stall(void* h, int on) { static_cast<MemOnly*>(h)->port.stalled = on != 0; }
+// The memory's outputs for this cycle (from its state only).
+void mp_drive(void* h, PortOutC* o) {
+  MemOnly* m = static_cast<MemOnly*>(h);
+  m->port.drive(m->cycle, m->out);
+  const PortOut& p = m->out;
+  o->arready = p.arready;
+  o->rvalid = p.rvalid;
+  o->rlast = p.rlast;
+  o->awready = p.awready;
+  o->wready = p.wready;
+  o->bvalid = p.bvalid;
+  for (int k = 0; k < 4; k++) o->rdata[k] = p.rdata[k];
+  o->rresp = p.rresp;
+  o->bresp = p.bresp;
+  o->rid = p.rid;
+  o->bid = p.bid;
+}
+// The clock edge with the master's signals of this cycle.
+void mp_clock(void* h, const PortInC* c) {
+  MemOnly* m = static_cast<MemOnly*>(h);
+  PortIn i;
+  i.arvalid = c->arvalid;
+  i.rready = c->rready;
+  i.awvalid = c->awvalid;
+  i.wvalid = c->wvalid;
+  i.bready = c->bready;
+  i.wlast = c->wlast;
+  i.araddr = c->araddr;
+  i.awaddr = c->awaddr;
+  i.arlen = c->arlen;
+  i.arsize = c->arsize;
+  i.arburst = c->arburst;
+  i.arid = c->arid;
+  i.awlen = c->awlen;
+  i.awsize = c->awsize;
+  i.awburst = c->awburst;
+  i.awid = c->awid;
+  for (int k = 0; k < 4; k++) i.wdata[k] = c->wdata[k];
+  i.wstrb = c->wstrb;
+  m->port.clock(m->cycle, i, m->out);
+  m->cycle++;
+}
+void mp_counters(void* h, uint64_t* out) {
+  AxiMemPort& p = static_cast<MemOnly*>(h)->port;
+  out[0] = p.cnt.rd_beats;
+  out[1] = p.cnt.wr_beats;
+  out[2] = p.cnt.rd_bytes;
+  out[3] = p.cnt.wr_bytes;
+  out[4] = p.cnt.ar_bursts;
+  out[5] = p.cnt.aw_bursts;
+  out[6] = p.outstanding();
+  out[7] = p.held();
+}
+const char* mp_error(void* h) { return static_cast<MemOnly*>(h)->error.c_str(); }
+}  // extern "C"
