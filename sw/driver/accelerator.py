@@ -23,21 +23,26 @@ same code for every backend (:mod:`.backends` only moves bytes):
 3. **run** (per frame): patches (u8, patch-major) into the I/O buffer and the output
    region filled with a sentinel that no act code can take, flush; ``SOFT_RESET``
    (so no ``DONE`` or ``ERROR`` of an earlier run survives), then ``WBASE``,
-   ``IOBASE``, ``CMD_BASE`` (64-bit, LO/HI), ``CMD_COUNT``, ``IRQ_ENABLE = DONE|ERROR``,
-   ``TIMEOUT`` if :attr:`Accelerator.watchdog_cycles` is set; ``IRQ_STATUS`` cleared
-   and ``STATUS`` checked idle without DONE/ERROR; ``CTRL.START``; wait for the
+   ``IOBASE``, ``CMD_BASE`` (64-bit, LO/HI), ``CMD_COUNT``, ``TIMEOUT`` if
+   :attr:`Accelerator.watchdog_cycles` is set, ``IRQ_ENABLE = DONE|ERROR``; ``IRQ_STATUS``
+   cleared (W1C) and ``STATUS`` checked idle without DONE/ERROR; ``CTRL.START``; wait for the
    interrupt with a bound (default 10x the modelled latency of a frame,
    ``edgemoe.perf_model`` with uniform expert routing, in the backend's host seconds).
 
    * no interrupt in time: ``ABORT``, ``SOFT_RESET``, :class:`DeviceTimeout`;
-   * ``ERROR``: code and failing command index read, ``SOFT_RESET``,
-     :class:`DeviceError` (``.code``, ``.name``, ``.index``, ``.opcode``);
+   * ``ERROR``: code and failing command index read, ``ABORT`` if the run still goes
+     on (``START_BUSY``), ``SOFT_RESET``, :class:`DeviceError` (``.code``, ``.name``,
+     ``.index``, ``.opcode`` of that command in the list);
    * ``DONE``: counters read, invalidate, the output copied out; a sentinel left in
      it (the device did not write it, or the host did not see the write) is a
      :class:`DriverError`. Nothing partial is ever returned.
 
 Bad input (frame shape/range, unknown task, weights not loaded, a truncated weight
 image) raises :class:`InputError` before the device is touched.
+
+:meth:`Accelerator.measure` streams frames and returns the record, sampling the board's
+rails with ``edgemoe.report.record_power`` on ``pynq``; :func:`bench_backend` gives the
+figures ``edgemoe bench`` prints (seconds per frame, host overhead per frame).
 """
 from __future__ import annotations
 
