@@ -12,7 +12,7 @@
 //   rectangle's columns are whole 16-column chunks, so an int32 beat is 4 lanes of one
 //   buffer word and a u8 beat is one whole word. LOAD: one beat per cycle (int32
 //   saturated to act, to q for Q; pix << 8). STORE: one buffer word per 4 beats, saturated
-//   to act and sign-extended to int32 (a buffer read per word, one idle cycle between words).
+//   to act and sign-extended to int32, one beat per cycle (a 2-word FIFO after the buffer read).
 // * The compute opcodes (LAYERNORM, LINEAR, ATTENTION, MOE_GATE, EXPERTS) are not
 //   integrated: they end the run with BAD_OPCODE at their index (never a silent success).
 // * Stopping (ABORT, AXI error, watchdog): no new command or burst is issued; the AXI
@@ -201,19 +201,24 @@ module edgemoe_seq #(
     end
   end
 
-  // STORE: a word register holds one buffer word; its four quarters go out as beats.
+  // STORE: a 2-word FIFO holds buffer words; the head's four quarters go out as beats. A
+  // read is issued only when its word is sure to find room (count + read in flight < 2), so
+  // the words stream at one beat per cycle.
   logic                st_rd_q;        // a buffer read was issued last cycle
-  logic                wv_q;           // word register valid
-  logic [1:0]          wq_q;           // next quarter of the word register to send
-  logic [Lanes*32-1:0] word_q;
-  logic                st_issue, st_out_hs;
+  logic [1:0]          wn_q;           // words in the FIFO
+  logic                wh_q;           // head slot
+  logic [1:0]          wq_q;           // next quarter of the head word to send
+  logic [Lanes*32-1:0] word_q [2];
+  logic                wv, st_issue, st_out_hs, st_pop;
+  assign wv        = wn_q != 2'd0;
   assign st_out_hs = wr_valid_o && wr_ready_i;
-  assign st_issue  = (state_q == SStore) && (left_q != 32'd0) && !stop_q && !st_rd_q &&
-                     (!wv_q || (st_out_hs && wq_q == 2'd3));
+  assign st_pop    = st_out_hs && wq_q == 2'd3;
+  assign st_issue  = (state_q == SStore) && (left_q != 32'd0) && !stop_q &&
+                     ({1'b0, wn_q} + {2'b0, st_rd_q} < 3'd2);
   logic [127:0] st_beat;
   always_comb begin
     for (int i = 0; i < 4; i++) begin
-      st_beat[32*i +: 32] = sat(word_q[32*(4*int'(wq_q) + i) +: 32], ActMin, ActMax);
+      st_beat[32*i +: 32] = sat(word_q[wh_q][32*(4*int'(wq_q) + i) +: 32], ActMin, ActMax);
     end
   end
 
@@ -222,7 +227,7 @@ module edgemoe_seq #(
   assign running = (state_q != SIdle);
   assign wd_fire = running && (timeout_i != 32'd0) && (wd_q >= timeout_i);
   assign io_done = (state_q == SLoad) ? (left_q == 32'd0 && !rd_busy_i)
-                                      : (left_q == 32'd0 && !st_rd_q && !wv_q && !wr_busy_i);
+                                      : (left_q == 32'd0 && !st_rd_q && !wv && !wr_busy_i);
   // the engines' error flags hold until their next start: only the states using them look
   assign rd_err = rd_err_i && (state_q == SFetchWait || state_q == SLoad);
   assign wr_err = wr_err_i && (state_q == SStore);
@@ -237,7 +242,7 @@ module edgemoe_seq #(
       cycles_q <= '0; rd_bytes_q <= '0; wr_bytes_q <= '0; mark_q <= '0; wd_q <= '0;
       for (int i = 0; i < 8; i++) w_q[i] <= '0;
       r_q <= '0; ck_q <= '0; qt_q <= '0; left_q <= '0;
-      st_rd_q <= 1'b0; wv_q <= 1'b0; wq_q <= '0; word_q <= '0;
+      st_rd_q <= 1'b0; wn_q <= '0; wh_q <= 1'b0; wq_q <= '0; word_q[0] <= '0; word_q[1] <= '0;
     end else begin
       err_evt_q  <= 1'b0;
       done_evt_q <= 1'b0;
@@ -297,7 +302,7 @@ module edgemoe_seq #(
           opcode_q <= op;
           r_q <= '0; ck_q <= '0; qt_q <= '0;
           left_q <= (op == OpLoad) ? 32'(io_bytes >> 4) : (n_elems >> 4);  // LOAD: beats; STORE: words
-          st_rd_q <= 1'b0; wv_q <= 1'b0; wq_q <= '0;
+          st_rd_q <= 1'b0; wn_q <= '0; wh_q <= 1'b0; wq_q <= '0;
           if (dec_err != 8'h00) begin
             err_code_q  <= dec_err;  // nothing in flight: report at once
             err_evt_q   <= 1'b1;
@@ -336,15 +341,10 @@ module edgemoe_seq #(
             if (ck_q == ck_last) begin ck_q <= '0; r_q <= r_q + 16'd1; end
             else ck_q <= ck_q + 6'd1;
           end
-          if (st_out_hs) begin
-            wq_q <= wq_q + 2'd1;
-            if (wq_q == 2'd3) wv_q <= 1'b0;
-          end
-          if (st_rd_q) begin
-            word_q <= buf_rdata_i;
-            wv_q   <= 1'b1;
-            wq_q   <= '0;
-          end
+          if (st_out_hs) wq_q <= wq_q + 2'd1;
+          if (st_pop) wh_q <= !wh_q;
+          if (st_rd_q) word_q[wh_q ^ wn_q[0]] <= buf_rdata_i;  // the tail: head + count (mod 2)
+          wn_q <= wn_q + 2'(st_rd_q) - 2'(st_pop);
           if (io_done) state_q <= SNext;
         end
         SStop: begin
@@ -363,7 +363,7 @@ module edgemoe_seq #(
         if (rd_err || wr_err || abort_q || abort_i) begin
           stop_code_q <= rd_err ? ErrAxiRead : (wr_err ? ErrAxiWrite : ErrAborted);
           stop_q      <= 1'b1;
-          wv_q        <= 1'b0;
+          wn_q        <= '0;
           state_q     <= SStop;
         end
       end
@@ -372,7 +372,7 @@ module edgemoe_seq #(
         err_evt_q   <= 1'b1;
         err_index_q <= idx_q[23:0];
         stop_q      <= 1'b1;
-        wv_q        <= 1'b0;
+        wn_q        <= '0;
         state_q     <= SIdle;
       end
     end
@@ -390,7 +390,7 @@ module edgemoe_seq #(
   assign wr_addr_o  = io_base_i + AddrW'(w_q[1]);
   assign wr_bytes_o = io_bytes;
   assign wr_stop_o  = stop_q;
-  assign wr_valid_o = wv_q && !stop_q;
+  assign wr_valid_o = wv && !stop_q;
   assign wr_data_o  = st_beat;
 
   assign buf_we_o     = ld_step;
