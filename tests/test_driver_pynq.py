@@ -79,8 +79,20 @@ def test_missing_overlay_is_input_error(tmp_path):
     with pytest.raises(InputError, match=r"overlay .*absent.bit not found: expected the accelerator's .bit with its "
                                          r".hwh beside it"):
         Accelerator.open("pynq", overlay=tmp_path / "absent.bit", pynq_module=fake)
-    with pytest.raises(InputError, match="needs the overlay"):
+    with pytest.raises(InputError, match="needs the overlay: pass overlay=.* or install the edgemoe_overlay"):
         Accelerator.open("pynq", pynq_module=fake)
+
+
+def test_default_overlay_is_the_installed_packages(tmp_path, monkeypatch):
+    import sys
+    import types
+
+    from edgemoe.driver.iss import Iss
+
+    bit = write_overlay(tmp_path)
+    monkeypatch.setitem(sys.modules, "edgemoe_overlay", types.SimpleNamespace(bitfile=lambda: bit))
+    with Accelerator.open("pynq", pynq_module=make_pynq(Iss(mem_size=1 << 20))) as acc:
+        assert acc.backend.bitfile == bit and acc.backend.ip.name == "edgemoe_0"
 
 
 def test_original_edge_moe_overlay_is_refused_before_download(tmp_path):

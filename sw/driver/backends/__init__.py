@@ -46,7 +46,8 @@ def open_backend(name: str, **kw: Any) -> Backend:
     """The backend ``name`` (one of :data:`NAMES`) with its keyword options.
 
     ``iss``: ``iss=`` an existing model, ``mem_size=``; ``rtl``: passed to the model;
-    ``pynq``: ``overlay=`` the ``.bit`` (required), ``vlnv=``, ``base=``, ``download=``.
+    ``pynq``: ``overlay=`` the ``.bit`` (default: the installed ``edgemoe_overlay``
+    package's), ``vlnv=``, ``base=``, ``download=``.
     """
     if name == "iss":
         from .iss import IssBackend
@@ -61,8 +62,13 @@ def open_backend(name: str, **kw: Any) -> Backend:
 
         if "pynq_module" not in kw:
             kw["pynq_module"] = import_pynq()  # no board: BackendUnavailable before anything else
-        if kw.get("overlay") is None:
-            raise ValueError("--backend pynq needs the overlay: pass overlay=path/to/edgemoe.bit (--overlay)")
+        if kw.get("overlay") is None:  # the installed overlay package's bitstream (docs/board.md)
+            try:
+                import edgemoe_overlay
+            except ImportError:
+                raise ValueError("--backend pynq needs the overlay: pass overlay=path/to/edgemoe.bit (--overlay) "
+                                 "or install the edgemoe_overlay package") from None
+            kw["overlay"] = edgemoe_overlay.bitfile()  # FileNotFoundError names what is missing
         return PynqBackend(**kw)
     raise ValueError(f"unknown backend {name!r}: expected one of {', '.join(NAMES)}")
 
