@@ -52,9 +52,12 @@ from typing import Any
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
-RTL = REPO / "hw" / "rtl"
+# EDGEMOE_RTL points at another copy of hw/rtl (as for edgemoe.sim.runner: mutation runs); its own hash
+RTL = Path(os.environ.get("EDGEMOE_RTL") or REPO / "hw" / "rtl").resolve()
 CPP = Path(__file__).resolve().parent / "cpp"
 BUILD = REPO / "build" / "top_model"
+KEEP_BUILDS = 4
+"""Builds kept under :data:`BUILD` (the newest; older RTL versions are removed after a new build)."""
 HARNESS = ("top_model.cpp", "axi_mem.h")
 TOP = "edgemoe_top"
 VFLAGS = ["--cc", "--build", "-Wno-fatal", "--x-assign", "fast", "--x-initial", "fast", "-O2", "--no-timing",
@@ -181,12 +184,21 @@ def build(*, quiet: bool = True) -> Path:
             if final.exists():
                 shutil.rmtree(final)
             stage.rename(final)
+            _prune(final)
             if not quiet:
                 print(f"built {final / 'libtop_model.so'} in {time.perf_counter() - t0:.1f} s")
             return final / "libtop_model.so"
         finally:
             if stage.exists():
                 shutil.rmtree(stage, ignore_errors=True)
+
+
+def _prune(keep: Path) -> None:
+    """Remove all but the newest :data:`KEEP_BUILDS` builds (a loaded library stays valid: Linux unlinks lazily)."""
+    dirs = sorted((d for d in BUILD.iterdir() if d.is_dir() and (d / "deps.json").is_file() and d != keep),
+                  key=lambda d: d.stat().st_mtime, reverse=True)
+    for d in dirs[KEEP_BUILDS - 1:]:
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def _read_deps(path: Path) -> list[Path]:
@@ -198,7 +210,7 @@ def _read_deps(path: Path) -> list[Path]:
         p = Path(tok)
         p = p if p.is_absolute() else (path.parent.parent / p)
         p = p.resolve()
-        if p.suffix in (".sv", ".v", ".svh", ".vh") and REPO in p.parents:
+        if p.suffix in (".sv", ".v", ".svh", ".vh") and (REPO in p.parents or RTL in p.parents):
             out.append(p)
     if not any(p.name == f"{TOP}.sv" for p in out):
         out += [p.resolve() for p in _sources()]

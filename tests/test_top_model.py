@@ -205,6 +205,20 @@ def test_load_store_round_trip_equals_the_iss(model, traffic, record_property):
     record_vectors(record_property, "top_model_load_store", checked, traffic=traffic)
 
 
+@pytest.mark.parametrize("buf", [Buf.X, Buf.N, Buf.Q, Buf.K, Buf.V, Buf.A, Buf.H], ids=lambda b: b.name)
+def test_single_op_lists_equal_the_iss(model, buf, record_property):
+    """edgemoe.driver.program's single-op builders: LOAD a buffer, STORE it to IO_OUTPUT (every row, 192 columns)."""
+    from edgemoe.driver.program import load_buffer, single
+
+    data = io_data(int(buf) + 1)
+    data[:isa.IO_CLASS_ROW] = np.random.default_rng(int(buf)).integers(-2**27, 2**27, isa.IO_CLASS_ROW // 4).astype(
+        "<i4").view(np.uint8)  # int32 codes around the act range (and Q's 18 bits)
+    rows = 128
+    rtl, iss = run_both(model, single(load_buffer(buf, isa.IO_PATCHES, rows, 192), store=(buf, rows, 192)), data=data)
+    record_vectors(record_property, "top_model_single_op", _compare(rtl, iss, f"LOAD/STORE {Buf(buf).name}"),
+                   buffer=Buf(buf).name)
+
+
 def test_cmd_count_ends_the_run_and_mark_raises_its_interrupt(model):
     cmds = [isa.mark(5, irq=True), isa.nop(), isa.mark(9), isa.store(Buf.X, isa.IO_OUTPUT, 1, 16)]
     rtl, iss = run_both(model, cmds, count=3)
