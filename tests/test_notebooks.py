@@ -82,6 +82,9 @@ def _backend_or_skip(backend: str) -> None:
             pytest.skip(f"the instruction-set model edgemoe.driver.iss is not there yet (issue 9): {e}")
         return
     try:
+        from edgemoe.driver.backends import check_available
+
+        check_available(backend)  # rtl: the top must run frames (its datapath), not only open
         Accelerator.open(backend).close()
     except BackendUnavailable as e:
         pytest.skip(f"backend {backend!r} cannot run here: {e}")
