@@ -491,3 +491,16 @@ def test_memory_backpressure_is_seeded_and_partial(avail, mode):
     a, b, c = pattern(5), pattern(5), pattern(6)
     assert a == b and a != c
     assert 0.2 < np.mean(a) < 0.9
+
+
+def test_build_is_cached_and_keyed_by_the_sources(avail, tmp_path):
+    lib = top_model.build()
+    assert top_model.build() == lib and lib.parent.parent == top_model.BUILD  # reused, no rebuild
+    vbin, _ = top_model._tools()
+    deps = [top_model.Path(p) for p in __import__("json").loads((lib.parent / "deps.json").read_text())]
+    assert any(p.name == "edgemoe_top.sv" for p in deps) and any(p.name == "edgemoe_seq.sv" for p in deps)
+    assert top_model._digest(deps, vbin) == lib.parent.name
+    edited = tmp_path / "edgemoe_seq.sv"  # any edit of a file the model was built from changes the key
+    seq = next(p for p in deps if p.name == "edgemoe_seq.sv")
+    edited.write_text(seq.read_text() + "\n// edit\n")
+    assert top_model._digest([edited if p == seq else p for p in deps], vbin) != lib.parent.name
