@@ -123,6 +123,24 @@ def value_probe(sig, points: Mapping[int, str], rst, declare: bool = True) -> No
     cocotb.start_soon(watch())
 
 
+def max_probe(sig, point: str, rst) -> None:
+    """Record the largest value the counter ``sig`` takes out of reset as point ``point`` (informational)."""
+    import cocotb
+    from cocotb.triggers import ValueChange
+
+    from edgemoe.sim.streams import as_int
+
+    COV.points.setdefault(point, 0)
+
+    async def watch() -> None:
+        while True:
+            await ValueChange(sig)
+            if rst.value == 1:
+                COV.points[point] = max(COV.points[point], as_int(sig.value))
+
+    cocotb.start_soon(watch())
+
+
 def sat_points(cov: Coverage, name: str, pre, lo: int, hi: int) -> None:
     """Pre-saturation values ``pre`` (array) exactly at max, max + 1, min and min - 1 of [lo, hi]."""
     import numpy as np

@@ -20,8 +20,10 @@ from edgemoe.golden.fixedpoint import Scaled, fmt, rowfmt
 from edgemoe.golden.layernorm import layernorm_fixed, ln_eps_term, ln_rstd
 from edgemoe.golden.params import model_dims
 from edgemoe.golden.vectors import load as load_vectors
+from edgemoe.sim import coverage
+from edgemoe.sim.coverage import COV
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
-from edgemoe.sim.streams import StreamSink, StreamSource, pack, unpack
+from edgemoe.sim.streams import StreamSink, StreamSource, pack, unpack, wait_until
 
 N_CH = model_dims().embed_dim
 
@@ -52,6 +54,19 @@ class TB:
                                 idle=idle, rng=random.Random(seed + 7))
         self.sink = StreamSink(dut.clk_i, dut.out_valid_o, dut.out_ready_i, dut.out_data_o, stall=stall,
                                rng=random.Random(seed + 1))
+        # coverage: every internal FIFO full and empty, the token buffer full, variance extremes
+        for name in ("u_resq", "u_outq"):
+            coverage.fifo_probe(getattr(dut, name), "fifo_" + name[2:], dut.rst_ni)
+        f = formula(self.lanes, self.steps)
+        buf_words = self.beats + max(self.beats, f["L"])
+        coverage.value_probe(dut.words_q, {buf_words: "buf.full"}, dut.rst_ni)
+        # the statistics queue (MaxToks = BufWords / Beats entries) cannot fill: a token's stats
+        # wait in it only while the buffer holds its words, and under an output stall the
+        # result queue and ln_rstd hold tokens of the buffer too; fifo_stq.max_entries shows
+        # how deep it gets
+        coverage.fifo_probe(dut.u_stq, "fifo_stq", dut.rst_ni, full=False)
+        coverage.max_probe(dut.u_stq.cnt_q, "fifo_stq.max_entries", dut.rst_ni)
+        COV.declare("var.zero", "var.max")
         self.cycle = 0
         self.in_fires: list[int] = []
         self.out_fires: list[int] = []
@@ -87,6 +102,9 @@ class TB:
         return out
 
     def token_beats(self, x: np.ndarray) -> list[int]:
+        w = [N_CH * int((t.astype(object) ** 2).sum()) - int(t.astype(object).sum()) ** 2 for t in x]
+        COV.sample("var.zero", sum(v == 0 for v in w))        # a constant token: the epsilon alone
+        COV.sample("var.max", sum(v >= W_MAX for v in w))     # the widest token: half max, half min
         L = self.lanes
         return [pack(tok[i * L:(i + 1) * L], self.w) for tok in x for i in range(self.beats)]
 
@@ -99,8 +117,7 @@ class TB:
         await self.src.wait_empty()
         sent = self.prm.sent
         self.prm.send(self.prm_beats(v))
-        while self.prm.sent == sent:
-            await RisingEdge(self.dut.clk_i)
+        await self.prm.wait_sent(sent + 1)
 
 
 def check(got: np.ndarray, want: np.ndarray, x: np.ndarray, what: str) -> None:
@@ -145,12 +162,24 @@ def token_for_w(lo: int, hi: int) -> list[int]:
     raise ValueError(f"no token with W in [{lo}, {hi}]")
 
 
+_A = fmt("act")
+W_MAX = (N_CH // 2) * N_CH * (_A.max_int ** 2 + _A.min_int ** 2) - ((N_CH // 2) * (_A.max_int + _A.min_int)) ** 2
+
+
+def extreme_tokens() -> np.ndarray:
+    """The variance extremes: constant tokens (variance 0, rstd from the epsilon alone) and
+    tokens half at act max, half at act min (the largest n*S2 - S1^2 of the format)."""
+    half = np.where(np.arange(N_CH) % 2, _A.max_int, _A.min_int)
+    return np.array([np.full(N_CH, 12345), np.full(N_CH, _A.min_int), half, half[::-1]], dtype=np.int64)
+
+
 def rstd_edge_set() -> tuple[object, np.ndarray, np.ndarray]:
     """(parameter vectors, x, y) for the crafted tokens of RSTD_EDGE_W, checked to hit their target."""
     v = load_vectors("layernorm", count=0, seed=16)
     x = np.array([token_for_w(lo, hi) for lo, hi in RSTD_EDGE_W], dtype=np.int64)
     rs = [ln_rstd(int(t.sum()), int((t * t).sum()), N_CH)[0] for t in x]
     assert rs.count(1 << 24) == 5 and rs.count(1 << 23) == 1, rs
+    x = np.concatenate([x, extreme_tokens()])
     gamma, beta = (Scaled(v[n], v[n + "_frac"][0]) for n in ("gamma", "beta"))
     return v, x, layernorm_fixed(x, gamma, beta)
 
@@ -179,6 +208,7 @@ async def test_vectors_backpressure(dut):
     dut._log.info("layernorm: %d tokens (%d outputs, %d crafted for the recurrences) bit-exact over %d gamma/beta "
                   "sets", len(x), y.size, len(xe), len(SETS) + 1)
     write_summary(vectors=len(x))
+    coverage.write(tb)
 
 
 @cocotb.test()
@@ -193,6 +223,7 @@ async def test_throughput(dut):
     await tb.prm.wait_empty()
     tb.src.send(tb.token_beats(v["x"]))
     await tb.sink.wait_for(n * tb.beats)
+    await tb.sink.wait_exact(n * tb.beats)
     check(tb.results(n), v["y"], v["x"], "throughput")
     first_in, last_out = tb.in_fires[0], tb.out_fires[-1]
     measured = last_out - first_in
@@ -211,6 +242,7 @@ async def test_throughput(dut):
     write_summary(vectors=n, cycles={"tokens": n, "measured": measured, "formula": expected,
                                      "latency": first_latency, "period": f["period"],
                                      "cycles_per_token": (measured - first_latency) / (n - 1)})
+    coverage.write(tb)
 
 
 @cocotb.test()
@@ -224,8 +256,7 @@ async def test_reset_mid_stream(dut):
     await tb.prm.wait_empty()
     tb.src.send(tb.token_beats(v["x"]))
     # Reset once outputs flow: tokens are then in every part of the kernel.
-    while not tb.sink.items:
-        await RisingEdge(dut.clk_i)
+    await wait_until(dut.clk_i, lambda: bool(tb.sink.items), "the first output beat")
     await ClockCycles(dut.clk_i, tb.beats // 2)
     assert tb.src.queue, "the reset should hit while input is still queued"
     tb.src.clear()
@@ -246,8 +277,7 @@ async def test_reset_mid_stream(dut):
     # Reset in the middle of a parameter load, then a complete load.
     before = tb.prm.sent
     tb.prm.send(tb.prm_beats(v))
-    while tb.prm.sent < before + tb.beats // 2 + 1:
-        await RisingEdge(dut.clk_i)
+    await tb.prm.wait_sent(before + tb.beats // 2 + 1)
     await ClockCycles(dut.clk_i, tb.lanes // 2)   # inside a beat when Lanes > 1
     tb.prm.clear()
     dut.rst_ni.value = 0
@@ -258,9 +288,10 @@ async def test_reset_mid_stream(dut):
     assert tb.src.sent == sent, "a token was accepted after a partial parameter load"
     assert len(tb.sink.items) == 0, "output after reset without input"
     tb.prm.send(tb.prm_beats(v2))
-    await tb.sink.wait_for(len(v2["x"]) * tb.beats)
+    await tb.sink.wait_exact(len(v2["x"]) * tb.beats)
     check(tb.results(len(v2["x"])), v2["y"], v2["x"], "after reset")
     write_summary(vectors=len(v2["x"]))
+    coverage.write(tb)
 
 
 MODULES = ["ln_ram", "stream_fifo", "ln_stats", "ln_norm", "isqrt_core", "ln_div_core", "ln_rstd", "ln_lane", "layernorm"]
@@ -270,6 +301,7 @@ def _run(lanes: int, steps: int, tokens: int, record_property) -> None:
     s = run_tb(__file__, "layernorm", MODULES, {"Lanes": lanes, "StepsPerCycle": steps},
                extra_env={"LN_TOKENS": str(tokens)})
     record_vectors(record_property, "layernorm", s["vectors"], lanes=lanes, steps=steps, unit="tokens")
+    coverage.check(s, record_property)
     f = formula(lanes, steps)
     assert s["cycles"]["measured"] == s["cycles"]["formula"]
     assert s["cycles"]["period"] == f["period"]
