@@ -92,3 +92,24 @@ def test_gen_names_a_missing_table_section(tmp_path, capsys):
     assert gen.main(args) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "regs:table" in err
+
+
+def test_c_header_offsets_match(tmp_path):
+    """The C header compiles (C11, -Wall -Werror) and its struct puts every register at the table's offset."""
+    import subprocess
+
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        pytest.skip("no C compiler on PATH")
+    src = tmp_path / "t.c"
+    lines = ['#include <stddef.h>', '#include <stdio.h>', '#include "edgemoe_regs.h"', "int main(void) {"]
+    lines += [f'  printf("{n} %zu\\n", offsetof(edgemoe_regs_t, {n}));' for n in regmap.REGISTERS]
+    lines += ['  printf("size %zu\\n", sizeof(edgemoe_regs_t));', "  return 0;", "}"]
+    src.write_text("\n".join(lines) + "\n")
+    exe = tmp_path / "t"
+    subprocess.run([cc, "-std=c11", "-Wall", "-Wextra", "-Werror", "-I", str(gen.repo_root() / "hw/include"),
+                    str(src), "-o", str(exe)], check=True, capture_output=True, text=True)
+    out = dict(line.split() for line in subprocess.run([str(exe)], check=True, capture_output=True,
+                                                       text=True).stdout.splitlines())
+    assert {n: int(v) for n, v in out.items() if n != "size"} == {n: r.offset for n, r in regmap.REGISTERS.items()}
+    assert int(out["size"]) == 0x80
