@@ -504,3 +504,70 @@ def test_build_is_cached_and_keyed_by_the_sources(avail, tmp_path):
     seq = next(p for p in deps if p.name == "edgemoe_seq.sv")
     edited.write_text(seq.read_text() + "\n// edit\n")
     assert top_model._digest([edited if p == seq else p for p in deps], vbin) != lib.parent.name
+
+
+# ---------------------------------------------------------------- differential fuzz: random lists, RTL vs ISS
+def _rect(rng, buf: int, elem: int, bad: bool) -> tuple[int, int, int, int, int]:
+    """(io offset, rows, cols, first row, first col) inside the I/O region; ``bad``: one field broken."""
+    cols_max = isa.BUF_COLS[Buf(buf)] if buf in isa.BUF_COLS else 192
+    c0 = 16 * int(rng.integers(0, cols_max // 16))
+    cols = 16 * int(rng.integers(1, (cols_max - c0) // 16 + 1))
+    rows_fit = max(1, min(129, isa.IO_BYTES // (cols * elem)))
+    rows = int(rng.integers(1, rows_fit + 1))
+    r0 = int(rng.integers(0, 129 - rows + 1)) if rows < 129 else 0
+    size = rows * cols * elem
+    off = 16 * int(rng.integers(0, (isa.IO_BYTES - size) // 16 + 1))
+    if bad:
+        k = int(rng.integers(0, 5))
+        if k == 0:
+            off += 8                            # misaligned I/O offset
+        elif k == 1:
+            r0 = 129 - rows + 1                 # rows past the buffer
+        elif k == 2:
+            cols += 8                           # not whole chunks
+        elif k == 3:
+            off = isa.IO_BYTES - size + 16      # runs past the I/O region
+        else:
+            rows = 0
+    return off, rows, cols, r0, c0
+
+
+def random_list(rng) -> tuple[list, int]:
+    """Buffers filled first (so no read sees uninitialised RAM), then random LOAD/STORE/MARK/NOP, some invalid."""
+    B = Buf
+    cmds = [isa.load(b, 0, 129, 192) for b in (B.X, B.N, B.Q, B.K, B.V, B.A)]
+    cmds.append(isa.load(B.H, 0, 129, 768, fmt=LoadFormat.PIX))
+    for _ in range(int(rng.integers(3, 12))):
+        bad = rng.random() < 0.08
+        kind = rng.choice(["load", "store", "mark", "nop"], p=[0.4, 0.35, 0.15, 0.1])
+        buf = int(rng.integers(0, 7)) if not (bad and rng.random() < 0.3) else int(rng.integers(7, 15))
+        if kind in ("load", "store"):
+            pix = kind == "load" and rng.random() < 0.3
+            off, rows, cols, r0, c0 = _rect(rng, buf, 1 if pix else 4, bad and buf < 7)
+            if kind == "load":
+                cmds.append(isa.load(buf, off, rows, cols, r0, c0, fmt=LoadFormat.PIX if pix else LoadFormat.ACT))
+            else:
+                cmds.append(isa.store(buf, off, rows, cols, r0, c0))
+        elif kind == "mark":
+            d = isa.mark(int(rng.integers(0, 2**32)), irq=bool(rng.integers(0, 2)))
+            cmds.append(isa.Descriptor(d.op, spec=d.spec, words=(d.words[0], 0, 0, 0, 0, 0, int(bad))))
+        else:
+            cmds.append(isa.nop())
+    cmds.append(isa.end())
+    count = len(cmds) if rng.random() < 0.8 else int(rng.integers(1, len(cmds) + 1))
+    return cmds, count
+
+
+@pytest.mark.parametrize("seed", [pytest.param(s, marks=[pytest.mark.slow] if s >= 12 else []) for s in range(60)])
+def test_random_lists_equal_the_iss(model, seed, record_property):
+    rng = np.random.default_rng(1000 + seed)
+    if seed % 3:
+        model.backpressure(["random", "bursty"][seed % 2], 0.6)
+        model.configure(read_jitter=int(rng.integers(0, 60)), max_outstanding=(int(rng.integers(1, 9)), 8))
+    cmds, count = random_list(rng)
+    data = io_data(seed)
+    data[:isa.IO_OUTPUT] = rng.integers(0, 256, isa.IO_OUTPUT, dtype=np.uint8)
+    data[isa.IO_OUTPUT:] = rng.integers(0, 256, isa.IO_BYTES - isa.IO_OUTPUT, dtype=np.uint8)
+    rtl, iss = run_both(model, cmds, data=data, count=count)
+    n = _compare(rtl, iss, f"seed {seed}: " + "; ".join(c.name for c in cmds[7:count]))
+    record_vectors(record_property, "top_model_fuzz", n, seed=seed)
