@@ -20,11 +20,14 @@ import pytest
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
-from edgemoe.golden.fixedpoint import fmt, rowfmt
+from edgemoe.golden.fixedpoint import Scaled, fmt, rowfmt
 from edgemoe.golden.moe import build_queues, gate_fixed
 from edgemoe.golden.vectors import load as load_vectors
+from edgemoe.sim.crafted import craft_dot_rows, linear_presat, routing_layer
+from edgemoe.sim import coverage
+from edgemoe.sim.coverage import COV
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
-from edgemoe.sim.streams import StreamSink, StreamSource, pack, unpack
+from edgemoe.sim.streams import StreamSink, StreamSource, pack, unpack, wait_until
 
 E = 16          # experts
 D = 192         # embed dim
@@ -92,6 +95,14 @@ class TB:
                              rng=random.Random(seed + 4), extra=[BitView(dut.rd_last_o)])
         self.metas: list[tuple[int, list[int], list[int]]] = []
         cocotb.start_soon(self._meta_monitor())
+        # coverage: the read-out FIFO full (its issue credits at zero) and empty; queue lengths
+        # 0, 1, 128, 129 (or the small depth's full and full - 1); top-2 ties at each slot; logits
+        # exactly at the act limits before saturation; the softmax maximum growing at the first
+        # and the last expert
+        coverage.value_probe(dut.u_queues.fcnt_q, {3: "rdfifo.full", 0: "rdfifo.empty"}, dut.rst_ni)
+        lens = (0, 1, 128, 129) if self.depth >= 129 else (0, 1, self.depth - 1, self.depth)
+        COV.declare(*[f"queue.len_{n}" for n in lens], "tie.slot0", "tie.slot1", "max_grow.first", "max_grow.last",
+                    *[f"logit.sat_{b}" for b in ("max", "max+1", "min", "min-1")])
 
     async def _meta_monitor(self) -> None:
         prev = 0
@@ -102,6 +113,9 @@ class TB:
                 n = int(self.dut.meta_len_o.value)
                 meta = unpack(self.dut.meta_o.value.to_unsigned(), EXPW, E, signed=False)
                 counts = unpack(self.dut.counts_o.value.to_unsigned(), TOKW, E, signed=False)
+                for c in counts:
+                    if f"queue.len_{c}" in COV.points:     # the declared boundary lengths
+                        COV.hit(f"queue.len_{c}")
                 self.metas.append((n, meta, counts))
             prev = v
 
@@ -174,12 +188,8 @@ class TB:
         await self.out.wait_for(n_tokens)
         words = self.out.items[:n_tokens]
         del self.out.items[:n_tokens]
-        for _ in range(1_000_000):
-            if any(b[1] for b in self.rd.items):
-                break
-            await RisingEdge(self.dut.clk_i)
-        else:
-            raise TimeoutError("no end of read-out")
+        await wait_until(self.dut.clk_i, lambda: any(b[1] for b in self.rd.items), "stream 'rd' to end its read-out",
+                         progress=lambda: self.rd.total)
         end = next(i for i, b in enumerate(self.rd.items) if b[1]) + 1
         beats = self.rd.items[:end]
         del self.rd.items[:end]
@@ -243,11 +253,43 @@ def golden_queues(v, depth: int):
     return q
 
 
+def sample_layer(v) -> None:
+    """Stimulus coverage of a layer: ties at each top-2 slot, logits at the saturation limits,
+    the running maximum growing at the first (index 1) and the last expert."""
+    lg, idx = np.asarray(v["logits"]), np.asarray(v["idx"])
+    top = np.take_along_axis(lg, idx, axis=1)
+    COV.sample("tie.slot0", int(((lg == top[:, :1]).sum(axis=1) > 1).sum()))
+    rest = np.where(np.arange(E)[None, :] == idx[:, :1], np.iinfo(np.int64).min, lg)
+    COV.sample("tie.slot1", int(((rest == top[:, 1:2]).sum(axis=1) > 1).sum()))
+    run_max = np.maximum.accumulate(lg, axis=1)
+    COV.sample("max_grow.first", int((lg[:, 1] > lg[:, 0]).sum()))
+    COV.sample("max_grow.last", int((lg[:, -1] > run_max[:, -2]).sum()))
+    wg = Scaled(v["wg"], np.asarray(v["wg_frac"]).reshape(-1))
+    a = fmt("act")
+    coverage.sat_points(COV, "logit", linear_presat(v["xn"], wg, None), a.min_int, a.max_int)
+
+
+def crafted_layers(depth: int) -> list:
+    """Queues of exactly 0, 1, depth - 1 (128) entries; the depth-129 case is one_expert. Logits at
+    act max, max + 1, min and min - 1 before saturation (crafted tokens)."""
+    T = min(depth, 129)
+    routes = [(3, 11)] * (T - 1) + [(5, 7)]
+    xn, w = routing_layer(routes, E, D)
+    out = [Layer("routes", xn, rowfmt("w").quantize(w), depth)]
+    rng = np.random.default_rng(77)
+    wg = rowfmt("w").quantize(rng.normal(0.0, 0.05, (E, D)))
+    a = fmt("act")
+    xs = craft_dot_rows(wg, None, [a.max_int, a.max_int + 1, a.min_int, a.min_int - 1])
+    out.append(Layer("sat_exact", xs, wg, depth))
+    return out
+
+
 async def run_layers(tb: TB, layers: list) -> int:
     """Run layers back to back: the next layer's weights load while the previous drains."""
     n = 0
     pending = []
     for v in layers:
+        sample_layer(v)
         T = v["xn"].shape[0]
         await tb.load(v)
         tb.src.send(tb.token_beats(v["xn"], {T - 1}))
@@ -261,6 +303,8 @@ async def run_layers(tb: TB, layers: list) -> int:
         tb.dut._log.info("layer %s (%d tokens): %d active experts, counts %s, bit-exact",
                          v.params["case"], T, int(v["meta_len"][0]), list(v["counts"]))
         n += T
+    await ClockCycles(tb.dut.clk_i, 64)
+    assert not tb.out.items and not tb.rd.items, f"extra beats: {len(tb.out.items)} out, {len(tb.rd.items)} rd"
     return n
 
 
@@ -278,7 +322,7 @@ async def test_vectors_backpressure(dut):
     full = min(tb.depth, 129)
     layers = [layer_vectors("random", full, seed + 20)] + edge_layers(tb.depth, seed)
     layers += [layer_vectors("random", 7, seed + 21), saturating_layer(min(full, 40), seed + 22),
-               layer_vectors("random", 1, seed + 23)]
+               layer_vectors("random", 1, seed + 23)] + crafted_layers(tb.depth)
     counts = layers[2]["counts"]
     assert counts[3] == full and counts[11] == full and np.count_nonzero(counts) == 2, "one_expert vectors changed"
     tl, ti = layers[1]["logits"], layers[1]["idx"]
@@ -286,6 +330,7 @@ async def test_vectors_backpressure(dut):
     assert boundary, "ties vectors hold no tie at the top-2 boundary"
     n = await run_layers(tb, layers)
     write_summary(vectors=n)
+    coverage.write(tb)
 
 
 @cocotb.test()
@@ -305,6 +350,7 @@ async def test_depth_closes_layer(dut):
         tb.check_tokens(words, v["logits"][lo:hi], v["idx"][lo:hi], v["p"][lo:hi], {hi - lo - 1})
         tb.check_queues(beats, meta, build_queues(v["idx"][lo:hi], v["p"][lo:hi], E, Q))
     write_summary(vectors=Q + 5)
+    coverage.write(tb)
 
 
 @cocotb.test()
@@ -367,6 +413,7 @@ async def test_throughput(dut):
                                      "latency_formula": LATENCY, "tokens": T, "readout_beats": len(beats),
                                      "readout_cycles": rd_cycles, "readout_start": rd_start,
                                      "layer_cycles": rd_times[-1] - first_in[0]})
+    coverage.write(tb)
 
 
 @cocotb.test()
@@ -394,6 +441,7 @@ async def test_reset_mid_stream(dut):
     # reset clears the row exponents: reload, then a whole layer with different weights
     n = await run_layers(tb, [layer_vectors("random", T, 52)])
     write_summary(vectors=n)
+    coverage.write(tb)
 
 
 # Lanes 8 is the ZCU102 configuration (two recip units, 24 cycles per token) with full 129-entry
@@ -405,5 +453,6 @@ def test_moe_gate(lanes: int, depth: int, record_property) -> None:
                ["exp2_rom", "exp_core", "recip_core", "moe_gate_logits", "moe_gate_softmax", "expert_queues",
                 "moe_gate"], {"Lanes": lanes, "QDepth": depth})
     record_vectors(record_property, "moe_gate", s["vectors"], lanes=lanes, depth=depth)
+    coverage.check(s, record_property)
     c = s["cycles"]
     assert c["per_token"] <= c["formula"] + 0.05
