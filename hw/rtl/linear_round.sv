@@ -7,7 +7,10 @@
 //   wf  = WFracMin + exps[r]                 row weight frac; accumulator frac 16 + wf
 //   bf  = BFracMin + bexp                    bias vector frac
 //   s   = 16 + wf - out.frac + prescale      = wf (act out) or wf + 4 (q out, prescale 3)
-//   y   = round_shift(acc + (b[r] << (16 + wf - bf)), s)       one rounding, exact sum
+//   y   = round_shift(acc + (b[r] << (16 + wf - bf)) + (a[r] << (16 + wf - fa)), s)
+//                                                            one rounding, exact sum
+//   a, fa: the embed mode's per-token add row (add_en_i; add_i, aexp_i with
+//   fa = BFracMin + aexp, aligned exactly like the bias), else 0
 //   out = sat_{ActBits+2}(y)
 // The clamp to ActBits+2 bits loses nothing: every output stage saturates y to
 // act or q (narrower), or adds it to an act code x_old before saturating to
@@ -17,7 +20,8 @@
 // In:  in_valid_i with acc_i (TileOut exact sums, row r at [r*AccW +: AccW])
 //      and the slab's metadata (exps_i: row r exponent field at
 //      [r*WExpBits +: WExpBits]; bias_i: row r mantissa at [r*BBits +: BBits];
-//      has_bias_i, bexp_i, q_mode_i) and an opaque tag_i passed through.
+//      has_bias_i, bexp_i, q_mode_i), the beat's embed add (add_en_i; add_i
+//      row r at [r*BBits +: BBits], aexp_i) and an opaque tag_i passed through.
 // Out: out_valid_o two cycles later with out_y_o (row r at
 //      [r*(ActBits+2) +: ActBits+2], signed) and out_tag_o.
 // Cycle 1: acc and the aligned bias registered (bias barrel shift);
@@ -39,6 +43,9 @@ module linear_round
   input  logic                          has_bias_i,
   input  logic [BExpBits-1:0]           bexp_i,
   input  logic                          q_mode_i,
+  input  logic                          add_en_i,
+  input  logic [TileOut*BBits-1:0]      add_i,
+  input  logic [BExpBits-1:0]           aexp_i,
   input  logic [TagW-1:0]               tag_i,
   output logic                          out_valid_o,
   output logic [TileOut*(ActBits+2)-1:0] out_y_o,
@@ -78,17 +85,21 @@ module linear_round
   for (genvar r = 0; r < TileOut; r++) begin : g_row
     logic [WExpBits-1:0]    e;
     logic signed [BBits-1:0] b;
-    logic [BshW-1:0]        bsh;
+    logic [BshW-1:0]        bsh, ash;
+    logic signed [BBits-1:0] a;
     logic [ShW-1:0]         sh;
     assign e   = exps_i[r*WExpBits +: WExpBits];
     assign b   = bias_i[r*BBits +: BBits];
     assign bsh = BshW'(BshBase) + BshW'(e) - BshW'(bexp_i);
+    assign a   = add_i[r*BBits +: BBits];
+    assign ash = BshW'(BshBase) + BshW'(e) - BshW'(aexp_i);
     assign sh  = (q_mode_i ? ShW'(ShQ) : ShW'(ShAct)) + ShW'(e);
 
     logic signed [AccW-1:0] acc1_q, bias1_q, sum2_q;
     logic [ShW-1:0]         sh1_q, sh2_q;
     always_ff @(posedge clk_i) begin
-      acc1_q  <= acc_i[r*AccW +: AccW];
+      // the embed add joins the accumulator here (the sum of three terms fits AccW: the unit's sizing)
+      acc1_q  <= acc_i[r*AccW +: AccW] + (add_en_i ? (AccW'(a) <<< ash) : AccW'(0));
       bias1_q <= has_bias_i ? (AccW'(b) <<< bsh) : AccW'(0);
       sh1_q   <= sh;
       // round half up: add 2^(s-1) before the arithmetic shift (s >= WFracMin > 0)

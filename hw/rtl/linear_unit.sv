@@ -2,9 +2,12 @@
 // shared by Q, K, V, the attention projection, fc1, fc2, the expert layers and
 // the gate. It computes one "pass" y = x W^T + b over T tokens, K inputs and N
 // outputs, with the output stage chosen per pass: plain, q (queries, prescale
-// 3), gelu (fused GELU), resid (residual add into an existing output) or scaled
-// (expert combine: acc_in + round_shift(sat_act(y) * p, 16)). Bit-exact to
-// edgemoe.golden.linear (docs/numerics.md, "Unified linear unit").
+// 3), gelu (fused GELU), resid (residual add into an existing output), scaled
+// (expert combine: acc_in + round_shift(sat_act(y) * p, 16)) or embed (the patch
+// embedding: a per-token add row aligned into the accumulator like the bias,
+// before the one rounding). Bit-exact to edgemoe.golden.linear and, in mode
+// embed, to edgemoe.golden.patch_embed / the ISS's LINEAR mode 5
+// (docs/numerics.md, "Unified linear unit", "Patch embedding").
 //
 // ---------------------------------------------------------------- dataflow
 // Weight-stationary per output slab. Slab j = tile rows j*TileOut ..
@@ -29,7 +32,7 @@
 // All are valid/ready; a beat moves on a rising edge with valid and ready high.
 // cfg  (in, one beat per pass) cfg_data_i, LSB first:
 //        [2:0]   mode: 0 plain, 1 gelu, 2 q, 3 resid, 4 scaled (the index in
-//                edgemoe.golden.vectors.LINEAR_MODES); 5..7 act as plain
+//                edgemoe.golden.vectors.LINEAR_MODES), 5 embed; 6, 7 act as plain
 //        [3]     has_bias: 0 = no bias (the gate) and no b beats
 //        [4 +: BExpBits]  bias exponent field: bias frac bf = BFracMin + field
 //        [CfgKOff +: CfgKW] K - 1   (K in 1..MaxK)
@@ -54,6 +57,14 @@
 //      act code in the low ActBits bits (upper bits ignored); scaled: acc_in
 //      moe_acc code; p (scaled only; the token's gate score, PBits unsigned)
 //      at [TileOut*MoeAccBits +: PBits]. Lanes >= R_j ignored.
+//      embed: lane r = add[t, j*TileOut + r] int16 mantissa in the low BBits
+//      bits, the row's exponent field (fa_t - BFracMin) at
+//      [TileOut*MoeAccBits +: BExpBits] (upper bits ignored):
+//        y = sat_act(round_shift(acc + bias + (add << (16 + wf - fa_t)), wf)).
+//      In mode embed the side beat is taken with the token's first act beat
+//      (chunk 0), not at the output: act_ready_o waits for side_valid_i there.
+//      It is taken only when no resid/scaled beat of an earlier pass still
+//      waits for its side beat, so the side stream stays in pass order.
 // out  (out) out_data_o: one beat per (slab j, token t), in that order; lane r
 //      = output row j*TileOut + r at [r*MoeAccBits +: MoeAccBits], the code
 //      sign-extended to MoeAccBits: act (plain, gelu, resid), q (q), moe_acc
@@ -73,7 +84,8 @@
 //
 // ---------------------------------------------------------------- pipeline and credits
 // issue -> MAC array (MacLat = 3 + log2(TileIn) cycles: x/RAM register,
-// products, adder tree, accumulator) -> linear_round (2) -> result queue
+// products, adder tree, accumulator; in mode embed a side queue of ResDepth
+// entries carries the token's add row alongside) -> linear_round (2) -> result queue
 // (ResDepth entries, 1) -> linear_post (3 + GELU 3). Everything before the
 // result queue is free-running; a token's first chunk is issued only when the
 // queue has a credit for its result (tokens in flight < ResDepth), so
@@ -158,16 +170,20 @@ module linear_unit
   localparam int unsigned InflW    = $clog2(ResDepth + 1);
   localparam int unsigned YW       = ActBits + 2;
   // Exact accumulator: |sum_k x w| <= MaxK 2^(ActBits-1) 2^(WBits-1) and the
-  // aligned bias |b << (16 + wf - bf)| <= 2^(BBits-1) 2^(BshMax); one more bit
-  // for their sum, one for the rounding constant, one for the sign.
+  // aligned bias |b << (16 + wf - bf)| <= 2^(BBits-1) 2^(BshMax) (the embed add
+  // the same); two more bits for the sum of the three, one for the sign (the
+  // rounding constant is below 2^(WFracMax+3), far under the slack).
   localparam int unsigned DotBits  = ActBits + WBits - 2 + $clog2(MaxK);
   localparam int unsigned BshMax   = ActFrac + WFracMin + (1 << WExpBits) - 1 - BFracMin;
   localparam int unsigned BiasBits = BBits - 1 + BshMax;
   localparam int unsigned AccW     = ((DotBits > BiasBits) ? DotBits : BiasBits) + 3;
-  // Slab metadata: exponents, bias, has_bias, bias exp, flags, rows - 1.
-  localparam int unsigned MetaW    = TileOut*WExpBits + TileOut*BBits + 1 + BExpBits + 4 + RowW;
+  // Slab metadata: exponents, bias, has_bias, bias exp, embed, flags, rows - 1.
+  localparam int unsigned MetaW    = TileOut*WExpBits + TileOut*BBits + 1 + BExpBits + 1 + 4 + RowW;
+  // embed side queue entry: the add row's exponent field and mantissas
+  localparam int unsigned EsW      = BExpBits + TileOut*BBits;
 
   localparam logic [2:0] ModeGelu = 3'd1, ModeQ = 3'd2, ModeResid = 3'd3, ModeScaled = 3'd4;
+  localparam logic [2:0] ModeEmbed = 3'd5;
 
   // ------------------------------------------------------------------ cfg fields
   logic [2:0]          cfg_mode;
@@ -189,6 +205,7 @@ module linear_unit
   logic [1:0]                          bk_has_bias_q;
   logic [1:0][BExpBits-1:0]            bk_bexp_q;
   logic [1:0][3:0]                     bk_flags_q;
+  logic [1:0]                          bk_embed_q;
   logic [1:0][RowW-1:0]                bk_rows_m1_q;
   logic [1:0][ChunkW-1:0]              bk_kt_m1_q;
   logic [1:0][CfgTW-1:0]               bk_t_m1_q;
@@ -196,6 +213,7 @@ module linear_unit
   // ------------------------------------------------------------------ loader
   logic                 ld_busy_q;
   logic [3:0]           ld_flags_q;
+  logic                 ld_embed_q;
   logic                 ld_has_bias_q;
   logic [BExpBits-1:0]  ld_bexp_q;
   logic [LogIn-1:0]     ld_klast_q;      // lanes - 1 of the last chunk
@@ -241,6 +259,7 @@ module linear_unit
     if (!rst_ni) begin
       ld_busy_q     <= 1'b0;
       ld_flags_q    <= '0;
+      ld_embed_q    <= 1'b0;
       ld_has_bias_q <= 1'b0;
       ld_bexp_q     <= '0;
       ld_klast_q    <= '0;
@@ -257,6 +276,7 @@ module linear_unit
       bk_has_bias_q <= '0;
       bk_bexp_q     <= '0;
       bk_flags_q    <= '0;
+      bk_embed_q    <= '0;
       bk_rows_m1_q  <= '0;
       bk_kt_m1_q    <= '0;
       bk_t_m1_q     <= '0;
@@ -264,6 +284,7 @@ module linear_unit
       if (cfg_fire) begin
         ld_busy_q     <= 1'b1;
         ld_flags_q    <= cfg_flags;
+        ld_embed_q    <= (cfg_mode == ModeEmbed);
         ld_has_bias_q <= cfg_data_i[3];
         ld_bexp_q     <= cfg_data_i[4 +: BExpBits];
         ld_klast_q    <= cfg_k_m1[LogIn-1:0];
@@ -295,6 +316,7 @@ module linear_unit
         bk_has_bias_q[ld_bank_q] <= ld_has_bias_q;
         bk_bexp_q[ld_bank_q]     <= ld_bexp_q;
         bk_flags_q[ld_bank_q]    <= ld_flags_q;
+        bk_embed_q[ld_bank_q]    <= ld_embed_q;
         bk_rows_m1_q[ld_bank_q]  <= ld_rows_m1;
         bk_kt_m1_q[ld_bank_q]    <= ld_kt_m1_q;
         bk_t_m1_q[ld_bank_q]     <= ld_t_m1_q;
@@ -316,12 +338,23 @@ module linear_unit
   logic                 mq_in_ready, mq_out_valid, mq_pop;
   logic                 rf_pop;
   logic                 cp_first, cp_last, cp_slab_last, issue, credit_ok;
+  logic                 act_ok, cp_embed, cp_side_late, side_free, es_take, es_in_ready;
+  logic                 post_side_ready, post_side_fire;
+  logic [InflW-1:0]     side_pend_q;     // resid/scaled tokens issued whose side beat is not taken yet
 
   assign cp_first     = (cp_chunk_q == '0);
   assign cp_last      = (cp_chunk_q == bk_kt_m1_q[cp_bank_q]);
   assign cp_slab_last = cp_last && (cp_tok_q == bk_t_m1_q[cp_bank_q]);
   assign credit_ok    = (inflight_q < InflW'(ResDepth));
-  assign act_ready_o  = full_q[cp_bank_q] && (cp_started_q || mq_in_ready) && (!cp_first || credit_ok);
+  assign cp_embed     = bk_embed_q[cp_bank_q];
+  assign cp_side_late = bk_flags_q[cp_bank_q][2] || bk_flags_q[cp_bank_q][3];
+  assign side_free    = (side_pend_q == '0) && es_in_ready;
+  assign act_ok       = full_q[cp_bank_q] && (cp_started_q || mq_in_ready) && (!cp_first || credit_ok);
+  // mode embed: a token's first chunk waits for its side beat (taken in the same cycle)
+  assign act_ready_o  = act_ok && (!(cp_first && cp_embed) || (side_valid_i && side_free));
+  assign es_take      = act_valid_i && act_ok && cp_first && cp_embed && side_free;
+  assign side_ready_o = post_side_ready || es_take;
+  assign post_side_fire = side_valid_i && post_side_ready;
   assign issue        = act_valid_i && act_ready_o;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -331,6 +364,7 @@ module linear_unit
       cp_tok_q     <= '0;
       cp_started_q <= 1'b0;
       inflight_q   <= '0;
+      side_pend_q  <= '0;
       full_q       <= '0;
     end else begin
       if (ld_commit) full_q[ld_bank_q] <= 1'b1;
@@ -346,6 +380,11 @@ module linear_unit
           full_q[cp_bank_q] <= 1'b0;
           cp_bank_q         <= !cp_bank_q;
         end
+      end
+      if ((issue && cp_first && cp_side_late) && !post_side_fire) begin
+        side_pend_q <= side_pend_q + InflW'(1);
+      end else if (!(issue && cp_first && cp_side_late) && post_side_fire) begin
+        side_pend_q <= side_pend_q - InflW'(1);
       end
       if ((issue && cp_first) && !rf_pop) begin
         inflight_q <= inflight_q + InflW'(1);
@@ -395,7 +434,8 @@ module linear_unit
   // ------------------------------------------------------------------ slab metadata queue
   logic [MetaW-1:0] mq_in, mq_out;
   assign mq_in = {bk_exps_q[cp_bank_q], bk_bias_q[cp_bank_q], bk_has_bias_q[cp_bank_q],
-                  bk_bexp_q[cp_bank_q], bk_flags_q[cp_bank_q], bk_rows_m1_q[cp_bank_q]};
+                  bk_bexp_q[cp_bank_q], bk_embed_q[cp_bank_q], bk_flags_q[cp_bank_q],
+                  bk_rows_m1_q[cp_bank_q]};
   assign mq_pop = res_valid && res_slab_last;
 
   stream_fifo #(
@@ -416,9 +456,35 @@ module linear_unit
   logic [TileOut*BBits-1:0]    m_bias;
   logic                        m_has_bias;
   logic [BExpBits-1:0]         m_bexp;
+  logic                        m_embed;
   logic [3:0]                  m_flags;
   logic [RowW-1:0]             m_rows_m1;
-  assign {m_exps, m_bias, m_has_bias, m_bexp, m_flags, m_rows_m1} = mq_out;
+  assign {m_exps, m_bias, m_has_bias, m_bexp, m_embed, m_flags, m_rows_m1} = mq_out;
+
+  // ------------------------------------------------------------------ embed side queue
+  // One entry per embed token between its first issue and its accumulator result
+  // (at most ResDepth: the credits), popped with the result.
+  logic [EsW-1:0]  es_in, es_out;
+  logic            es_valid;
+  logic [TileOut*BBits-1:0] es_add;
+  for (genvar r = 0; r < TileOut; r++) begin : g_es
+    assign es_add[r*BBits +: BBits] = side_data_i[r*MoeAccBits +: BBits];
+  end
+  assign es_in = {side_data_i[TileOut*MoeAccBits +: BExpBits], es_add};
+
+  stream_fifo #(
+    .Width (EsW),
+    .Depth (ResDepth)
+  ) u_es (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni),
+    .in_valid_i  (issue && cp_first && cp_embed),
+    .in_ready_o  (es_in_ready),
+    .in_data_i   (es_in),
+    .out_valid_o (es_valid),
+    .out_ready_i (res_valid && m_embed),
+    .out_data_o  (es_out)
+  );
 
   // ------------------------------------------------------------------ bias + rounding
   logic                      rd_valid;
@@ -439,6 +505,9 @@ module linear_unit
     .has_bias_i  (m_has_bias),
     .bexp_i      (m_bexp),
     .q_mode_i    (m_flags[1]),
+    .add_en_i    (m_embed && es_valid),
+    .add_i       (es_out[TileOut*BBits-1:0]),
+    .aexp_i      (es_out[TileOut*BBits +: BExpBits]),
     .tag_i       ({m_flags, m_rows_m1}),
     .out_valid_o (rd_valid),
     .out_y_o     (rd_y),
@@ -478,7 +547,7 @@ module linear_unit
     .rf_flags_i   (rf_tag[RowW +: 4]),
     .rf_rows_m1_i (rf_tag[RowW-1:0]),
     .side_valid_i (side_valid_i),
-    .side_ready_o (side_ready_o),
+    .side_ready_o (post_side_ready),
     .side_data_i  (side_data_i),
     .out_valid_o  (out_valid_o),
     .out_ready_i  (out_ready_i),

@@ -21,8 +21,9 @@ import pytest
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
-from edgemoe.golden.fixedpoint import fmt, rowfmt
-from edgemoe.golden.linear import linear_unit
+from edgemoe.golden.fixedpoint import Scaled, fmt, round_shift, rowfmt, saturate
+from edgemoe.golden.linear import bias_aligned, linear_unit, matmul_exact
+from edgemoe.golden.patch_embed import patch_embed_fixed, patches
 from edgemoe.sim.crafted import craft_dot_rows, linear_presat
 from edgemoe.golden.vectors import LINEAR_MODES
 from edgemoe.golden.vectors import load as load_vectors
@@ -93,6 +94,50 @@ def make_pass(mode: str, count: int, seed: int, k: int, n: int, bias: bool = Tru
     return Pass(mode, x, w, b, y, side)
 
 
+def embed_ref(x: np.ndarray, w: Scaled, b: Scaled | None, add: Scaled) -> np.ndarray:
+    """LINEAR mode 5 as the ISS computes it (edgemoe.driver.iss, ``_linear``): the token's add row
+    aligned into the accumulator like the bias, one rounding. ``add`` (T, N) codes, frac (T,)."""
+    af = ACT.frac + np.asarray(w.frac, dtype=np.int64)
+    acc = matmul_exact(x, w.codes) + bias_aligned(b, af)
+    acc = acc + np.left_shift(np.asarray(add.codes, dtype=np.int64), af[None, :] - np.asarray(add.frac)[:, None])
+    return saturate(round_shift(acc, af[None, :] - ACT.frac), ACT)
+
+
+def make_embed_pass(seed: int, rows: int, k: int, n: int, bias: bool) -> Pass:
+    """Mode embed on the linear vectors' x, w (and b) with a random add row per token whose
+    exponents cover B's whole range (the extremes first); expected from :func:`embed_ref`."""
+    p = make_pass("plain", rows, seed, k=k, n=n, bias=bias)
+    rng = np.random.default_rng(seed)
+    T = p.x.shape[0]
+    fa = rng.integers(B.frac_min, B.frac_max + 1, size=T)
+    fa[:2] = (B.frac_min, B.frac_max)
+    codes = rng.integers(-(1 << (B.bits - 1)), 1 << (B.bits - 1), size=(T, n))
+    codes[0, :2] = (-(1 << (B.bits - 1)), (1 << (B.bits - 1)) - 1)
+    add = Scaled(codes, fa)
+    return Pass("embed", p.x, p.w, p.b, embed_ref(p.x, p.w, p.b, add), {"add": add})
+
+
+def make_patch_pass(seed: int, n: int, patch: int = 4) -> Pass:
+    """Mode embed on real patches: a 3 x 2patch x 3patch pixel image through
+    edgemoe.golden.patch_embed.patch_embed_fixed (K = 3 patch^2, T = 6 patches), which
+    :func:`embed_ref` must reproduce; the pass's act beats are the patches' ``pix << 8``."""
+    rng = np.random.default_rng(seed)
+    K = 3 * patch * patch
+    pix = rng.integers(0, 256, size=(3, 2 * patch, 3 * patch))
+    pix[0, 0, :4] = (0, 255, 255, 0)
+    wf = rng.integers(W.frac_min, W.frac_max + 1, size=n)
+    wf[:2] = (W.frac_min, W.frac_max)
+    w = Scaled(rng.integers(-(1 << (W.bits - 1)), 1 << (W.bits - 1), size=(n, K)), wf)
+    fa = rng.integers(B.frac_min, B.frac_max + 1, size=7)
+    fa[1:3] = (B.frac_min, B.frac_max)
+    add = Scaled(rng.integers(-(1 << (B.bits - 1)), 1 << (B.bits - 1), size=(7, n)), fa)
+    y = patch_embed_fixed(pix, w, add, patch)[1:]
+    x = patches(pix, patch) << (ACT.frac - fmt("pix").frac)
+    tail = Scaled(add.codes[1:], add.frac[1:])
+    assert np.array_equal(embed_ref(x, w, None, tail), y), "embed_ref differs from patch_embed_fixed"
+    return Pass("embed", x, w, None, y, {"add": tail})
+
+
 class TB:
     def __init__(self, dut, idle: float, stall: float, seed: int):
         self.dut = dut
@@ -149,7 +194,9 @@ class TB:
 
     def build(self, p: Pass) -> Pass:
         """Fill in the cfg word and every stream's beats as documented in linear_unit.sv."""
-        if p.mode == "q":
+        if p.mode == "embed":
+            pass   # its saturation points are the add row's, not linear_presat's
+        elif p.mode == "q":
             coverage.sat_points(COV, "q", linear_presat(p.x, p.w, p.b, "q", 3), P_Q.min_int, P_Q.max_int)
         elif p.mode == "resid":
             pre = p.side["resid"] + linear_presat(p.x, p.w, p.b)
@@ -162,7 +209,8 @@ class TB:
         has_bias = p.b is not None
         bexp = int(np.asarray(p.b.frac).reshape(-1)[0]) - B.frac_min if has_bias else self.rng.randrange(16)
         koff = 4 + 4
-        p.cfg = (LINEAR_MODES.index(p.mode) | (int(has_bias) << 3) | (bexp << 4) | ((K - 1) << koff)
+        mode = 5 if p.mode == "embed" else LINEAR_MODES.index(p.mode)
+        p.cfg = (mode | (int(has_bias) << 3) | (bexp << 4) | ((K - 1) << koff)
                  | ((N - 1) << (koff + self.kw)) | ((T - 1) << (koff + self.kw + self.nw)))
         wc, wf = p.w.codes, np.asarray(p.w.frac)
         for j in range(S):
@@ -188,6 +236,14 @@ class TB:
                 elif p.mode == "scaled":
                     lanes = [int(p.side["acc_in"][t, o]) if o < N else self._garbage(LANE) for o in cols]
                     p.side_beats.append(pack(lanes, LANE) | (int(p.side["p"][t]) << (to * LANE)))
+                elif p.mode == "embed":
+                    # mantissa in the low BBits bits, the row exponent field in the p position's low
+                    # bits; garbage above both (ignored)
+                    a = p.side["add"]
+                    lanes = [((int(a.codes[t, o]) if o < N else self._garbage(B.bits)) & ((1 << B.bits) - 1))
+                             | (self.rng.randrange(1 << (LANE - B.bits)) << B.bits) for o in cols]
+                    e = (int(a.frac[t]) - B.frac_min) | (self.rng.randrange(1 << (P.bits - 4)) << 4)
+                    p.side_beats.append(pack(lanes, LANE) | (e << (to * LANE)))
                 p.out_beats.append(pack([int(p.y[t, o]) if o < N else 0 for o in cols], LANE))
         return p
 
@@ -248,6 +304,12 @@ def mode_passes(tb: TB, seed: int, rows: int = 8) -> list[Pass]:
     ps.append(make_pass("scaled", 1, seed + 12, k=ti - 1, n=to + 1))     # one chunk, 2 slabs
     ps.append(make_pass("q", 3, seed + 13, k=ti + 1, n=3 * to))
     ps.append(make_pass("resid", 2, seed + 14, k=4 * ti, n=to))
+    # mode embed after resid (its first side beat must wait for resid's last), with and
+    # without a bias, then real patches; then resid again after embed
+    ps.insert(4, make_embed_pass(seed + 15, rows, k=2 * ti + 3, n=2 * to + 3, bias=True))
+    ps.append(make_embed_pass(seed + 16, 3, k=ti + 2, n=to + 1, bias=False))
+    ps.append(make_patch_pass(seed + 17, n=2 * to + 1))
+    ps.append(make_pass("resid", 2, seed + 18, k=ti, n=to + 2))
     return [tb.build(p) for p in ps]
 
 
@@ -372,12 +434,15 @@ async def test_cycles(dut):
         # each slab's load (R Kt beats) fits in the previous slab's compute (T Kt cycles)
         "back_to_back": [("gelu", to, 3 * ti, 2 * to), ("plain", to + 2, 3 * ti, to + 3),
                          ("scaled", to, 2 * ti, 2 * to)],
+        # mode embed (side beat taken with each token's first chunk): the same formula
+        "embed": [("embed", to + 4, 3 * ti, 2 * to + 1)],
     }
     await tb.reset()
     cycles = {}
     n_total = 0
     for gi, (name, spec) in enumerate(groups.items()):
-        passes = [tb.build(make_pass(m, c, 3300 + 10 * gi + i, k=k, n=n)) for i, (m, c, k, n) in enumerate(spec)]
+        passes = [tb.build(make_embed_pass(3300 + 10 * gi + i, c, k=k, n=n, bias=True) if m == "embed"
+                           else make_pass(m, c, 3300 + 10 * gi + i, k=k, n=n)) for i, (m, c, k, n) in enumerate(spec)]
         for f in tb.fires.values():
             f.clear()
         await tb.run(passes)
@@ -402,9 +467,9 @@ async def test_cycles(dut):
         rec = {"T": T, "K": K, "N": N, "passes": len(passes), "mac_beats": len(acts), "mac_span": span,
                "utilisation": round(util, 4), "cycles": outs[-1] + 1,
                "formula_cycles": exp[-1]["last_out"] + 1}
-        if name in ("compute_bound", "k192", "k_le_tilein", "back_to_back"):
+        if name in ("compute_bound", "k192", "k_le_tilein", "back_to_back", "embed"):
             assert span == len(acts), f"{name}: the array idled inside the pass ({len(acts)} beats in {span} cycles)"
-        if len(passes) == 1 and name in ("compute_bound", "k192", "k_le_tilein"):
+        if len(passes) == 1 and name in ("compute_bound", "k192", "k_le_tilein", "embed"):
             closed = S * T * kt + min(to, N) * kt + out_latency(ti) + 1
             assert outs[-1] + 1 == closed, f"{name}: {outs[-1] + 1} cycles, closed form {closed}"
             rec["closed_form"] = closed
