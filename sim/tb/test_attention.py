@@ -18,8 +18,10 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, RisingEdge
 
 from edgemoe.golden.attention import attention_fixed, attention_schedule
-from edgemoe.golden.fixedpoint import fmt
+from edgemoe.golden.fixedpoint import fmt, round_shift, saturate
 from edgemoe.golden.vectors import load as load_vectors
+from edgemoe.sim import coverage
+from edgemoe.sim.coverage import COV
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import StreamSink, StreamSource, TransferMonitor, pack, unpack
 
@@ -41,6 +43,24 @@ class Problem:
         tr: dict = {}
         self.out = attention_fixed(q[:, None], k[:, None], v[:, None], None, tr)
         self.m, self.r = tr["max"][0], tr["rsum"][0]
+
+
+def crafted_problem(T: int, Dh: int, seed: int) -> Problem:
+    """Scores exactly at act max, max + 1, min, min - 1 before saturation (q row 0 against k rows
+    0..3: q = 1.0 on two lanes, k lanes summing to the target) and a maximum that grows at the
+    last key (q row 1 reads lane 1, where the last k row is the largest)."""
+    base = problems(T, Dh, 2, seed)[1]          # the random problem (the first has saturated rows)
+    a, one = fmt("act"), 1 << fmt("q").frac
+    q, k = base.q.copy(), base.k.copy()
+    q[0] = 0
+    q[0, :2] = one
+    q[1] = 0
+    q[1, 1] = one
+    for j, (x0, x1) in enumerate([(a.max_int, 0), (a.max_int, 1), (a.min_int, 0), (a.min_int, -1)]):
+        k[j] = 0
+        k[j, :2] = (x0, x1)
+    k[T - 1, 1] = a.max_int
+    return Problem(q, k, base.v)
 
 
 def problems(T: int, Dh: int, count: int, seed: int) -> list[Problem]:
@@ -74,6 +94,11 @@ class TB:
                                rng=random.Random(seed + 3), extra=[dut.out_max_o, dut.out_rsum_o])
         self.mon = TransferMonitor(dut.clk_i, {n: (getattr(dut, f"{n}_valid_i"), getattr(dut, f"{n}_ready_o"))
                                          for n in ("q", "k", "v")} | {"out": (dut.out_valid_o, dut.out_ready_i)})
+        # coverage: the V-row FIFO full and empty; scores exactly at the act limits before
+        # saturation; the running maximum growing at the first possible key and at the last
+        # (a head of fewer rows than the FIFO holds cannot fill it)
+        coverage.fifo_probe(dut.u_vfifo, "fifo_v", dut.rst_ni, full=self.T >= int(dut.VFifoDepth.value))
+        COV.declare("max_grow.first", "max_grow.last", *[f"score.sat_{b}" for b in ("max", "max+1", "min", "min-1")])
 
     async def reset(self) -> None:
         self.dut.rst_ni.value = 0
@@ -83,6 +108,13 @@ class TB:
 
     def send(self, pr: Problem) -> None:
         """The host's side of one head: q rows once, K and V rows once per group."""
+        acc = pr.q.astype(np.int64) @ pr.k.astype(np.int64).T        # |acc| < 2^48: exact
+        pre = round_shift(acc, fmt("q").frac)
+        coverage.sat_points(COV, "score", pre, fmt("act").min_int, fmt("act").max_int)
+        s = saturate(pre, fmt("act"))
+        run_max = np.maximum.accumulate(s, axis=1)
+        COV.sample("max_grow.first", int((s[:, 1] > s[:, 0]).sum()))
+        COV.sample("max_grow.last", int((s[:, -1] > run_max[:, -2]).sum()))
         self.qs.send([pack(row, self.wq) for row in pr.q])
         krows = [pack(row, self.wa) for row in pr.k]
         vrows = [pack(row, self.wa) for row in pr.v]
@@ -120,10 +152,11 @@ async def test_vectors_backpressure(dut):
     """Two heads back to back (the edge problem with ties/saturation, then a random one), random idle/backpressure."""
     tb = TB(dut, idle=0.3, stall=0.3, seed=seed())
     await tb.reset()
-    prs = problems(tb.T, tb.Dh, 2, seed=7 + seed())
+    prs = problems(tb.T, tb.Dh, 2, seed=7 + seed()) + [crafted_problem(tb.T, tb.Dh, 8)]
     n = await tb.check(prs)
     dut._log.info("attention P=%d T=%d Dh=%d: %d context rows bit-exact (m, r, out)", tb.P, tb.T, tb.Dh, n)
     write_summary(vectors=n)
+    coverage.write(tb)
 
 
 @cocotb.test()
@@ -163,6 +196,26 @@ async def test_schedule(dut):
                                      "kv_rows_per_cycle": round(len(kv) / kv_window, 4),
                                      "kv_rows_per_cycle_overall": round(len(kv) / cycles, 4),
                                      "q_rows": len(at["q"]), "max_reads_per_cycle": 1})
+    coverage.write(tb)
+
+
+@cocotb.test()
+async def test_long_output_stall(dut):
+    """The output held off for 4 T + 200 cycles in the middle of a head: the V-row FIFO fills
+    (heads of at least VFifoDepth rows), nothing is lost or duplicated."""
+    tb = TB(dut, idle=0.0, stall=0.0, seed=21)
+    await tb.reset()
+    if tb.T < int(dut.VFifoDepth.value):
+        dut._log.info("T=%d < VFifoDepth: the V FIFO cannot fill", tb.T)
+        return
+    pr = problems(tb.T, tb.Dh, 2, seed=19)[1]
+    tb.sink.stall = 1.0
+    task = cocotb.start_soon(tb.check([pr]))
+    await ClockCycles(dut.clk_i, 4 * tb.T + 200)
+    tb.sink.stall = 0.0
+    n = await task
+    write_summary(vectors=n)
+    coverage.write(tb)
 
 
 @cocotb.test()
@@ -184,6 +237,7 @@ async def test_reset_mid_stream(dut):
     assert not tb.sink.items, "a context row came out after reset with no input"
     n = await tb.check(problems(tb.T, tb.Dh, 1, seed=17))
     write_summary(vectors=n)
+    coverage.write(tb)
 
 
 def _run(P: int, T: int, Dh: int, testcase: str | None = None) -> dict:
@@ -198,6 +252,7 @@ def _run(P: int, T: int, Dh: int, testcase: str | None = None) -> dict:
 def test_attention(P: int, T: int, Dh: int, record_property) -> None:
     s = _run(P, T, Dh)
     record_vectors(record_property, "attention", s["vectors"], P=P, tokens=T, head_dim=Dh)
+    coverage.check(s, record_property)
     assert s["cycles"]["formula"] == cycles_formula(T, P)
     if T >= MIN_TOKENS:
         assert s["cycles"]["measured"] == s["cycles"]["formula"]
