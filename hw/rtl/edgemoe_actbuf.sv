@@ -23,7 +23,7 @@ module edgemoe_actbuf #(
 );
 
   for (genvar l = 0; l < Lanes; l++) begin : g_lane
-    logic [ElemBits-1:0] mem_q [Words];
+    (* ram_style = "block" *) logic [ElemBits-1:0] mem_q [Words];  // block RAM, as the buffer table counts
     logic [ElemBits-1:0] rd_q;
 
     always_ff @(posedge clk_i) begin

@@ -106,8 +106,10 @@ module edgemoe_seq #(
     else sat = v;
   endfunction
 
-  typedef enum logic [2:0] {
-    SIdle, SFetch, SFetchWait, SDecode, SNext, SLoad, SStore, SStop
+  // SCheck, SCheck2: the field checks, registered in two steps (the rectangle's size, then
+  // the ranges) so that no path runs from a descriptor word through them to the AXI engines.
+  typedef enum logic [3:0] {
+    SIdle, SFetch, SFetchWait, SCheck, SCheck2, SDecode, SNext, SLoad, SStore, SStop
   } state_e;
   state_e state_q;
 
@@ -140,14 +142,13 @@ module edgemoe_seq #(
 
   logic        fmt_pix, tail_zero, io_ok;
   logic [3:0]  io_buf;
-  logic [31:0] n_elems;
-  logic [LenW-1:0] io_bytes;
-  logic [7:0]  dec_err;
+  logic [31:0] n_elems_q;             // rows x columns (SCheck)
+  logic [LenW-1:0] io_bytes, io_bytes_q;
+  logic [7:0]  dec_err, dec_err_q;    // registered in SCheck2
   assign fmt_pix   = (op == OpLoad) && (spec == 12'd1);
   assign io_buf    = (op == OpLoad) ? bb : ba;
   assign tail_zero = (w_q[4] | w_q[5] | w_q[6] | w_q[7]) == 32'd0;
-  assign n_elems   = rows * cols;
-  assign io_bytes  = fmt_pix ? LenW'(n_elems) : LenW'(n_elems << 2);
+  assign io_bytes  = fmt_pix ? LenW'(n_elems_q) : LenW'(n_elems_q << 2);
   // the rectangle, whole chunks, 16-byte aligned I/O offset, inside the I/O region
   assign io_ok     = tail_zero && (io_buf <= BufH) && (rows != 16'd0) && (cols != 16'd0) &&
                      (cols[3:0] == 4'd0) && (col0[3:0] == 4'd0) &&
@@ -241,7 +242,7 @@ module edgemoe_seq #(
       err_code_q <= '0; err_index_q <= '0; stop_code_q <= '0; opcode_q <= '0;
       cycles_q <= '0; rd_bytes_q <= '0; wr_bytes_q <= '0; mark_q <= '0; wd_q <= '0;
       for (int i = 0; i < 8; i++) w_q[i] <= '0;
-      r_q <= '0; ck_q <= '0; qt_q <= '0; left_q <= '0;
+      r_q <= '0; ck_q <= '0; qt_q <= '0; left_q <= '0; n_elems_q <= '0; io_bytes_q <= '0; dec_err_q <= '0;
       st_rd_q <= 1'b0; wn_q <= '0; wh_q <= 1'b0; wq_q <= '0; word_q[0] <= '0; word_q[1] <= '0;
     end else begin
       err_evt_q  <= 1'b0;
@@ -295,16 +296,25 @@ module edgemoe_seq #(
             end else begin
               for (int i = 0; i < 4; i++) w_q[4 + i] <= rd_data_i[32*i +: 32];
             end
-            if (rd_last_i) state_q <= SDecode;
+            if (rd_last_i) state_q <= SCheck;
           end
+        end
+        SCheck: begin
+          n_elems_q <= rows * cols;
+          state_q   <= SCheck2;
+        end
+        SCheck2: begin
+          dec_err_q  <= dec_err;
+          io_bytes_q <= io_bytes;
+          state_q    <= SDecode;
         end
         SDecode: begin
           opcode_q <= op;
           r_q <= '0; ck_q <= '0; qt_q <= '0;
-          left_q <= (op == OpLoad) ? 32'(io_bytes >> 4) : (n_elems >> 4);  // LOAD: beats; STORE: words
+          left_q <= (op == OpLoad) ? 32'(io_bytes_q >> 4) : (n_elems_q >> 4);  // LOAD: beats; STORE: words
           st_rd_q <= 1'b0; wn_q <= '0; wh_q <= 1'b0; wq_q <= '0;
-          if (dec_err != 8'h00) begin
-            err_code_q  <= dec_err;  // nothing in flight: report at once
+          if (dec_err_q != 8'h00) begin
+            err_code_q  <= dec_err_q;  // nothing in flight: report at once
             err_evt_q   <= 1'b1;
             err_index_q <= idx_q[23:0];
             state_q     <= SIdle;
@@ -380,15 +390,15 @@ module edgemoe_seq #(
 
   // ---- outputs --------------------------------------------------------------------------------
   assign rd_start_o = (state_q == SFetch && idx_q != cmd_count_i) ||
-                      (state_q == SDecode && dec_err == 8'h00 && op == OpLoad);
+                      (state_q == SDecode && dec_err_q == 8'h00 && op == OpLoad);
   assign rd_addr_o  = (state_q == SFetch || state_q == SFetchWait) ? (cmd_base_i + AddrW'({idx_q, 5'b0}))
                                                                    : (io_base_i + AddrW'(w_q[1]));
-  assign rd_bytes_o = (state_q == SFetch) ? LenW'(32) : io_bytes;
+  assign rd_bytes_o = (state_q == SFetch) ? LenW'(32) : io_bytes_q;
   assign rd_stop_o  = stop_q;
   assign rd_ready_o = (state_q == SFetchWait) || (state_q == SLoad && left_q != 32'd0);
-  assign wr_start_o = (state_q == SDecode && dec_err == 8'h00 && op == OpStore);
+  assign wr_start_o = (state_q == SDecode && dec_err_q == 8'h00 && op == OpStore);
   assign wr_addr_o  = io_base_i + AddrW'(w_q[1]);
-  assign wr_bytes_o = io_bytes;
+  assign wr_bytes_o = io_bytes_q;
   assign wr_stop_o  = stop_q;
   assign wr_valid_o = wv && !stop_q;
   assign wr_data_o  = st_beat;
@@ -419,7 +429,7 @@ module edgemoe_seq #(
   // IRQ events: done at END / CMD_COUNT, error whenever a code is recorded, mark by MARK [20].
   assign irq_done_o  = done_evt_q;
   assign irq_error_o = err_evt_q;
-  assign irq_mark_o  = (state_q == SDecode) && (dec_err == 8'h00) && (op == OpMark) && w_q[0][20];
+  assign irq_mark_o  = (state_q == SDecode) && (dec_err_q == 8'h00) && (op == OpMark) && w_q[0][20];
 
   // Unused by this version: WBASE's high bits (only its alignment is checked before the
   // weight DMA exists), the read engine's first-beat flag outside the fetch.
