@@ -73,17 +73,17 @@ module edgemoe_seq #(
   input  logic                  wr_ready_i,
   output logic [127:0]          wr_data_o,
   input  logic                  wr_hs_i,       // a W beat was taken on the bus (counted)
-  // activation buffers: one word = one 16-column chunk of a token row
+  // activation buffers: one word = one 16-column chunk of a token row, word address
+  // row x (columns / 16) + chunk; every output is a register (the write port one cycle
+  // after the beat it carries)
   output logic                  buf_we_o,
   output logic [3:0]            buf_wid_o,
-  output logic [7:0]            buf_wrow_o,
-  output logic [5:0]            buf_wchunk_o,
+  output logic [12:0]           buf_waddr_o,
   output logic [Lanes-1:0]      buf_wlanes_o,
   output logic [Lanes*32-1:0]   buf_wdata_o,   // per lane: the element's code, sign-extended
   output logic                  buf_re_o,
   output logic [3:0]            buf_rid_o,
-  output logic [7:0]            buf_rrow_o,
-  output logic [5:0]            buf_rchunk_o,
+  output logic [12:0]           buf_raddr_o,
   input  logic [Lanes*32-1:0]   buf_rdata_i    // raw elements (sign-extended), one cycle after buf_re_o
 );
 
@@ -97,6 +97,8 @@ module edgemoe_seq #(
   localparam int signed QMax = (1 <<< (edgemoe_pkg::QBits - 1)) - 1;
   localparam int signed QMin = -(1 <<< (edgemoe_pkg::QBits - 1));
   // The I/O region (docs "Activation I/O"): patches, class row, output.
+  localparam int unsigned RowWords = edgemoe_pkg::EmbedDim / Lanes;    // X N Q K V A
+  localparam int unsigned HRowWords = edgemoe_pkg::MlpHidden / Lanes;  // H
   localparam int unsigned IoBytes = edgemoe_pkg::NumPatches * edgemoe_pkg::PatchK + 4 * edgemoe_pkg::EmbedDim +
                                     4 * edgemoe_pkg::NumTokens * edgemoe_pkg::EmbedDim;
 
@@ -174,7 +176,9 @@ module edgemoe_seq #(
   // ---- LOAD / STORE beat walk ---------------------------------------------------------------
   // Position of the next beat in the rectangle: row r_q, chunk ck_q, quarter qt_q (int32:
   // four beats per chunk; pix: one).
-  logic [15:0] r_q;
+  logic [12:0] wa_q;                 // word address of the next beat's word
+  logic [12:0] rowbase_q, base_q;     // first row x row words (SCheck); + first chunk (SCheck2)
+  logic [12:0] skip_q;                // from a row's last chunk to the next row's first
   logic [5:0]  ck_q;
   logic [1:0]  qt_q;
   logic [31:0] left_q;                // beats not yet moved (LOAD) / words not yet read (STORE)
@@ -183,6 +187,11 @@ module edgemoe_seq #(
 
   // LOAD: one beat per cycle straight from the read engine into the buffer
   logic              ld_step, ld_last;
+  logic              we_q;
+  logic [3:0]        wid_q;
+  logic [12:0]       waddr_q;
+  logic [Lanes-1:0]  wlanes_q;
+  logic [Lanes*32-1:0] wdata_q;
   logic [Lanes-1:0]  ld_lanes;
   logic [Lanes*32-1:0] ld_data;
   assign ld_step = (state_q == SLoad) && rd_valid_i && (left_q != 32'd0) && !stop_q;
@@ -242,7 +251,9 @@ module edgemoe_seq #(
       err_code_q <= '0; err_index_q <= '0; stop_code_q <= '0; opcode_q <= '0;
       cycles_q <= '0; rd_bytes_q <= '0; wr_bytes_q <= '0; mark_q <= '0; wd_q <= '0;
       for (int i = 0; i < 8; i++) w_q[i] <= '0;
-      r_q <= '0; ck_q <= '0; qt_q <= '0; left_q <= '0; n_elems_q <= '0; io_bytes_q <= '0; dec_err_q <= '0;
+      wa_q <= '0; rowbase_q <= '0; base_q <= '0; skip_q <= '0;
+      ck_q <= '0; qt_q <= '0; left_q <= '0; n_elems_q <= '0; io_bytes_q <= '0; dec_err_q <= '0;
+      we_q <= 1'b0; wid_q <= '0; waddr_q <= '0; wlanes_q <= '0; wdata_q <= '0;
       st_rd_q <= 1'b0; wn_q <= '0; wh_q <= 1'b0; wq_q <= '0; word_q[0] <= '0; word_q[1] <= '0;
     end else begin
       err_evt_q  <= 1'b0;
@@ -301,16 +312,19 @@ module edgemoe_seq #(
         end
         SCheck: begin
           n_elems_q <= rows * cols;
+          rowbase_q <= (io_buf == BufH) ? 13'(row0) * 13'(HRowWords) : 13'(row0) * 13'(RowWords);
+          skip_q    <= ((io_buf == BufH) ? 13'(HRowWords) : 13'(RowWords)) - 13'(cols >> 4) + 13'd1;
           state_q   <= SCheck2;
         end
         SCheck2: begin
           dec_err_q  <= dec_err;
           io_bytes_q <= io_bytes;
+          base_q     <= rowbase_q + 13'(col0 >> 4);
           state_q    <= SDecode;
         end
         SDecode: begin
           opcode_q <= op;
-          r_q <= '0; ck_q <= '0; qt_q <= '0;
+          wa_q <= base_q; ck_q <= '0; qt_q <= '0;
           left_q <= (op == OpLoad) ? 32'(io_bytes_q >> 4) : (n_elems_q >> 4);  // LOAD: beats; STORE: words
           st_rd_q <= 1'b0; wn_q <= '0; wh_q <= 1'b0; wq_q <= '0;
           if (dec_err_q != 8'h00) begin
@@ -338,8 +352,8 @@ module edgemoe_seq #(
             qt_q   <= qt_q + 2'd1;
             if (ld_last) begin
               qt_q <= '0;
-              if (ck_q == ck_last) begin ck_q <= '0; r_q <= r_q + 16'd1; end
-              else ck_q <= ck_q + 6'd1;
+              if (ck_q == ck_last) begin ck_q <= '0; wa_q <= wa_q + skip_q; end
+              else begin ck_q <= ck_q + 6'd1; wa_q <= wa_q + 13'd1; end
             end
           end
           if (io_done) state_q <= SNext;
@@ -348,8 +362,8 @@ module edgemoe_seq #(
           st_rd_q <= st_issue;
           if (st_issue) begin
             left_q <= left_q - 32'd1;
-            if (ck_q == ck_last) begin ck_q <= '0; r_q <= r_q + 16'd1; end
-            else ck_q <= ck_q + 6'd1;
+            if (ck_q == ck_last) begin ck_q <= '0; wa_q <= wa_q + skip_q; end
+            else begin ck_q <= ck_q + 6'd1; wa_q <= wa_q + 13'd1; end
           end
           if (st_out_hs) wq_q <= wq_q + 2'd1;
           if (st_pop) wh_q <= !wh_q;
@@ -367,6 +381,13 @@ module edgemoe_seq #(
         end
         default: state_q <= SIdle;
       endcase
+
+      // the buffer write port, one cycle after its beat
+      we_q     <= ld_step;
+      wid_q    <= bb;
+      waddr_q  <= wa_q;
+      wlanes_q <= ld_lanes;
+      wdata_q  <= ld_data;
 
       // Stopping: an abort or an AXI error in a busy state; the watchdog overrides all.
       if (running && state_q != SStop) begin
@@ -403,16 +424,14 @@ module edgemoe_seq #(
   assign wr_valid_o = wv && !stop_q;
   assign wr_data_o  = st_beat;
 
-  assign buf_we_o     = ld_step;
-  assign buf_wid_o    = bb;
-  assign buf_wrow_o   = 8'(row0 + r_q);
-  assign buf_wchunk_o = 6'(col0 >> 4) + ck_q;
-  assign buf_wlanes_o = ld_lanes;
-  assign buf_wdata_o  = ld_data;
-  assign buf_re_o     = st_issue;
+  assign buf_we_o     = we_q;
+  assign buf_wid_o    = wid_q;
+  assign buf_waddr_o  = waddr_q;
+  assign buf_wlanes_o = wlanes_q;
+  assign buf_wdata_o  = wdata_q;
+  assign buf_re_o     = st_issue;  // registered terms only (no same-cycle handshake)
   assign buf_rid_o    = ba;
-  assign buf_rrow_o   = 8'(row0 + r_q);
-  assign buf_rchunk_o = 6'(col0 >> 4) + ck_q;
+  assign buf_raddr_o  = wa_q;
 
   assign busy_o      = running;
   assign done_o      = done_q;

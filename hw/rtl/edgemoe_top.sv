@@ -122,8 +122,7 @@ module edgemoe_top #(
   localparam int unsigned Lanes = 16;
   logic                buf_we, buf_re;
   logic [3:0]          buf_wid, buf_rid;
-  logic [7:0]          buf_wrow, buf_rrow;
-  logic [5:0]          buf_wchunk, buf_rchunk;
+  logic [12:0]         buf_waddr, buf_raddr;
   logic [Lanes-1:0]    buf_wlanes;
   logic [Lanes*32-1:0] buf_wdata, buf_rdata;
 
@@ -175,14 +174,12 @@ module edgemoe_top #(
     .wr_hs_i      (m_axi_wvalid_o[0] && m_axi_wready_i[0]),
     .buf_we_o     (buf_we),
     .buf_wid_o    (buf_wid),
-    .buf_wrow_o   (buf_wrow),
-    .buf_wchunk_o (buf_wchunk),
+    .buf_waddr_o  (buf_waddr),
     .buf_wlanes_o (buf_wlanes),
     .buf_wdata_o  (buf_wdata),
     .buf_re_o     (buf_re),
     .buf_rid_o    (buf_rid),
-    .buf_rrow_o   (buf_rrow),
-    .buf_rchunk_o (buf_rchunk),
+    .buf_raddr_o  (buf_raddr),
     .buf_rdata_i  (buf_rdata)
   );
 
@@ -279,20 +276,14 @@ module edgemoe_top #(
                     m_axi_rlast_i[NumPorts-1:1]};
 
   // ---- activation buffers -----------------------------------------------------------------------
-  // Word = one 16-column chunk of a token row: word = row * (columns / 16) + chunk.
+  // Word = one 16-column chunk of a token row: word = row * (columns / 16) + chunk (the
+  // sequencer walks the addresses).
   localparam int unsigned RowWords = edgemoe_pkg::EmbedDim / Lanes;    // X N Q K V A: 12 words per row
   localparam int unsigned HRowWords = edgemoe_pkg::MlpHidden / Lanes;  // H: 48 words per row
   localparam int unsigned Words = edgemoe_pkg::NumTokens * RowWords;
   localparam int unsigned HWords = edgemoe_pkg::NumTokens * HRowWords;
-  localparam int unsigned Aw = $clog2(Words), HAw = $clog2(HWords);
   localparam int unsigned NumBufs = 7;  // ids 0..6: X N Q K V A H
 
-  logic [Aw-1:0]  w_word, r_word;
-  logic [HAw-1:0] w_hword, r_hword;
-  assign w_word  = Aw'(buf_wrow) * Aw'(RowWords) + Aw'(buf_wchunk);
-  assign r_word  = Aw'(buf_rrow) * Aw'(RowWords) + Aw'(buf_rchunk);
-  assign w_hword = HAw'(buf_wrow) * HAw'(HRowWords) + HAw'(buf_wchunk);
-  assign r_hword = HAw'(buf_rrow) * HAw'(HRowWords) + HAw'(buf_rchunk);
 
   // Element widths: X moe_acc, Q q, the others act. Writers deliver codes already in range.
   function automatic int unsigned elem_bits(int unsigned b);
@@ -312,11 +303,11 @@ module edgemoe_top #(
     edgemoe_actbuf #(.Words(Wb), .Lanes(Lanes), .ElemBits(Eb)) u_buf (
       .clk_i,
       .wr_en_i    (buf_we && buf_wid == 4'(b)),
-      .wr_addr_i  ($clog2(Wb)'((b == 6) ? w_hword : HAw'(w_word))),
+      .wr_addr_i  (buf_waddr[$clog2(Wb)-1:0]),
       .wr_lanes_i (buf_wlanes),
       .wr_data_i  (wdata),
       .rd_en_i    (buf_re && buf_rid == 4'(b)),
-      .rd_addr_i  ($clog2(Wb)'((b == 6) ? r_hword : HAw'(r_word))),
+      .rd_addr_i  (buf_raddr[$clog2(Wb)-1:0]),
       .rd_data_o  (rraw)
     );
   end
