@@ -10,6 +10,11 @@ A testbench reports what it checked by writing ``summary.json`` in its test
 directory with :func:`write_summary` (``{"vectors": N, "cycles": {...}, ...}``);
 :func:`run_tb` returns that dict so the pytest side can assert on it and record
 it for the end-of-run table (root ``conftest.py``).
+
+Environment: ``EDGEMOE_SEED`` (stream-traffic seed, 0 = the fixed defaults) and
+``EDGEMOE_TRAFFIC`` (random / bursty / mixed) reach every simulation and every failure
+message; ``EDGEMOE_RTL`` / ``EDGEMOE_SIM_BUILD`` replace hw/rtl and build/sim (mutation
+testing runs on private copies).
 """
 from __future__ import annotations
 
