@@ -517,7 +517,7 @@ SWEEP = os.environ.get("LINEAR_SWEEP") == "1"
 
 @cocotb.test(skip=not SWEEP)
 async def test_sweep(dut):
-    """Long sweep (pytest --full): every mode at the model's K (192, 384, 768) with 129 tokens,
+    """Long sweep (pytest --full): every mode (embed too) at the model's K (192, 384, 768) with 129 tokens,
     random idle and backpressure, then a full-size pass (K 192, N 192 or 12 TileOut, T 129)
     without stalls against the cycle formula."""
     tb = TB(dut, idle=0.25, stall=0.25, seed=55)
@@ -526,6 +526,7 @@ async def test_sweep(dut):
     for ki, k in enumerate((192, 384, 768)):
         passes = [tb.build(make_pass(m, 125, 5500 + 10 * ki + i, k=k, n=2 * tb.to + 5))
                   for i, m in enumerate(LINEAR_MODES)]
+        passes.append(tb.build(make_embed_pass(5500 + 10 * ki + 9, 125, k=k, n=2 * tb.to + 5, bias=k != 768)))
         await tb.run(passes, timeout_cycles=5_000_000)
         n_total += count(passes)
     for src in tb.src.values():          # now no idle cycles and no backpressure
