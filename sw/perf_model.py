@@ -210,17 +210,17 @@ def ln_cycles(cfg: Config, tokens: int, d: ModelDims | None = None) -> int:
 def gate_cycles(cfg: Config, tokens: int, d: ModelDims | None = None) -> int:
     """moe_gate.sv (header): one token per max(192 / Lanes, 16, ceil(25 / RecipUnits)) cycles
     (RecipUnits = 2 when 192 / Lanes < 25); from the layer's first input beat to the start of the
-    queue read-out: (192 / Lanes - 1) + (T - 1) * period + 53 (last token's latency) + 20 (metaqueue
+    queue read-out: (192 / Lanes - 1) + (T - 1) * period + 54 (last token's latency) + 20 (metaqueue
     scan and read-out start)."""
     d = d or model_dims()
     beats = d.embed_dim // cfg.gate_lanes
     recip_units = 2 if beats < 25 else 1
     period = max(beats, d.num_experts, math.ceil(25 / recip_units))
-    return (beats - 1) + (tokens - 1) * period + 53 + 20
+    return (beats - 1) + (tokens - 1) * period + 54 + 20
 
 
-GATE_ROUTE_LATENCY = 55 + 2
-"""moe_gate_softmax: about 55 cycles from a token's first logit to its result (its NSlots comment),
+GATE_ROUTE_LATENCY = 56 + 2
+"""moe_gate_softmax: about 56 cycles from a token's first logit to its result (its NSlots comment),
 then 2 cycles into the expert queues."""
 
 
@@ -236,13 +236,13 @@ def gate_route_cycles(cfg: Config, logits_ready: float, tokens: int, d: ModelDim
     return max(logits_ready, tokens * per_token) + GATE_ROUTE_LATENCY + d.num_experts
 
 
-ATTN_TAIL = 44
-"""attention.sv AttnTail: last K row to scores 5, statistics 31, first MAC 8 (the V rows are buffered)."""
+ATTN_TAIL = 46
+"""attention.sv AttnTail: last K row to scores 5, statistics 32, first MAC 9 (the V rows are buffered)."""
 
 
 def attention_head_cycles(cfg: Config, tokens: int, d: ModelDims | None = None) -> int:
     """attention.sv, one head, first q transfer to last out transfer:
-    P + 2 T ceil(T / P) + AttnTail + LastRows, AttnTail = 44, LastRows = T - (ceil(T/P) - 1) P."""
+    P + 2 T ceil(T / P) + AttnTail + LastRows, AttnTail = 46, LastRows = T - (ceil(T/P) - 1) P."""
     p = min(cfg.attn_p, tokens)
     groups = math.ceil(tokens / p)
     return p + 2 * tokens * groups + ATTN_TAIL + (tokens - (groups - 1) * p)
@@ -252,8 +252,8 @@ LIN_MAC_LAT = 3  # + log2(TileIn): linear_mac_array MacLat
 
 
 def linear_latency(cfg: Config) -> int:
-    """linear_unit.sv: Lat = MacLat + 9 = 12 + log2(TileIn), last act beat of a token to its output beat."""
-    return LIN_MAC_LAT + int(math.log2(cfg.lin_tile_in)) + 9
+    """linear_unit.sv: Lat = MacLat + 10 = 13 + log2(TileIn), last act beat of a token to its output beat."""
+    return LIN_MAC_LAT + int(math.log2(cfg.lin_tile_in)) + 10
 
 
 # ---------------------------------------------------------------- the event model
@@ -1013,9 +1013,16 @@ def table_synth(results: dict | None = None) -> str:
     return _md(rows, "lllrrrrrl")
 
 
+def table_timing() -> str:
+    """The recorded worst-path estimates per kernel (hw/synth/timing.json; edgemoe.synth, docs/timing.md)."""
+    from edgemoe.synth import load_timing, table_timing_md
+
+    return table_timing_md(load_timing())
+
+
 # ---------------------------------------------------------------- doc generation
 SECTIONS = ("headline", "config", "summary", "layers", "variants", "p_sweep", "units", "macs", "buffers", "synth",
-            "resources")
+            "timing", "resources")
 
 
 def sections(rep: Report) -> dict[str, str]:
@@ -1033,6 +1040,7 @@ def sections(rep: Report) -> dict[str, str]:
         "macs": table_macs(),
         "buffers": table_buffers(cfg),
         "synth": table_synth(),
+        "timing": table_timing(),
         "resources": table_resources(cfg),
     }
 

@@ -172,6 +172,22 @@ def test_recorded_results_match_kernel_list():
             assert r.lut > 0 and r.ff > 0
 
 
+def test_recorded_timing_matches_kernel_list():
+    """hw/synth/timing.json (the doc's timing table) names only listed kernels, each with its worst path
+    named by RTL registers; the doc table is generated from it (docs/architecture.md perf:timing)."""
+    rec = synth.load_timing()
+    if not rec:
+        pytest.skip("no recorded timing yet (edgemoe synth --timing --record-timing)")
+    specs = synth.load_kernels()
+    for name, r in rec.items():
+        assert name in specs, f"timing.json has {name}, which kernels.toml no longer lists"
+        assert set(r.params) == set(specs[name].params), f"{name}: parameters {r.params} vs {specs[name].params}"
+        w = r.timing["worst"]
+        assert w["delay_ns"] > 0 and "$" not in w["start"] and "$" not in w["end"]
+    table = synth.table_timing_md(rec)
+    assert all(f"| {n} |" in table for n in rec)
+
+
 @pytest.mark.slow
 @needs_yosys
 def test_all_kernels_synthesise():

@@ -30,7 +30,7 @@
 //   * QK: P attn_dot lanes (P x Dh multipliers, 18 x 26 bits) take the K row as it
 //     arrives; 5 stages (products, a registered 4:1 adder tree, saturation); the P scores go to softmax_stats (Lanes = P, last = key
 //     Tokens-1) and into the score memory (2 banks x Tokens words of P scores).
-//   * The statistics of a group leave softmax_stats 31 cycles after its last score
+//   * The statistics of a group leave softmax_stats 32 cycles after its last score
 //     (25 of them in the divider). Instead of stalling the K/V stream, the V rows of
 //     the group are accepted into a row FIFO (VFifoDepth rows) while the reciprocal
 //     is computed; the AV engine runs 41 rows behind the V stream and overlaps the
@@ -41,17 +41,17 @@
 //     MACs (17 x 26 bits) into exact accumulators; after the last V row the P context
 //     rows are rounded into the output bank and leave one row per beat.
 //   One K or V row per cycle at steady state (K/V read rate 1 row/cycle) for every P,
-//   provided Tokens >= 16 and VFifoDepth >= 42 (the default 48): the AV engine of a
+//   provided Tokens >= 16 and VFifoDepth >= 46 (the default 48): the AV engine of a
 //   group must hand its statistics slot and score bank back within two phases (2 x
-//   Tokens cycles) despite the 42-cycle statistics+AV latency. Smaller values stay
+//   Tokens cycles) despite the 46-cycle statistics+AV latency. Smaller values stay
 //   bit-exact but insert bubbles (the read order stays the schedule's).
 //
 // Cycles for one head (sources always valid, sink always ready, Tokens >= 16), from
 // the first q transfer to the last out transfer inclusive:
-//     cycles = P + 2 Tokens ceil(Tokens / P) + AttnTail + LastRows,   AttnTail = 44
+//     cycles = P + 2 Tokens ceil(Tokens / P) + AttnTail + LastRows,   AttnTail = 46
 // i.e. the attention_schedule step count P + 2 T ceil(T/P) (every read in exactly the
 // step the schedule gives it) plus the pipeline tail: from the last K row, 5 cycles to
-// its scores, 31 to the statistics, 8 to the first MAC (score read, d, 4 exp, p), T
+// its scores, 32 to the statistics, 9 to the first MAC (score read, d, 5 exp, p), T
 // MACs over the buffered V rows (the last arrived T cycles after the last K row), 2 to
 // the output bank, then the last group's LastRows output rows.
 // Off-chip K/V rows per cycle over the K/V phase: exactly 1, independent of P.
@@ -94,7 +94,7 @@ module attention
   localparam int unsigned SAddrW   = $clog2(2 * Tokens);
   localparam int unsigned StatW    = ActBits + RBits;
   localparam int unsigned QkLat    = 5;                                   // attn_dot DotLatency (Dh = 64)
-  localparam int unsigned AvStages = 7;                                   // read, d, exp x4, p
+  localparam int unsigned AvStages = 8;                                   // read, d, exp x5, p
   localparam int unsigned PProdW   = EBits + RBits;                       // e * r <= 2^41
   localparam int unsigned PSh      = EFrac + RFrac - PFrac;               // 25
   localparam int unsigned MacW     = PBits + 1 + ActBits;                 // signed p * v
@@ -429,7 +429,7 @@ module attention
       end
     end
 
-    // stages 3..6: exp
+    // stages 3..7: exp
     logic [EBits-1:0] e;
     exp_core u_exp (
       .clk_i (clk_i),
@@ -439,7 +439,7 @@ module attention
       .e_o   (e)
     );
 
-    // stage 7: p = round_shift(e * r, 25) <= 2^16
+    // stage 8: p = round_shift(e * r, 25) <= 2^16
     logic [PProdW-1:0] pprod;
     logic [PBits-1:0]  p_q;
     assign pprod = PProdW'(e) * PProdW'(r_q);

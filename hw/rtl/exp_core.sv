@@ -15,17 +15,21 @@
 //   en_i: clock enable of every pipeline register; the pipeline advances only when
 //         en_i = 1, so a stalled consumer freezes it in place.
 //
-//   localparam int unsigned ExpLatency = 4;
+//   localparam int unsigned ExpLatency = 5;
 // (users mirror it as a local constant, e.g. ExpCoreLatency / ExpLat: exp_unit,
 // softmax_stats, attention, moe_gate_softmax; it is an implementation fact, not a
 // parameter of the numerics contract, so it is not in the generated package).
 //
-// Stages (each ends in a register):
-//   1. clamp, multiply by log2(e)                   (22 x 21 bit constant multiply)
+// Stages (each ends in a register; each fits 3.0 ns at 300 MHz, docs/timing.md):
+//   1. clamp (a bit test), multiply by log2(e)      (22 x 21 bit constant multiply, DSP48E2)
 //   2. round to t, split into n (shift) and f (ROM index i, interpolation r)
-//   3. two ROM reads E2[i], E2[i+1] and the interpolation (24 x 13 bit multiply)
-//   4. variable round-half-up shift by min(18 - n, 40)
-// Throughput: one result per enabled cycle.
+//   3. two ROM reads E2[i], E2[i+1], delta = E2[i+1] - E2[i]
+//   4. the interpolation (E2[i] << 13) + delta * r  (15 x 13 bit multiply-add, DSP48E2)
+//   5. variable round-half-up shift by sh = min(18 - n, 40), as
+//      ((v >> (sh - 1)) + 1) >> 1 (the same integer as (v + 2^(sh-1)) >> sh)
+// Throughput: one result per enabled cycle. The datapath registers have no reset
+// (en_i and the users' valid bits qualify them), so the products map to DSP48E2
+// registers.
 module exp_core
   import edgemoe_pkg::*;
 (
@@ -48,7 +52,6 @@ module exp_core
   localparam int unsigned VFrac  = ExpEntryFrac + LoBits;    // 35
   localparam int unsigned VW     = EntW + LoBits + 1;        // 38: v < 2^37 with margin
   localparam int unsigned ShW    = 6;                        // shift 18..40
-  localparam int unsigned WideW  = ExpMaxShift + 2;          // v + 2^39 fits
   // Below n = NClip the shift 18 - n exceeds ExpMaxShift and is clipped.
   localparam int          NClip  = int'(VFrac - EFrac) - int'(ExpMaxShift);
 
@@ -60,20 +63,19 @@ module exp_core
     $error("exp_core: ExpLog2e must fit 21 bits");
   end
 
+  logic unused_rst;
+  assign unused_rst = rst_ni;  // datapath only: nothing to reset
+
   // ---- stage 1: clamp and multiply
+  // d < -2^21 (= ExpDMinCode) <=> d negative and bits DcW-1.. of d not all ones: a bit
+  // test instead of a 26-bit comparison in front of the multiplier.
   logic signed [DcW-1:0]   dc;
   logic signed [ProdW-1:0] prod1_q;
-  always_comb begin
-    if (d_i < ActBits'(ExpDMinCode)) begin
-      dc = DcW'(ExpDMinCode);
-    end else begin
-      dc = d_i[DcW-1:0];
-    end
-  end
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      prod1_q <= '0;
-    end else if (en_i) begin
+  logic                    below;
+  assign below = d_i[ActBits-1] && !(&d_i[ActBits-2:DcW-1]);
+  assign dc    = below ? DcW'(ExpDMinCode) : d_i[DcW-1:0];
+  always_ff @(posedge clk_i) begin
+    if (en_i) begin
       prod1_q <= ProdW'(dc) * $signed({1'b0, Log2eW'(ExpLog2e)});
     end
   end
@@ -97,17 +99,15 @@ module exp_core
       sh_calc = ShW'(VFrac - EFrac) - ShW'(n);
     end
   end
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      i2_q <= '0; r2_q <= '0; sh2_q <= '0;
-    end else if (en_i) begin
+  always_ff @(posedge clk_i) begin
+    if (en_i) begin
       i2_q  <= t[ExpTFrac-1:LoBits];
       r2_q  <= t[LoBits-1:0];
       sh2_q <= sh_calc;
     end
   end
 
-  // ---- stage 3: table lookup and interpolation
+  // ---- stage 3: table lookup, delta
   logic [EntW-1:0] e2_lo, e2_hi;
   logic [7:0]      addr_lo, addr_hi;
   assign addr_lo = {1'b0, i2_q};
@@ -116,34 +116,39 @@ module exp_core
   exp2_rom u_rom_hi (.addr_i(addr_hi), .data_o(e2_hi));
 
   // The table increases, so E2[i+1] - E2[i] >= 0 (and < 2^15).
-  logic [EntW-1:0] delta;
-  logic [VW-1:0]   v_calc;
-  logic [VW-1:0]   v3_q;
-  logic [ShW-1:0]  sh3_q;
-  assign delta  = e2_hi - e2_lo;
-  assign v_calc = (VW'(e2_lo) << LoBits) + VW'(delta) * VW'(r2_q);
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      v3_q <= '0; sh3_q <= '0;
-    end else if (en_i) begin
-      v3_q  <= v_calc;
+  logic [EntW-1:0]   lo3_q, dl3_q;
+  logic [LoBits-1:0] r3_q;
+  logic [ShW-1:0]    sh3_q;
+  always_ff @(posedge clk_i) begin
+    if (en_i) begin
+      lo3_q <= e2_lo;
+      dl3_q <= e2_hi - e2_lo;
+      r3_q  <= r2_q;
       sh3_q <= sh2_q;
     end
   end
 
-  // ---- stage 4: e = round_shift(v, sh), sh in 18..40; e <= 2^17 fits EBits
-  logic [WideW-1:0] wide;
-  logic [EBits-1:0] e_calc;
-  logic [EBits-1:0] e4_q;
-  assign wide    = WideW'(v3_q) + (WideW'(1) << (sh3_q - ShW'(1)));
-  assign e_calc  = EBits'(wide >> sh3_q);
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      e4_q <= '0;
-    end else if (en_i) begin
-      e4_q <= e_calc;
+  // ---- stage 4: interpolation v = (E2[i] << 13) + delta * r (frac 35, v < 2^37)
+  logic [VW-1:0]  v4_q;
+  logic [ShW-1:0] sh4_q;
+  always_ff @(posedge clk_i) begin
+    if (en_i) begin
+      v4_q  <= (VW'(lo3_q) << LoBits) + VW'(dl3_q) * VW'(r3_q);
+      sh4_q <= sh3_q;
     end
   end
-  assign e_o = e4_q;
+
+  // ---- stage 5: e = round_shift(v, sh), sh in 18..40; e <= 2^17 fits EBits
+  logic [EBits:0]   half;     // v >> (sh - 1), low EBits+1 bits (all that e depends on)
+  logic [EBits:0]   e_inc;
+  logic [EBits-1:0] e5_q;
+  assign half        = (EBits+1)'(v4_q >> (sh4_q - ShW'(1)));
+  assign e_inc       = half + (EBits+1)'(1);
+  always_ff @(posedge clk_i) begin
+    if (en_i) begin
+      e5_q <= EBits'(e_inc >> 1);
+    end
+  end
+  assign e_o = e5_q;
 
 endmodule

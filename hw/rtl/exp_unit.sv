@@ -4,7 +4,7 @@
 // Stream in:  in_data_i  = Lanes act codes d <= 0, lane l in bits [l*ActBits +: ActBits].
 // Stream out: out_data_o = Lanes e codes (frac 17), lane l in bits [l*EBits +: EBits].
 //
-// The exp_core pipeline (ExpLatency = 4 stages) advances when its last stage is
+// The exp_core pipeline (ExpLatency = 5 stages) advances when its last stage is
 // empty or accepted, exactly like gelu_unit: one beat (Lanes results) per cycle
 // at steady state, latency 4 cycles. N beats without idle or backpressure take
 // N + 4 cycles from the first input transfer to the last output transfer
@@ -24,7 +24,7 @@ module exp_unit
   output logic [Lanes*EBits-1:0]   out_data_o
 );
 
-  localparam int unsigned Latency = 4;  // exp_core's ExpLatency
+  localparam int unsigned Latency = 5;  // exp_core's ExpLatency
 
   logic [Latency-1:0] valid_q;
   logic               advance;

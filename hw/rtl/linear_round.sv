@@ -22,11 +22,13 @@
 //      [r*WExpBits +: WExpBits]; bias_i: row r mantissa at [r*BBits +: BBits];
 //      has_bias_i, bexp_i, q_mode_i), the beat's embed add (add_en_i; add_i
 //      row r at [r*BBits +: BBits], aexp_i) and an opaque tag_i passed through.
-// Out: out_valid_o two cycles later with out_y_o (row r at
-//      [r*(ActBits+2) +: ActBits+2], signed) and out_tag_o.
+// Out: out_valid_o three cycles later with out_y_o (row r at
+//      [r*(ActBits+2) +: ActBits+2], signed) and out_tag_o, all registered.
 // Cycle 1: acc and the aligned bias registered (bias barrel shift);
-// cycle 2: acc + bias + 2^(s-1) registered; the arithmetic right shift by s and
-// the clamp are combinational into the result queue's write port.
+// cycle 2: acc + bias + 2^(s-1) registered;
+// cycle 3: the arithmetic right shift by s and the clamp, registered (the clamp is
+// two reduction tests on the bits above YW-1, not a 53-bit comparison), so the
+// result queue's write port sees a register (300 MHz, docs/timing.md).
 module linear_round
   import edgemoe_pkg::*;
 #(
@@ -64,22 +66,25 @@ module linear_round
   localparam int unsigned BshBase = ActFrac + WFracMin - BFracMin;
   localparam int unsigned BshW    = 7;
 
-  logic          v1_q, v2_q;
-  logic [TagW-1:0] tag1_q, tag2_q;
+  logic          v1_q, v2_q, v3_q;
+  logic [TagW-1:0] tag1_q, tag2_q, tag3_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       v1_q <= 1'b0;
       v2_q <= 1'b0;
+      v3_q <= 1'b0;
     end else begin
       v1_q <= in_valid_i;
       v2_q <= v1_q;
+      v3_q <= v2_q;
     end
   end
 
   always_ff @(posedge clk_i) begin
     tag1_q <= tag_i;
     tag2_q <= tag1_q;
+    tag3_q <= tag2_q;
   end
 
   for (genvar r = 0; r < TileOut; r++) begin : g_row
@@ -107,22 +112,30 @@ module linear_round
       sh2_q   <= sh1_q;
     end
 
+    // y > 2^(YW-1) - 1 <=> y >= 0 with a one above bit YW-2;
+    // y < -2^(YW-1)     <=> y < 0 with a zero above bit YW-2.
     logic signed [AccW-1:0] y;
-    logic signed [YW-1:0]   y_sat;
-    assign y = sum2_q >>> sh2_q;
+    logic signed [YW-1:0]   y_sat, y3_q;
+    logic                   over, under;
+    assign y     = sum2_q >>> sh2_q;
+    assign over  = !y[AccW-1] && (|y[AccW-2:YW-1]);
+    assign under = y[AccW-1] && !(&y[AccW-2:YW-1]);
     always_comb begin
-      if (y > AccW'($signed({1'b0, {(YW-1){1'b1}}}))) begin
+      if (over) begin
         y_sat = {1'b0, {(YW-1){1'b1}}};
-      end else if (y < -AccW'($signed({1'b0, {(YW-1){1'b1}}})) - AccW'(1)) begin
+      end else if (under) begin
         y_sat = {1'b1, {(YW-1){1'b0}}};
       end else begin
         y_sat = y[YW-1:0];
       end
     end
-    assign out_y_o[r*YW +: YW] = y_sat;
+    always_ff @(posedge clk_i) begin
+      y3_q <= y_sat;
+    end
+    assign out_y_o[r*YW +: YW] = y3_q;
   end
 
-  assign out_valid_o = v2_q;
-  assign out_tag_o   = tag2_q;
+  assign out_valid_o = v3_q;
+  assign out_tag_o   = tag3_q;
 
 endmodule

@@ -37,7 +37,7 @@
 // Latency, token's last input beat to its out beat without backpressure:
 //   4 (weight read, multiply, lane sum, accumulate) + NumExperts (one rounded logit
 //   per cycle) + 2 (top-2 closes, p1 exp issues) + 1 + ExpLatency (argument register,
-//   exp_core) + 1 (sum closes) + RecipCycles = 53 cycles.
+//   exp_core) + 1 (sum closes) + RecipCycles = 54 cycles.
 // A layer's read-out starts 2 + NumExperts + 2 = 20 cycles after its last out beat
 // (two queue writes, the metaqueue scan, the memory read) and then streams one beat
 // per cycle: meta_len + 2 * tokens beats.

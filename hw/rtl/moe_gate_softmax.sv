@@ -56,8 +56,8 @@ module moe_gate_softmax
 
   localparam int unsigned ExpIdW      = $clog2(NumExperts);
   localparam int unsigned TokBits     = $clog2(NumTokens);
-  localparam int unsigned ExpLat      = 4;       // exp_core's ExpLatency (see its header)
-  localparam int unsigned NSlots      = 4;       // covers the ~55-cycle logit-to-result latency at 16 cycles per token
+  localparam int unsigned ExpLat      = 5;       // exp_core's ExpLatency (see its header)
+  localparam int unsigned NSlots      = 4;       // covers the ~56-cycle logit-to-result latency at 16 cycles per token
   localparam int unsigned SlotW       = $clog2(NSlots);
   localparam int unsigned UnitW       = 1;
   localparam int unsigned DiffW       = ActBits + 1;
@@ -84,7 +84,17 @@ module moe_gate_softmax
   logic                      b2ok_q;
   logic [SlotW-1:0]          b_slot_q, p1_slot_q;
   logic                      p1_pend_q;
-  assign lg_first   = lg_expert_i == '0;
+  // The next beat opens a token (expert 0): a register, so lg_ready_o depends on no
+  // input (the logits of a token arrive in expert order, 0 .. NumExperts-1).
+  logic first_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      first_q <= 1'b1;
+    end else if (lg_fire) begin
+      first_q <= (lg_expert_i == ExpIdW'(NumExperts - 1));
+    end
+  end
+  assign lg_first   = first_q;
   assign lg_ready_o = !lg_first || (used_q != (SlotW+1)'(NSlots));
   assign lg_fire    = lg_valid_i && lg_ready_o;
   assign alloc      = lg_fire && lg_first;

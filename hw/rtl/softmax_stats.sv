@@ -22,19 +22,19 @@
 // Datapath per lane:
 //   stage 0  d = max(-|s - m_q|, act.min) and m_q updated from the registered running
 //            max (the exp argument only needs the max *before* this key); grow = s > m_q.
-//   1..4     exp_core (ExpLatency = 4) on d; m, grow, first, last ride along.
-//   5        S update: S_q <- first ? 2^17 : grow ? sat(round(S_q*e, 17) + 2^17) : sat(S_q + e).
+//   1..5     exp_core (ExpLatency = 5) on d; m, grow, first, last ride along.
+//   6        S update: S_q <- first ? 2^17 : grow ? sat(round(S_q*e, 17) + 2^17) : sat(S_q + e).
 //            The recurrence is the single-cycle loop S_q -> 25x17 multiply -> add -> S_q
 //            (one DSP48E2 with the multiplier unregistered and P as S_q): only the sum
 //            depends on itself, the max and the exp are fed forward, so one key per
 //            cycle per lane is sustained. On the last key S goes to the row slot.
-//   6        row slot (S, m) -> recip_core (25 cycles) -> output register.
+//   7        row slot (S, m) -> recip_core (25 cycles) -> output register.
 //
 // Timing (no idle, no backpressure): one key per cycle per lane as long as rows are
 // at least RecipCycles = 25 keys long (attention: 129). The last key's transfer edge
-// is followed by its (m, r) transfer RowLatency = 31 edges later (1 stage 0, 4 exp, 1 S
+// is followed by its (m, r) transfer RowLatency = 32 edges later (1 stage 0, 5 exp, 1 S
 // update into the row slot, 25 divider). N rows of J keys take
-//     cycles = (N - 1) * max(J, 25) + J + 31
+//     cycles = (N - 1) * max(J, 25) + J + 32
 // from the first input transfer to the last output transfer inclusive; rows shorter
 // than 25 keys (the MoE gate's 16) are limited to one row per 25 cycles by the
 // divider, which is the one stated exception to one result per cycle.
@@ -55,7 +55,7 @@ module softmax_stats
 );
 
   localparam int unsigned OutW     = ActBits + RBits;
-  localparam int unsigned ExpLat   = 4;               // exp_core's ExpLatency
+  localparam int unsigned ExpLat   = 5;               // exp_core's ExpLatency
   localparam int unsigned Stages   = ExpLat + 1;      // stage 0 + exp stages: the S-update input
   localparam int unsigned DiffW    = ActBits + 1;
   localparam int unsigned ProdW    = SumBits + EFrac; // S * e, e < 2^17 when the max grows

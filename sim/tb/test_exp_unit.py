@@ -18,7 +18,7 @@ from edgemoe.sim.coverage import COV
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import pack, reset_in_flight, StreamSink, StreamSource, TransferMonitor, unpack
 
-LATENCY = 4  # exp_core's ExpLatency (see the module headers)
+LATENCY = 5  # exp_core's ExpLatency (see the module headers)
 
 
 def edge_codes() -> np.ndarray:

@@ -62,9 +62,9 @@ class BitView:
 
 
 # Token's last input beat to its out beat, no backpressure (moe_gate.sv header):
-# 4 MAC stages + 16 logits + 2 (top-2 closes, p1 issues) + 5 (exp argument register + ExpLatency)
+# 4 MAC stages + 16 logits + 2 (top-2 closes, p1 issues) + 6 (exp argument register + ExpLatency)
 # + 1 (sum closes) + 25 (RecipCycles).
-LATENCY = 4 + E + 2 + 5 + 1 + RECIP_CYCLES
+LATENCY = 4 + E + 2 + 6 + 1 + RECIP_CYCLES
 # Last out beat of a layer to its first read-out beat: 2 queue writes + the 16-cycle scan + issue/FIFO.
 READOUT_START = 2 + E + 2
 

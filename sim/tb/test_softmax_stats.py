@@ -19,7 +19,7 @@ from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import pack, reset_in_flight, StreamSink, StreamSource, TransferMonitor, unpack
 
 RECIP_CYCLES = 25   # recip_core: one division per 25 cycles
-ROW_LATENCY = 31    # last key transfer -> (m, r) transfer: 31 edges (module header)
+ROW_LATENCY = 32    # last key transfer -> (m, r) transfer: 32 edges (module header)
 
 
 def cycles_formula(rows: int, cols: int) -> int:
