@@ -39,7 +39,7 @@ def test_hwcfg_comes_from_params_toml():
     assert regmap.HWCFG1_VALUE == v1 == regmap.REGISTERS["HWCFG1"].reset
     # the register block returns them as constants
     sv = (gen.repo_root() / "hw/rtl/gen/edgemoe_regs.sv").read_text()
-    assert f"readback_data_var[7:0] = 8'h{hw['attn_p']:x};" in sv
+    assert f"[7:0] = 8'h{hw['attn_p']:x};" in sv and f"[31:24] = 8'h{hw['lin_units']:x};" in sv
     # and the RDL holds no second copy: it does not compile without the params.toml macros
     from systemrdl import RDLCompileError, RDLCompiler
 

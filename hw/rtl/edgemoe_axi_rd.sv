@@ -45,6 +45,14 @@ module edgemoe_axi_rd #(
   localparam int unsigned BeatW = LenW - 3;  // beats of a range (bytes / 16 + 1)
   localparam int unsigned OutW = $clog2(MaxOutstanding + 1);
 
+  // The address after a burst (which never crosses 4 KB): the 12-bit offset adds, the page
+  // only steps by one when the burst ends on the boundary (short carry chains).
+  function automatic logic [AddrW-1:0] next_in_4k(logic [AddrW-1:0] a, logic [8:0] beats);  // beats <= 256
+    logic [12:0] lo;
+    lo = {1'b0, a[11:0]} + {beats, 4'b0};
+    next_in_4k = lo[12] ? {a[AddrW-1:12] + 1'b1, 12'b0} : {a[AddrW-1:12], lo[11:0]};
+  endfunction
+
   logic [AddrW-1:0] next_addr_q;  // 16-byte aligned
   logic [BeatW-1:0] issue_left_q, recv_left_q;
   logic [OutW-1:0]  outstanding_q;
@@ -89,7 +97,7 @@ module edgemoe_axi_rd #(
         ar_pending_q <= 1'b1;
         araddr_o     <= next_addr_q;
         arlen_o      <= 8'(burst_beats - 1'b1);
-        next_addr_q  <= next_addr_q + {{(AddrW - BeatW - 4){1'b0}}, burst_beats, 4'b0};
+        next_addr_q  <= next_in_4k(next_addr_q, 9'(burst_beats));
         issue_left_q <= issue_left_q - burst_beats;
       end
       if (stop_i) issue_left_q <= '0;

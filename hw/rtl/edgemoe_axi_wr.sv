@@ -46,6 +46,14 @@ module edgemoe_axi_wr #(
   localparam int unsigned BeatW = LenW - 3;
   localparam int unsigned OutW = $clog2(MaxOutstanding + 1);
 
+  // The address after a burst (which never crosses 4 KB): the 12-bit offset adds, the page
+  // only steps by one when the burst ends on the boundary (short carry chains).
+  function automatic logic [AddrW-1:0] next_in_4k(logic [AddrW-1:0] a, logic [8:0] beats);  // beats <= 256
+    logic [12:0] lo;
+    lo = {1'b0, a[11:0]} + {beats, 4'b0};
+    next_in_4k = lo[12] ? {a[AddrW-1:12] + 1'b1, 12'b0} : {a[AddrW-1:12], lo[11:0]};
+  endfunction
+
   // AW side
   logic [AddrW-1:0] aw_addr_q;
   logic [BeatW-1:0] aw_left_q;
@@ -66,9 +74,10 @@ module edgemoe_axi_wr #(
     burst_of = (left < BeatW'(to_4k)) ? left : BeatW'(to_4k);
   endfunction
 
-  logic [BeatW-1:0] aw_beats, w_beats;
+  logic [BeatW-1:0] aw_beats;
+  logic [8:0]       w_beats;  // <= 256
   assign aw_beats = burst_of(aw_addr_q[11:4], aw_left_q);
-  assign w_beats  = burst_of(w_addr_q[11:4], w_left_q);
+  assign w_beats  = 9'(burst_of(w_addr_q[11:4], w_left_q));
 
   logic launch, aw_hs, w_hs, b_hs, w_active, w_start;
   assign launch   = !aw_pending_q && !stop_i && (aw_left_q != '0) &&
@@ -118,7 +127,7 @@ module edgemoe_axi_wr #(
         aw_pending_q <= 1'b1;
         awaddr_o     <= aw_addr_q;
         awlen_o      <= 8'(aw_beats - 1'b1);
-        aw_addr_q    <= aw_addr_q + {{(AddrW - BeatW - 4){1'b0}}, aw_beats, 4'b0};
+        aw_addr_q    <= next_in_4k(aw_addr_q, 9'(aw_beats));
         aw_left_q    <= aw_left_q - aw_beats;
       end
       if (stop_i) aw_left_q <= '0;
@@ -127,7 +136,7 @@ module edgemoe_axi_wr #(
       w_bursts_q <= w_bursts_q + OutW'(aw_hs) - OutW'(w_start);
       if (w_start) begin
         w_in_burst_q <= 9'(w_beats);
-        w_addr_q     <= w_addr_q + {{(AddrW - BeatW - 4){1'b0}}, w_beats, 4'b0};
+        w_addr_q     <= next_in_4k(w_addr_q, 9'(w_beats));
       end else if (w_hs) begin
         w_in_burst_q <= w_in_burst_q - 1'b1;
         w_left_q     <= w_left_q - 1'b1;

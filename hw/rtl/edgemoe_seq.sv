@@ -142,7 +142,7 @@ module edgemoe_seq #(
     buf_cols = (b == BufH) ? 17'(edgemoe_pkg::MlpHidden) : 17'(edgemoe_pkg::EmbedDim);
   endfunction
 
-  logic        fmt_pix, tail_zero, io_ok;
+  logic        fmt_pix, tail_zero, io_ok, io_region_ok;
   logic [3:0]  io_buf;
   logic [31:0] n_elems_q;             // rows x columns (SCheck)
   logic [LenW-1:0] io_bytes, io_bytes_q;
@@ -151,12 +151,14 @@ module edgemoe_seq #(
   assign io_buf    = (op == OpLoad) ? bb : ba;
   assign tail_zero = (w_q[4] | w_q[5] | w_q[6] | w_q[7]) == 32'd0;
   assign io_bytes  = fmt_pix ? LenW'(n_elems_q) : LenW'(n_elems_q << 2);
-  // the rectangle, whole chunks, 16-byte aligned I/O offset, inside the I/O region
+  // the rectangle, whole chunks, 16-byte aligned I/O offset (SCheck) and inside the I/O
+  // region (SCheck2, from the registered size)
   assign io_ok     = tail_zero && (io_buf <= BufH) && (rows != 16'd0) && (cols != 16'd0) &&
                      (cols[3:0] == 4'd0) && (col0[3:0] == 4'd0) &&
                      ({1'b0, row0} + {1'b0, rows} <= 17'(edgemoe_pkg::NumTokens)) &&
-                     ({1'b0, col0} + {1'b0, cols} <= buf_cols(io_buf)) && (w_q[1][3:0] == 4'd0) &&
-                     ({1'b0, w_q[1]} + 33'(io_bytes) <= 33'(IoBytes));
+                     ({1'b0, col0} + {1'b0, cols} <= buf_cols(io_buf)) && (w_q[1][3:0] == 4'd0);
+  assign io_region_ok = {1'b0, w_q[1]} + 33'(io_bytes) <= 33'(IoBytes);
+  logic [7:0] dec_pre_q;  // dec_err without the region bound (SCheck)
   always_comb begin
     dec_err = 8'h00;
     unique case (op)
@@ -252,7 +254,7 @@ module edgemoe_seq #(
       cycles_q <= '0; rd_bytes_q <= '0; wr_bytes_q <= '0; mark_q <= '0; wd_q <= '0;
       for (int i = 0; i < 8; i++) w_q[i] <= '0;
       wa_q <= '0; rowbase_q <= '0; base_q <= '0; skip_q <= '0;
-      ck_q <= '0; qt_q <= '0; left_q <= '0; n_elems_q <= '0; io_bytes_q <= '0; dec_err_q <= '0;
+      ck_q <= '0; qt_q <= '0; left_q <= '0; n_elems_q <= '0; io_bytes_q <= '0; dec_err_q <= '0; dec_pre_q <= '0;
       we_q <= 1'b0; wid_q <= '0; waddr_q <= '0; wlanes_q <= '0; wdata_q <= '0;
       st_rd_q <= 1'b0; wn_q <= '0; wh_q <= 1'b0; wq_q <= '0; word_q[0] <= '0; word_q[1] <= '0;
     end else begin
@@ -311,13 +313,15 @@ module edgemoe_seq #(
           end
         end
         SCheck: begin
+          dec_pre_q <= dec_err;
           n_elems_q <= rows * cols;
           rowbase_q <= (io_buf == BufH) ? 13'(row0) * 13'(HRowWords) : 13'(row0) * 13'(RowWords);
           skip_q    <= ((io_buf == BufH) ? 13'(HRowWords) : 13'(RowWords)) - 13'(cols >> 4) + 13'd1;
           state_q   <= SCheck2;
         end
         SCheck2: begin
-          dec_err_q  <= dec_err;
+          dec_err_q  <= (dec_pre_q == 8'h00 && (op == OpLoad || op == OpStore) && !io_region_ok) ? ErrBadField
+                                                                                                : dec_pre_q;
           io_bytes_q <= io_bytes;
           base_q     <= rowbase_q + 13'(col0 >> 4);
           state_q    <= SDecode;

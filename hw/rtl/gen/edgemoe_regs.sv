@@ -61,7 +61,7 @@ module edgemoe_regs (
     logic cpuif_wr_ack;
     logic cpuif_wr_err;
 
-    // Max Outstanding Transactions: 2
+    // Max Outstanding Transactions: 3
     logic [1:0] axil_n_in_flight;
     logic axil_prev_was_rd;
     logic axil_arvalid;
@@ -141,7 +141,7 @@ module edgemoe_regs (
         axil_ar_accept = '0;
         axil_aw_accept = '0;
 
-        if(axil_n_in_flight < 2'd2) begin
+        if(axil_n_in_flight < 2'd3) begin
             // Can safely issue more transactions without overwhelming response buffer
             if(axil_arvalid && !axil_prev_was_rd) begin
                 cpuif_req = '1;
@@ -164,16 +164,21 @@ module edgemoe_regs (
 
 
     // AXI4-Lite Response Logic
-    logic axil_resp_buffer_is_wr[2];
-    logic axil_resp_buffer_err[2];
-    logic [31:0] axil_resp_buffer_rdata[2];
+    logic axil_resp_buffer_is_wr[4];
+    logic axil_resp_buffer_err[4];
+    logic [31:0] axil_resp_buffer_rdata[4];
+    // axil_resp_buffer is intentionally padded to the next power of two despite
+    // only requiring 3 entries.
+    // This is to avoid quirks in some tools that cannot handle indexing into a non-power-of-2 array.
+    // Unused entries are expected to be optimized away
 
-    logic [1:0] axil_resp_wptr;
-    logic [1:0] axil_resp_rptr;
+
+    logic [2:0] axil_resp_wptr;
+    logic [2:0] axil_resp_rptr;
 
     always_ff @(posedge clk) begin
         if(~rst_n) begin
-            for(int i=0; i<2; i++) begin
+            for(int i=0; i<3; i++) begin
                 axil_resp_buffer_is_wr[i] <= '0;
                 axil_resp_buffer_err[i] <= '0;
                 axil_resp_buffer_rdata[i] <= '0;
@@ -184,20 +189,30 @@ module edgemoe_regs (
             // Store responses in buffer until AXI response channel accepts them
             if(cpuif_rd_ack || cpuif_wr_ack) begin
                 if(cpuif_rd_ack) begin
-                    axil_resp_buffer_is_wr[axil_resp_wptr[0:0]] <= '0;
-                    axil_resp_buffer_err[axil_resp_wptr[0:0]] <= cpuif_rd_err;
-                    axil_resp_buffer_rdata[axil_resp_wptr[0:0]] <= cpuif_rd_data;
+                    axil_resp_buffer_is_wr[axil_resp_wptr[1:0]] <= '0;
+                    axil_resp_buffer_err[axil_resp_wptr[1:0]] <= cpuif_rd_err;
+                    axil_resp_buffer_rdata[axil_resp_wptr[1:0]] <= cpuif_rd_data;
 
                 end else if(cpuif_wr_ack) begin
-                    axil_resp_buffer_is_wr[axil_resp_wptr[0:0]] <= '1;
-                    axil_resp_buffer_err[axil_resp_wptr[0:0]] <= cpuif_wr_err;
+                    axil_resp_buffer_is_wr[axil_resp_wptr[1:0]] <= '1;
+                    axil_resp_buffer_err[axil_resp_wptr[1:0]] <= cpuif_wr_err;
                 end
-                axil_resp_wptr <= axil_resp_wptr + 1'b1;
+                if(axil_resp_wptr[1:0] == 2) begin
+                    axil_resp_wptr[1:0] <= '0;
+                    axil_resp_wptr[2] <= ~axil_resp_wptr[2];
+                end else begin
+                    axil_resp_wptr[1:0] <= axil_resp_wptr[1:0] + 1'b1;
+                end
             end
 
             // Advance read pointer when acknowledged
             if(axil_resp_acked) begin
-                axil_resp_rptr <= axil_resp_rptr + 1'b1;
+                if(axil_resp_rptr[1:0] == 2) begin
+                    axil_resp_rptr[1:0] <= '0;
+                    axil_resp_rptr[2] <= ~axil_resp_rptr[2];
+                end else begin
+                    axil_resp_rptr[1:0] <= axil_resp_rptr[1:0] + 1'b1;
+                end
             end
         end
     end
@@ -207,7 +222,7 @@ module edgemoe_regs (
         s_axil_bvalid = '0;
         s_axil_rvalid = '0;
         if(axil_resp_rptr != axil_resp_wptr) begin
-            if(axil_resp_buffer_is_wr[axil_resp_rptr[0:0]]) begin
+            if(axil_resp_buffer_is_wr[axil_resp_rptr[1:0]]) begin
                 s_axil_bvalid = '1;
                 if(s_axil_bready) axil_resp_acked = '1;
             end else begin
@@ -216,8 +231,8 @@ module edgemoe_regs (
             end
         end
 
-        s_axil_rdata = axil_resp_buffer_rdata[axil_resp_rptr[0:0]];
-        if(axil_resp_buffer_err[axil_resp_rptr[0:0]]) begin
+        s_axil_rdata = axil_resp_buffer_rdata[axil_resp_rptr[1:0]];
+        if(axil_resp_buffer_err[axil_resp_rptr[1:0]]) begin
             s_axil_bresp = 2'b10;
             s_axil_rresp = 2'b10;
         end else begin
@@ -228,9 +243,19 @@ module edgemoe_regs (
 
     logic cpuif_req_masked;
 
-    // Read & write latencies are balanced. Stalls not required
+    // Read latency > write latency. May need to delay next write that follows a read
+    logic [0:0] cpuif_req_stall_sr;
+    always_ff @(posedge clk) begin
+        if(~rst_n) begin
+            cpuif_req_stall_sr <= '0;
+        end else if(cpuif_req && !cpuif_req_is_wr) begin
+            cpuif_req_stall_sr <= '1;
+        end else begin
+            cpuif_req_stall_sr <= (cpuif_req_stall_sr >> 'd1);
+        end
+    end
     assign cpuif_req_stall_rd = '0;
-    assign cpuif_req_stall_wr = '0;
+    assign cpuif_req_stall_wr = cpuif_req_stall_sr[0];
     assign cpuif_req_masked = cpuif_req
                             & !(!cpuif_req_is_wr & cpuif_req_stall_rd)
                             & !(cpuif_req_is_wr & cpuif_req_stall_wr);
@@ -933,131 +958,165 @@ module edgemoe_regs (
     logic readback_err;
     logic readback_done;
     logic [31:0] readback_data;
+    function automatic bit [6:0] ad_low(bit [11:0] addr);
+        return addr[6:0];
+    endfunction
+    function automatic bit [4:0] ad_hi(bit [11:0] addr);
+        return addr[11:7];
+    endfunction
+
+    // readback stage 1
+    logic [31:0] readback_data_rt_c[32];
     always_comb begin
-        automatic logic [31:0] readback_data_var;
-        readback_data_var = '0;
-        if(rd_mux_addr == 12'h0) begin
-            readback_data_var[31:0] = 32'h45444d45;
+        automatic logic [31:0] readback_data_var[32];
+        for(int i=0; i<32; i++) readback_data_var[i] = '0;
+        if(ad_low(rd_mux_addr) == ad_low(12'h0)) begin
+            readback_data_var[ad_hi(12'h0)][31:0] = 32'h45444d45;
         end
-        if(rd_mux_addr == 12'h4) begin
-            readback_data_var[15:0] = 16'h0;
-            readback_data_var[31:16] = 16'h1;
+        if(ad_low(rd_mux_addr) == ad_low(12'h4)) begin
+            readback_data_var[ad_hi(12'h4)][15:0] = 16'h0;
+            readback_data_var[ad_hi(12'h4)][31:16] = 16'h1;
         end
-        if(rd_mux_addr == 12'h8) begin
-            readback_data_var[7:0] = 8'h5;
-            readback_data_var[15:8] = 8'h10;
-            readback_data_var[23:16] = 8'h10;
-            readback_data_var[31:24] = 8'h4;
+        if(ad_low(rd_mux_addr) == ad_low(12'h8)) begin
+            readback_data_var[ad_hi(12'h8)][7:0] = 8'h5;
+            readback_data_var[ad_hi(12'h8)][15:8] = 8'h10;
+            readback_data_var[ad_hi(12'h8)][23:16] = 8'h10;
+            readback_data_var[ad_hi(12'h8)][31:24] = 8'h4;
         end
-        if(rd_mux_addr == 12'hc) begin
-            readback_data_var[7:0] = 8'h10;
-            readback_data_var[15:8] = 8'h8;
-            readback_data_var[19:16] = 4'h3;
-            readback_data_var[31:20] = 12'h12c;
+        if(ad_low(rd_mux_addr) == ad_low(12'hc)) begin
+            readback_data_var[ad_hi(12'hc)][7:0] = 8'h10;
+            readback_data_var[ad_hi(12'hc)][15:8] = 8'h8;
+            readback_data_var[ad_hi(12'hc)][19:16] = 4'h3;
+            readback_data_var[ad_hi(12'hc)][31:20] = 12'h12c;
         end
-        if(rd_mux_addr == 12'h10) begin
-            readback_data_var[0] = field_storage.CTRL.start.value;
-            readback_data_var[1] = field_storage.CTRL.abort.value;
-            readback_data_var[2] = field_storage.CTRL.soft_reset.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h10)) begin
+            readback_data_var[ad_hi(12'h10)][0] = field_storage.CTRL.start.value;
+            readback_data_var[ad_hi(12'h10)][1] = field_storage.CTRL.abort.value;
+            readback_data_var[ad_hi(12'h10)][2] = field_storage.CTRL.soft_reset.value;
         end
-        if(rd_mux_addr == 12'h14) begin
-            readback_data_var[0] = hwif_in.STATUS.busy.next;
-            readback_data_var[1] = hwif_in.STATUS.done.next;
-            readback_data_var[2] = hwif_in.STATUS.error.next;
-            readback_data_var[3] = hwif_in.STATUS.drain.next;
-            readback_data_var[15:8] = hwif_in.STATUS.opcode.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h14)) begin
+            readback_data_var[ad_hi(12'h14)][0] = hwif_in.STATUS.busy.next;
+            readback_data_var[ad_hi(12'h14)][1] = hwif_in.STATUS.done.next;
+            readback_data_var[ad_hi(12'h14)][2] = hwif_in.STATUS.error.next;
+            readback_data_var[ad_hi(12'h14)][3] = hwif_in.STATUS.drain.next;
+            readback_data_var[ad_hi(12'h14)][15:8] = hwif_in.STATUS.opcode.next;
         end
-        if(rd_mux_addr == 12'h18) begin
-            readback_data_var[0] = field_storage.IRQ_ENABLE.done.value;
-            readback_data_var[1] = field_storage.IRQ_ENABLE.error.value;
-            readback_data_var[2] = field_storage.IRQ_ENABLE.mark.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h18)) begin
+            readback_data_var[ad_hi(12'h18)][0] = field_storage.IRQ_ENABLE.done.value;
+            readback_data_var[ad_hi(12'h18)][1] = field_storage.IRQ_ENABLE.error.value;
+            readback_data_var[ad_hi(12'h18)][2] = field_storage.IRQ_ENABLE.mark.value;
         end
-        if(rd_mux_addr == 12'h1c) begin
-            readback_data_var[0] = field_storage.IRQ_STATUS.done.value;
-            readback_data_var[1] = field_storage.IRQ_STATUS.error.value;
-            readback_data_var[2] = field_storage.IRQ_STATUS.mark.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h1c)) begin
+            readback_data_var[ad_hi(12'h1c)][0] = field_storage.IRQ_STATUS.done.value;
+            readback_data_var[ad_hi(12'h1c)][1] = field_storage.IRQ_STATUS.error.value;
+            readback_data_var[ad_hi(12'h1c)][2] = field_storage.IRQ_STATUS.mark.value;
         end
-        if(rd_mux_addr == 12'h20) begin
-            readback_data_var[7:0] = hwif_in.ERROR.code.next;
-            readback_data_var[31:8] = hwif_in.ERROR.index.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h20)) begin
+            readback_data_var[ad_hi(12'h20)][7:0] = hwif_in.ERROR.code.next;
+            readback_data_var[ad_hi(12'h20)][31:8] = hwif_in.ERROR.index.next;
         end
-        if(rd_mux_addr == 12'h24) begin
-            readback_data_var[31:0] = field_storage.TIMEOUT.cycles.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h24)) begin
+            readback_data_var[ad_hi(12'h24)][31:0] = field_storage.TIMEOUT.cycles.value;
         end
-        if(rd_mux_addr == 12'h28) begin
-            readback_data_var[31:0] = field_storage.CMD_BASE_LO.addr.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h28)) begin
+            readback_data_var[ad_hi(12'h28)][31:0] = field_storage.CMD_BASE_LO.addr.value;
         end
-        if(rd_mux_addr == 12'h2c) begin
-            readback_data_var[31:0] = field_storage.CMD_BASE_HI.addr.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h2c)) begin
+            readback_data_var[ad_hi(12'h2c)][31:0] = field_storage.CMD_BASE_HI.addr.value;
         end
-        if(rd_mux_addr == 12'h30) begin
-            readback_data_var[31:0] = field_storage.CMD_COUNT.count.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h30)) begin
+            readback_data_var[ad_hi(12'h30)][31:0] = field_storage.CMD_COUNT.count.value;
         end
-        if(rd_mux_addr == 12'h34) begin
-            readback_data_var[31:0] = hwif_in.CMD_INDEX.index.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h34)) begin
+            readback_data_var[ad_hi(12'h34)][31:0] = hwif_in.CMD_INDEX.index.next;
         end
-        if(rd_mux_addr == 12'h38) begin
-            readback_data_var[31:0] = field_storage.WBASE_LO.addr.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h38)) begin
+            readback_data_var[ad_hi(12'h38)][31:0] = field_storage.WBASE_LO.addr.value;
         end
-        if(rd_mux_addr == 12'h3c) begin
-            readback_data_var[31:0] = field_storage.WBASE_HI.addr.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h3c)) begin
+            readback_data_var[ad_hi(12'h3c)][31:0] = field_storage.WBASE_HI.addr.value;
         end
-        if(rd_mux_addr == 12'h40) begin
-            readback_data_var[31:0] = field_storage.IOBASE_LO.addr.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h40)) begin
+            readback_data_var[ad_hi(12'h40)][31:0] = field_storage.IOBASE_LO.addr.value;
         end
-        if(rd_mux_addr == 12'h44) begin
-            readback_data_var[31:0] = field_storage.IOBASE_HI.addr.value;
+        if(ad_low(rd_mux_addr) == ad_low(12'h44)) begin
+            readback_data_var[ad_hi(12'h44)][31:0] = field_storage.IOBASE_HI.addr.value;
         end
-        if(rd_mux_addr == 12'h48) begin
-            readback_data_var[31:0] = hwif_in.CYCLES_LO.count.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h48)) begin
+            readback_data_var[ad_hi(12'h48)][31:0] = hwif_in.CYCLES_LO.count.next;
         end
-        if(rd_mux_addr == 12'h4c) begin
-            readback_data_var[31:0] = hwif_in.CYCLES_HI.count.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h4c)) begin
+            readback_data_var[ad_hi(12'h4c)][31:0] = hwif_in.CYCLES_HI.count.next;
         end
-        if(rd_mux_addr == 12'h50) begin
-            readback_data_var[31:0] = hwif_in.LIN_BUSY.count.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h50)) begin
+            readback_data_var[ad_hi(12'h50)][31:0] = hwif_in.LIN_BUSY.count.next;
         end
-        if(rd_mux_addr == 12'h54) begin
-            readback_data_var[31:0] = hwif_in.WSTALL.count.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h54)) begin
+            readback_data_var[ad_hi(12'h54)][31:0] = hwif_in.WSTALL.count.next;
         end
-        if(rd_mux_addr == 12'h58) begin
-            readback_data_var[31:0] = hwif_in.ATTN_BUSY.count.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h58)) begin
+            readback_data_var[ad_hi(12'h58)][31:0] = hwif_in.ATTN_BUSY.count.next;
         end
-        if(rd_mux_addr == 12'h5c) begin
-            readback_data_var[31:0] = hwif_in.DDR_RD.count.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h5c)) begin
+            readback_data_var[ad_hi(12'h5c)][31:0] = hwif_in.DDR_RD.count.next;
         end
-        if(rd_mux_addr == 12'h60) begin
-            readback_data_var[31:0] = hwif_in.DDR_WR.count.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h60)) begin
+            readback_data_var[ad_hi(12'h60)][31:0] = hwif_in.DDR_WR.count.next;
         end
-        if(rd_mux_addr == 12'h64) begin
-            readback_data_var[31:0] = hwif_in.MARK.value.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h64)) begin
+            readback_data_var[ad_hi(12'h64)][31:0] = hwif_in.MARK.value.next;
         end
-        if(rd_mux_addr == 12'h70) begin
-            readback_data_var[7:0] = hwif_in.QCOUNT0.e0.next;
-            readback_data_var[15:8] = hwif_in.QCOUNT0.e1.next;
-            readback_data_var[23:16] = hwif_in.QCOUNT0.e2.next;
-            readback_data_var[31:24] = hwif_in.QCOUNT0.e3.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h70)) begin
+            readback_data_var[ad_hi(12'h70)][7:0] = hwif_in.QCOUNT0.e0.next;
+            readback_data_var[ad_hi(12'h70)][15:8] = hwif_in.QCOUNT0.e1.next;
+            readback_data_var[ad_hi(12'h70)][23:16] = hwif_in.QCOUNT0.e2.next;
+            readback_data_var[ad_hi(12'h70)][31:24] = hwif_in.QCOUNT0.e3.next;
         end
-        if(rd_mux_addr == 12'h74) begin
-            readback_data_var[7:0] = hwif_in.QCOUNT1.e0.next;
-            readback_data_var[15:8] = hwif_in.QCOUNT1.e1.next;
-            readback_data_var[23:16] = hwif_in.QCOUNT1.e2.next;
-            readback_data_var[31:24] = hwif_in.QCOUNT1.e3.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h74)) begin
+            readback_data_var[ad_hi(12'h74)][7:0] = hwif_in.QCOUNT1.e0.next;
+            readback_data_var[ad_hi(12'h74)][15:8] = hwif_in.QCOUNT1.e1.next;
+            readback_data_var[ad_hi(12'h74)][23:16] = hwif_in.QCOUNT1.e2.next;
+            readback_data_var[ad_hi(12'h74)][31:24] = hwif_in.QCOUNT1.e3.next;
         end
-        if(rd_mux_addr == 12'h78) begin
-            readback_data_var[7:0] = hwif_in.QCOUNT2.e0.next;
-            readback_data_var[15:8] = hwif_in.QCOUNT2.e1.next;
-            readback_data_var[23:16] = hwif_in.QCOUNT2.e2.next;
-            readback_data_var[31:24] = hwif_in.QCOUNT2.e3.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h78)) begin
+            readback_data_var[ad_hi(12'h78)][7:0] = hwif_in.QCOUNT2.e0.next;
+            readback_data_var[ad_hi(12'h78)][15:8] = hwif_in.QCOUNT2.e1.next;
+            readback_data_var[ad_hi(12'h78)][23:16] = hwif_in.QCOUNT2.e2.next;
+            readback_data_var[ad_hi(12'h78)][31:24] = hwif_in.QCOUNT2.e3.next;
         end
-        if(rd_mux_addr == 12'h7c) begin
-            readback_data_var[7:0] = hwif_in.QCOUNT3.e0.next;
-            readback_data_var[15:8] = hwif_in.QCOUNT3.e1.next;
-            readback_data_var[23:16] = hwif_in.QCOUNT3.e2.next;
-            readback_data_var[31:24] = hwif_in.QCOUNT3.e3.next;
+        if(ad_low(rd_mux_addr) == ad_low(12'h7c)) begin
+            readback_data_var[ad_hi(12'h7c)][7:0] = hwif_in.QCOUNT3.e0.next;
+            readback_data_var[ad_hi(12'h7c)][15:8] = hwif_in.QCOUNT3.e1.next;
+            readback_data_var[ad_hi(12'h7c)][23:16] = hwif_in.QCOUNT3.e2.next;
+            readback_data_var[ad_hi(12'h7c)][31:24] = hwif_in.QCOUNT3.e3.next;
         end
-        readback_data = readback_data_var;
-        readback_done = decoded_req & ~decoded_req_is_wr;
+        readback_data_rt_c = readback_data_var;
+    end
+
+    logic [31:0] readback_data_rt[32];
+    logic readback_done_rt;
+    logic readback_err_rt;
+    logic [11:0] readback_addr_rt;
+    always_ff @(posedge clk) begin
+        if(~rst_n) begin
+            for(int i=0; i<32; i++) readback_data_rt[i] <= '0;
+            readback_done_rt <= '0;
+            readback_err_rt <= '0;
+            readback_addr_rt <= '0;
+        end else begin
+            readback_data_rt <= readback_data_rt_c;
+            readback_err_rt <= decoded_err;
+            readback_done_rt <= decoded_req & ~decoded_req_is_wr;
+            readback_addr_rt <= rd_mux_addr;
+        end
+    end
+
+
+
+    // readback stage 2
+    always_comb begin
+        readback_data = readback_data_rt[readback_addr_rt[11:7]];
+        readback_done = readback_done_rt;
         readback_err = '0;
     end
 
