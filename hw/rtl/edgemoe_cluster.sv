@@ -13,10 +13,13 @@
 // cmd  (in) one beat per pass, cmd_data_i: [2:0] mode (0 plain, 1 gelu, 2 q,
 //      3 resid, 4 scaled, 5 embed), [3] has_bias, [13:4] K - 1, [23:14] N - 1,
 //      [31:24] T - 1 (K, N in 1..768, T in 1..129: the LINEAR descriptor's).
-// w    (in) 256-bit beats: the pass's slab records as they lie in the weight
-//      image, 32 bytes per beat, byte i at [8i +: 8] (edgemoe_slab_parser.sv).
-//      The weight DMA's 128-bit AXI beats pair up into one w beat (two per
-//      cycle at the DMA's four ports: the DMA side has the bandwidth to spare).
+// w    (in, one stream per unit: w_valid_i[u], w_ready_o[u], w_data_i[u])
+//      256-bit beats: unit u's slab records of the pass (slabs u, u + Units, ...,
+//      each as it lies in the weight image), 32 bytes per beat, byte i at
+//      [8i +: 8] (edgemoe_slab_parser.sv, one parser per unit). The weight DMA
+//      reads the records of a round in parallel, one per HP port (record j at
+//      WBASE + offset + j x (64 + 16 Kt 32)), pairing two 128-bit AXI beats
+//      into one w beat; so the four units load at once, as the perf model has it.
 // act  (in) act_data_i: 16 act codes, lane i = x[t, 16c + i] at [26i +: 26];
 //      order: for round rho, for token t < T, for chunk c < Kt (the token rows
 //      once per round: ceil(S/Units) T Kt beats). Lanes beyond K: any value.
@@ -35,39 +38,36 @@
 //
 // ---------------------------------------------------------------- cycles
 // Every input valid, out and done ready, Kt >= A_rho (the merge port keeps up),
-// cycle 0 = the (first) cmd handshake at the port. Records g (in stream order,
-// across passes), unit u = g mod Units, round rho(g) numbered across passes;
-// H = the cycle record g's beat 0 leaves the w skid buffer:
-//   H_g   = E_{g-1} + 1                (a pass's first record: cmd + 2 (the cmd skid)
-//                                       for the first pass; a queued cmd is taken at
-//                                       E + 1 of the previous pass's last record: H = E + 2)
-//   WS_g  = max(H_g + 2, CE_{rho-2} + 1)     first w beat (beat 1 and the unit's cfg at
+// cycle 0 = the (first) cmd handshake at the port. Rounds rho and each unit's
+// records numbered across passes; H = the cycle a record's beat 0 leaves its
+// unit's w skid buffer; C = the cycle the parsers take a pass's cmd (C = 1 for
+// the first pass: the cmd skid; a queued cmd: C = max_u E_u + 1, all parsers idle):
+//   H_(rho,u)  = E_u + 1 of unit u's previous record (its first record of a pass: C + 1)
+//   WS_(rho,u) = max(H + 2, CE_{rho-2} + 1)  first w beat (beat 1 and the unit's cfg at
 //                                            H + 1; then the unit's bank must be free)
-//   E_g   = WS_g + R_g Kt - 1                last w beat
-//   CS_rho = max(E_{round's last record} + 1, CE_{rho-1} + 1, CE_{rho-2} + MacLat + 1)
+//   E_(rho,u)  = WS + R Kt - 1               last w beat
+//   CS_rho = max(max_u E_(rho,u) + 1, CE_{rho-1} + 1, CE_{rho-2} + MacLat + 1)
 //   CE_rho = CS_rho + T Kt - 1               act beats of round rho
 //   (act beats counted where they leave the act skid buffer, all active units at once)
 //   last out beat of a pass = CE_last + Lat + A_last + 1 (Lat, MacLat: linear_unit.sv;
 //                             A_last beats merged one per cycle, then the out skid)
 //   done = last out + 1
-// Closed form, one isolated pass whose round loads fit under the compute
-// (L_rho = sum over the round's records of (2 + R Kt); L_1 <= T Kt and
-// L_rho - 2 <= T Kt for rho >= 2):
+// Closed form, one isolated pass whose loads hide under the compute (2 + 16 Kt
+// <= T Kt, i.e. T >= 17 for Kt >= 2): with L_0 = max over round 0's records of
+// (2 + R Kt),
 //   cycles (cmd .. last out, inclusive) = L_0 + P T Kt + Lat + A_last + 3,
-//   P = ceil(S/Units) rounds; the units then issue an act beat every cycle from
-//   the first to the last (proj K = N = 192 at T = 70: 3,320 cycles, measured).
+//   P = ceil(S/Units) rounds; the units issue an act beat every cycle from the
+//   first to the last (proj K = N = 192 at T = 70: 2,739 cycles, measured).
 // sim/tb/test_edgemoe_cluster.py checks the recurrence handshake by handshake.
-// Against edgemoe.perf_model's _Cluster (same recurrence shape): the model
-// loads a round in max(16 Kt, bytes / DDR bytes per cycle) with all units
-// loading at once (bytes = the round's records, 54.4 B/cycle at 85% DDR); here
-// the units load one record after the other from one 32-byte stream, so a
-// round's load is L_rho = sum (2 + R Kt) cycles (4 x (2 + 16 Kt) = 64 Kt + 8
-// for a full round, 32 B/cycle). Equal whenever the load hides under the
-// previous round's compute (dense layers, embed, attention projections at T =
-// 129); it differs in the exposed first load of a pass (L_0 vs the model's
-// 37.6 Kt + 5) and in DDR-bound expert passes, where this cluster streams at
-// 32 B/cycle instead of the model's 54.4; plus A_last + 1 cycles of output
-// merge and skid at the end of a pass.
+// Against edgemoe.perf_model's _Cluster (the same recurrence for the whole
+// cluster): there a round loads in max(R Kt, bytes / DDR bytes per cycle); here
+// each unit's record takes 2 + R Kt cycles of its own stream (the two header
+// beats), and the DDR rate is the DMA's to deliver (four ports at 16 B/cycle
+// each feed the four streams at 64 B/cycle, above the model's 54.4 sustained).
+// So the module equals the model where the DDR binds (expert passes) and is
+// 2 cycles slower per exposed round load otherwise, plus the cmd skid (1 cycle
+// before the first load) and A_last + 1 cycles of output merge and skid at the
+// end of a pass (the model's end is CE + Lat).
 //
 // Parameters: Units >= 1; TileIn = TileOut = 16 (the record format); MaxT.
 module edgemoe_cluster
@@ -85,9 +85,9 @@ module edgemoe_cluster
   input  logic                                cmd_valid_i,
   output logic                                cmd_ready_o,
   input  logic [31:0]                         cmd_data_i,
-  input  logic                                w_valid_i,
-  output logic                                w_ready_o,
-  input  logic [255:0]                        w_data_i,
+  input  logic [Units-1:0]                    w_valid_i,
+  output logic [Units-1:0]                    w_ready_o,
+  input  logic [Units-1:0][255:0]             w_data_i,
   input  logic                                act_valid_i,
   output logic                                act_ready_o,
   input  logic [TileIn*ActBits-1:0]           act_data_i,
@@ -124,8 +124,8 @@ module edgemoe_cluster
   // ---------------------------------------------------------------- input skid buffers
   logic             cs_valid, cs_ready;
   logic [31:0]      cs_data;
-  logic             ws_valid, ws_ready;
-  logic [255:0]     ws_data;
+  logic [Units-1:0]        ws_valid, ws_ready;
+  logic [Units-1:0][255:0] ws_data;
   logic             as_valid, as_ready;
   logic [ActW-1:0]  as_data;
   logic             ss_valid, ss_ready;
@@ -134,9 +134,11 @@ module edgemoe_cluster
   stream_fifo #(.Width(32), .Depth(2)) u_cmd_skid (
     .clk_i, .rst_ni, .in_valid_i(cmd_valid_i), .in_ready_o(cmd_ready_o), .in_data_i(cmd_data_i),
     .out_valid_o(cs_valid), .out_ready_i(cs_ready), .out_data_o(cs_data));
-  stream_fifo #(.Width(256), .Depth(2)) u_w_skid (
-    .clk_i, .rst_ni, .in_valid_i(w_valid_i), .in_ready_o(w_ready_o), .in_data_i(w_data_i),
-    .out_valid_o(ws_valid), .out_ready_i(ws_ready), .out_data_o(ws_data));
+  for (genvar u = 0; u < Units; u++) begin : g_w_skid
+    stream_fifo #(.Width(256), .Depth(2)) u_w_skid (
+      .clk_i, .rst_ni, .in_valid_i(w_valid_i[u]), .in_ready_o(w_ready_o[u]), .in_data_i(w_data_i[u]),
+      .out_valid_o(ws_valid[u]), .out_ready_i(ws_ready[u]), .out_data_o(ws_data[u]));
+  end
   stream_fifo #(.Width(ActW), .Depth(2)) u_act_skid (
     .clk_i, .rst_ni, .in_valid_i(act_valid_i), .in_ready_o(act_ready_o), .in_data_i(act_data_i),
     .out_valid_o(as_valid), .out_ready_i(as_ready), .out_data_o(as_data));
@@ -144,39 +146,50 @@ module edgemoe_cluster
     .clk_i, .rst_ni, .in_valid_i(side_valid_i), .in_ready_o(side_ready_o), .in_data_i(side_data_i),
     .out_valid_o(ss_valid), .out_ready_i(ss_ready), .out_data_o(ss_data));
 
-  // ---------------------------------------------------------------- slab parser
+  // ---------------------------------------------------------------- slab parsers (one per unit)
   logic [Units-1:0] u_cfg_valid, u_cfg_ready, u_w_valid, u_w_ready, u_b_valid, u_b_ready;
-  logic [UCfgW-1:0] u_cfg_data;
-  logic [WW-1:0]    u_w_data;
-  logic [TileOut*BBits-1:0] u_b_data;
+  logic [Units-1:0][UCfgW-1:0]         u_cfg_data;
+  logic [Units-1:0][WW-1:0]            u_w_data;
+  logic [Units-1:0][TileOut*BBits-1:0] u_b_data;
+  logic [Units-1:0] p_cmd_ready, p_cmd_valid, p_rq_valid, p_bad;
+  logic [Units-1:0][RqW-1:0] p_rq_data;
   logic             rq_valid, rq_ready;
   logic [RqW-1:0]   rq_data;
 
-  edgemoe_slab_parser #(
-    .Units (Units), .TileIn (TileIn), .TileOut (TileOut), .KW (KW), .NW (NW), .TW (TW),
-    .ChunkW (ChunkW), .SW (SW), .UW (UW), .UCfgW (UCfgW), .RqW (RqW)
-  ) u_parser (
-    .clk_i, .rst_ni,
-    .cmd_valid_i   (cs_valid),
-    .cmd_ready_o   (cs_ready),
-    .cmd_data_i    (cs_data),
-    .w_valid_i     (ws_valid),
-    .w_ready_o     (ws_ready),
-    .w_data_i      (ws_data),
-    .u_cfg_valid_o (u_cfg_valid),
-    .u_cfg_ready_i (u_cfg_ready),
-    .u_cfg_data_o  (u_cfg_data),
-    .u_w_valid_o   (u_w_valid),
-    .u_w_ready_i   (u_w_ready),
-    .u_w_data_o    (u_w_data),
-    .u_b_valid_o   (u_b_valid),
-    .u_b_ready_i   (u_b_ready),
-    .u_b_data_o    (u_b_data),
-    .rq_valid_o    (rq_valid),
-    .rq_ready_i    (rq_ready),
-    .rq_data_o     (rq_data),
-    .bad_image_o   (bad_image_o)
-  );
+  // every parser takes the same cmd in the same cycle (when all are idle)
+  assign cs_ready = &p_cmd_ready;
+  for (genvar u = 0; u < Units; u++) begin : g_parser
+    assign p_cmd_valid[u] = cs_valid && &(p_cmd_ready | (Units'(1) << u));
+    edgemoe_slab_parser #(
+      .Units (Units), .UnitIdx (u), .TileIn (TileIn), .TileOut (TileOut), .KW (KW), .NW (NW),
+      .TW (TW), .ChunkW (ChunkW), .SW (SW), .UW (UW), .UCfgW (UCfgW), .RqW (RqW)
+    ) u_parser (
+      .clk_i, .rst_ni,
+      .cmd_valid_i   (p_cmd_valid[u]),
+      .cmd_ready_o   (p_cmd_ready[u]),
+      .cmd_data_i    (cs_data),
+      .w_valid_i     (ws_valid[u]),
+      .w_ready_o     (ws_ready[u]),
+      .w_data_i      (ws_data[u]),
+      .u_cfg_valid_o (u_cfg_valid[u]),
+      .u_cfg_ready_i (u_cfg_ready[u]),
+      .u_cfg_data_o  (u_cfg_data[u]),
+      .u_w_valid_o   (u_w_valid[u]),
+      .u_w_ready_i   (u_w_ready[u]),
+      .u_w_data_o    (u_w_data[u]),
+      .u_b_valid_o   (u_b_valid[u]),
+      .u_b_ready_i   (u_b_ready[u]),
+      .u_b_data_o    (u_b_data[u]),
+      .rq_valid_o    (p_rq_valid[u]),
+      .rq_ready_i    (rq_ready),
+      .rq_data_o     (p_rq_data[u]),
+      .bad_image_o   (p_bad[u])
+    );
+  end
+  // unit 0 has a slab in every round: its parser announces the rounds
+  assign rq_valid    = p_rq_valid[0];
+  assign rq_data     = p_rq_data[0];
+  assign bad_image_o = |p_bad;
 
   // ---------------------------------------------------------------- round queues
   // One copy of each round's announcement per sequencer (act fork, side demux,
@@ -293,13 +306,13 @@ module edgemoe_cluster
       .rst_ni       (rst_ni),
       .cfg_valid_i  (u_cfg_valid[u]),
       .cfg_ready_o  (u_cfg_ready[u]),
-      .cfg_data_i   (u_cfg_data),
+      .cfg_data_i   (u_cfg_data[u]),
       .w_valid_i    (u_w_valid[u]),
       .w_ready_o    (u_w_ready[u]),
-      .w_data_i     (u_w_data),
+      .w_data_i     (u_w_data[u]),
       .b_valid_i    (u_b_valid[u]),
       .b_ready_o    (u_b_ready[u]),
-      .b_data_i     (u_b_data),
+      .b_data_i     (u_b_data[u]),
       .act_valid_i  (u_act_valid[u]),
       .act_ready_o  (u_act_ready[u]),
       .act_data_i   (as_data),
@@ -366,7 +379,7 @@ module edgemoe_cluster
 
   // each sequencer reads only its fields of the round entry
   logic unused;
-  assign unused = ^{dn_out, ra.slab0, ra.side, ra.last, ra.act_m1, rs.slab0, rs.kt_m1, rs.last, ro.kt_m1,
+  assign unused = ^{dn_out, p_rq_valid, p_rq_data, ra.slab0, ra.side, ra.last, ra.act_m1, rs.slab0, rs.kt_m1, rs.last, ro.kt_m1,
                     ro.side};
 
 endmodule

@@ -1,6 +1,7 @@
-// Slab-record parser of the linear cluster (edgemoe_cluster.sv): turns one pass
-// command and the weight stream of its slab records (docs/architecture.md,
-// "Weight image") into each linear unit's cfg, b and w beats, and announces
+// Slab-record parser of one linear unit of the cluster (edgemoe_cluster.sv, one
+// instance per unit): turns one pass command and the unit's weight stream (its
+// slab records, docs/architecture.md "Weight image") into the unit's cfg, b and
+// w beats; instance 0 (whose unit has a slab in every round) also announces
 // every round of lock-step slabs to the cluster's act, side and output
 // sequencers.
 //
@@ -9,19 +10,22 @@
 //   [3] has_bias, [13:4] K - 1, [23:14] N - 1, [31:24] T - 1.
 //   Taken when the parser is idle: after the last weight beat of the previous
 //   pass (so the next pass's first records load while the last round computes).
-// Stream w (in): 32-byte beats of the pass's ceil(N/16) consecutive slab records,
+// Stream w (in): 32-byte beats of this unit's slab records of the pass: slabs
+//   j = UnitIdx, UnitIdx + Units, ... < S = ceil(N/16), in that order (each
 //   byte i of a beat at [8i +: 8] (little endian, the image's byte order). A
+//   record as it lies in the image), byte i of a beat at [8i +: 8]. A
 //   record is 2 header beats, then R x Kt row-chunk beats (R valid rows, Kt =
 //   ceil(K/16)): beat 0 = bias mantissas (int16, row r at [16r +: 16]); beat 1 =
 //   bytes 32..63: row exponent nibbles [63:0], bias exponent [67:64], valid
 //   rows - 1 [79:72], K - 1 [95:80], magic 0x424C5357 [127:96].
-// Record g (slab g of the pass) goes to unit g mod Units; slabs g = Units*rho ..
-//   Units*rho + A_rho - 1 form round rho (A_rho = min(Units, S - Units*rho)).
+//   A unit without a slab in the pass (UnitIdx >= S) takes the cmd and no beat.
+// Slabs j = Units*rho .. Units*rho + A_rho - 1 form round rho (A_rho =
+//   min(Units, S - Units*rho)).
 // Checks (beat 1 of every record): magic, K - 1 = the command's, valid rows - 1
 //   = 15 (or (N - 1) mod 16 in the pass's last record). A mismatch raises
 //   bad_image_o (sticky until reset) and the parser stops: the offending beat
 //   and everything after it stay unconsumed, no further cmd is taken.
-// Per record, to unit u: one cfg beat in beat 1's cycle (a one-slab pass: mode,
+// Per record, to the unit: one cfg beat in beat 1's cycle (a one-slab pass: mode,
 //   has_bias, the record's bias exponent, K - 1, rows - 1, T - 1; the unit must
 //   be idle: its previous slab loaded), then the w beats (the 16 lanes and the
 //   row's exponent nibble at [259:256]) and, with has_bias, the b beat (beat 0).
@@ -39,6 +43,7 @@ module edgemoe_slab_parser
   import edgemoe_pkg::*;
 #(
   parameter int unsigned Units   = LinUnits,
+  parameter int unsigned UnitIdx = 0,
   parameter int unsigned TileIn  = LinTileIn,
   parameter int unsigned TileOut = LinTileOut,
   parameter int unsigned KW      = 10,
@@ -58,14 +63,14 @@ module edgemoe_slab_parser
   input  logic                              w_valid_i,
   output logic                              w_ready_o,
   input  logic [255:0]                      w_data_i,
-  output logic [Units-1:0]                  u_cfg_valid_o,
-  input  logic [Units-1:0]                  u_cfg_ready_i,
+  output logic                              u_cfg_valid_o,
+  input  logic                              u_cfg_ready_i,
   output logic [UCfgW-1:0]                  u_cfg_data_o,
-  output logic [Units-1:0]                  u_w_valid_o,
-  input  logic [Units-1:0]                  u_w_ready_i,
+  output logic                              u_w_valid_o,
+  input  logic                              u_w_ready_i,
   output logic [TileIn*WBits+WExpBits-1:0]  u_w_data_o,
-  output logic [Units-1:0]                  u_b_valid_o,
-  input  logic [Units-1:0]                  u_b_ready_i,
+  output logic                              u_b_valid_o,
+  input  logic                              u_b_ready_i,
   output logic [TileOut*BBits-1:0]          u_b_data_o,
   output logic                              rq_valid_o,
   input  logic                              rq_ready_i,
@@ -75,6 +80,7 @@ module edgemoe_slab_parser
 
   localparam logic [31:0] Magic = 32'h424C_5357;
   localparam logic [2:0]  ModeResid = 3'd3, ModeScaled = 3'd4, ModeEmbed = 3'd5;
+  localparam bit          Announce = (UnitIdx == 0);
 
   // The record format fixes 16 rows and 16 int16 lanes per 32-byte beat.
   if (TileIn != 16 || TileOut != 16 || WBits != 16 || BBits != 16) begin : g_format_check
@@ -88,24 +94,25 @@ module edgemoe_slab_parser
   logic [2:0]           mode_q;
   logic                 bias_q;
   logic [KW-1:0]        k_m1_q;
+  logic [NW-1:0]        n_m1_q;
   logic [TW-1:0]        t_m1_q;
-  logic [NW:0]          n_left_q;    // rows of the pass from this record on
-  logic [UW-1:0]        unit_q;
-  logic [SW-1:0]        slab_q;
+  logic [SW:0]          slab_q;      // this record's slab index j
   logic [TileOut*BBits-1:0] bias_hdr_q;
   logic [63:0]          exps_q;
   logic [3:0]           row_q;
   logic [ChunkW-1:0]    chunk_q;
   logic                 bdone_q;
 
+  logic [SW:0]       n_slabs, cmd_slabs;
   logic [ChunkW-1:0] kt_m1;
-  logic              last_rec;
+  logic              pass_last, own_last;
   logic [3:0]        rows_m1;
-  logic [NW:0]       slabs_left;   // records left in the pass, this one included
-  assign kt_m1      = ChunkW'(k_m1_q >> 4);
-  assign last_rec   = (n_left_q <= (NW+1)'(16));
-  assign rows_m1    = last_rec ? 4'(n_left_q - (NW+1)'(1)) : 4'd15;
-  assign slabs_left = (n_left_q + (NW+1)'(15)) >> 4;
+  assign n_slabs   = (SW+1)'(n_m1_q >> 4) + (SW+1)'(1);
+  assign cmd_slabs = (SW+1)'(cmd_data_i[14 +: NW] >> 4) + (SW+1)'(1);
+  assign kt_m1     = ChunkW'(k_m1_q >> 4);
+  assign pass_last = (slab_q == n_slabs - (SW+1)'(1));          // the pass's last (maybe short) slab
+  assign own_last  = (slab_q + (SW+1)'(Units) >= n_slabs);      // this unit's last slab of the pass
+  assign rows_m1   = pass_last ? n_m1_q[3:0] : 4'd15;
 
   // ---------------------------------------------------------------- header checks (beat 1)
   logic hdr_ok;
@@ -113,24 +120,20 @@ module edgemoe_slab_parser
                   && (w_data_i[79:72] == 8'(rows_m1));
 
   // ---------------------------------------------------------------- handshakes
-  logic u_cfg_rdy, u_w_rdy, u_b_rdy, rows_last, b_ok;
+  logic rows_last, b_ok, w_take;
   logic hdr0_fire, hdr1_fire, row_fire, b_fire;
-  assign u_cfg_rdy = u_cfg_ready_i[unit_q];
-  assign u_w_rdy   = u_w_ready_i[unit_q];
-  assign u_b_rdy   = u_b_ready_i[unit_q];
   assign rows_last = (row_q == rows_m1) && (chunk_q == kt_m1);
-  assign b_fire    = (state_q == StRows) && bias_q && !bdone_q && u_b_rdy;
+  assign b_fire    = (state_q == StRows) && bias_q && !bdone_q && u_b_ready_i;
   // the record's last w beat also needs its bias beat (taken with the first w beat in practice)
   assign b_ok      = !bias_q || bdone_q || b_fire;
 
-  logic w_take;
   always_comb begin
     w_take = 1'b0;
     if (busy_q && !err_q) begin
       unique case (state_q)
-        StHdr0:  w_take = (unit_q != '0) || rq_ready_i;
-        StHdr1:  w_take = hdr_ok && u_cfg_rdy;
-        default: w_take = u_w_rdy && (!rows_last || b_ok);
+        StHdr0:  w_take = !Announce || rq_ready_i;
+        StHdr1:  w_take = hdr_ok && u_cfg_ready_i;
+        default: w_take = u_w_ready_i && (!rows_last || b_ok);
       endcase
     end
   end
@@ -143,27 +146,24 @@ module edgemoe_slab_parser
   assign bad_image_o = err_q;
 
   // ---------------------------------------------------------------- unit streams
-  logic [3:0] row_exp;
-  assign row_exp = exps_q[4*row_q +: 4];
-  assign u_cfg_data_o = {t_m1_q, rows_m1, k_m1_q, w_data_i[67:64], bias_q, mode_q};
-  assign u_w_data_o   = {row_exp, w_data_i[TileIn*WBits-1:0]};
-  assign u_b_data_o   = bias_hdr_q;
-  for (genvar u = 0; u < Units; u++) begin : g_unit
-    logic sel;
-    assign sel              = busy_q && !err_q && (unit_q == UW'(u));
-    assign u_cfg_valid_o[u] = sel && (state_q == StHdr1) && w_valid_i && hdr_ok;
-    assign u_w_valid_o[u]   = sel && (state_q == StRows) && w_valid_i && (!rows_last || b_ok);
-    assign u_b_valid_o[u]   = sel && (state_q == StRows) && bias_q && !bdone_q;
-  end
+  logic on;
+  assign on            = busy_q && !err_q;
+  assign u_cfg_data_o  = {t_m1_q, rows_m1, k_m1_q, w_data_i[67:64], bias_q, mode_q};
+  assign u_w_data_o    = {exps_q[4*row_q +: 4], w_data_i[TileIn*WBits-1:0]};
+  assign u_b_data_o    = bias_hdr_q;
+  assign u_cfg_valid_o = on && (state_q == StHdr1) && w_valid_i && hdr_ok;
+  assign u_w_valid_o   = on && (state_q == StRows) && w_valid_i && (!rows_last || b_ok);
+  assign u_b_valid_o   = on && (state_q == StRows) && bias_q && !bdone_q;
 
   // ---------------------------------------------------------------- round announcements
+  logic [SW:0]   slabs_left;
   logic [UW-1:0] act_m1;
   logic          side_used;
-  assign act_m1    = (slabs_left >= (NW+1)'(Units)) ? UW'(Units - 1) : UW'(slabs_left - (NW+1)'(1));
-  assign side_used = (mode_q == ModeResid) || (mode_q == ModeScaled) || (mode_q == ModeEmbed);
-  assign rq_valid_o = busy_q && !err_q && (state_q == StHdr0) && (unit_q == '0) && w_valid_i;
-  assign rq_data_o  = {slab_q, kt_m1, t_m1_q, act_m1, side_used,
-                       (n_left_q <= (NW+1)'(16 * Units))};
+  assign slabs_left = n_slabs - slab_q;
+  assign act_m1     = (slabs_left >= (SW+1)'(Units)) ? UW'(Units - 1) : UW'(slabs_left - (SW+1)'(1));
+  assign side_used  = (mode_q == ModeResid) || (mode_q == ModeScaled) || (mode_q == ModeEmbed);
+  assign rq_valid_o = Announce && on && (state_q == StHdr0) && w_valid_i;
+  assign rq_data_o  = {SW'(slab_q), kt_m1, t_m1_q, act_m1, side_used, own_last};
 
   // ---------------------------------------------------------------- state
   always_ff @(posedge clk_i or negedge rst_ni) begin
@@ -174,9 +174,8 @@ module edgemoe_slab_parser
       mode_q   <= '0;
       bias_q   <= 1'b0;
       k_m1_q   <= '0;
+      n_m1_q   <= '0;
       t_m1_q   <= '0;
-      n_left_q <= '0;
-      unit_q   <= '0;
       slab_q   <= '0;
       exps_q   <= '0;
       row_q    <= '0;
@@ -184,17 +183,17 @@ module edgemoe_slab_parser
       bdone_q  <= 1'b0;
     end else begin
       if (cmd_valid_i && cmd_ready_o) begin
-        busy_q   <= 1'b1;
+        // a unit without a slab in this pass takes the cmd and stays idle
+        busy_q   <= ((SW+1)'(UnitIdx) < cmd_slabs);
         mode_q   <= cmd_data_i[2:0];
         bias_q   <= cmd_data_i[3];
         k_m1_q   <= cmd_data_i[4 +: KW];
-        n_left_q <= (NW+1)'(cmd_data_i[14 +: NW]) + (NW+1)'(1);
+        n_m1_q   <= cmd_data_i[14 +: NW];
         t_m1_q   <= cmd_data_i[24 +: TW];
-        unit_q   <= '0;
-        slab_q   <= '0;
+        slab_q   <= (SW+1)'(UnitIdx);
         state_q  <= StHdr0;
       end
-      if (busy_q && !err_q && w_valid_i && (state_q == StHdr1) && !hdr_ok) begin
+      if (on && w_valid_i && (state_q == StHdr1) && !hdr_ok) begin
         err_q <= 1'b1;
       end
       if (hdr0_fire) state_q <= StHdr1;
@@ -214,11 +213,9 @@ module edgemoe_slab_parser
           chunk_q <= chunk_q + ChunkW'(1);
         end
         if (rows_last) begin
-          state_q  <= StHdr0;
-          n_left_q <= last_rec ? '0 : n_left_q - (NW+1)'(16);
-          slab_q   <= slab_q + SW'(1);
-          unit_q   <= (unit_q == UW'(Units - 1)) ? '0 : unit_q + UW'(1);
-          if (last_rec) busy_q <= 1'b0;
+          state_q <= StHdr0;
+          slab_q  <= slab_q + (SW+1)'(Units);
+          if (own_last) busy_q <= 1'b0;
         end
       end
     end

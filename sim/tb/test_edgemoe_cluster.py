@@ -1,8 +1,8 @@
 """cocotb testbench of hw/rtl/edgemoe_cluster.sv (pytest runner at the bottom).
 
-The backbone's linear passes run on the cluster with their weight stream taken, byte for
-byte, from a real weight image (``edgemoe.driver.image.build_image`` of synthetic
-weights): q (one head, mode q), k and v (plain), proj (resid), fc1 (gelu, 192 -> 768),
+The backbone's linear passes run on the cluster with its per-unit weight streams (unit u:
+records u, u + 4, ... of the pass) taken, byte for byte, from a real weight image
+(``edgemoe.driver.image.build_image`` of synthetic weights): q (one head, mode q), k and v (plain), proj (resid), fc1 (gelu, 192 -> 768),
 fc2 (resid, 768 -> 192), the gate (192 -> 16, no bias: one active unit), an expert's fc2
 (scaled) and the patch embedding (mode 5, 768 -> 192 over the 128 patches, side = the
 image's embed_add record). Expected outputs come from the golden operators
@@ -36,7 +36,7 @@ from edgemoe.golden.params import model_dims
 from edgemoe.golden.patch_embed import patch_embed_fixed, patches
 from edgemoe.golden.weights import Weights, fill_synthetic
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
-from edgemoe.sim.streams import StreamSink, StreamSource, pack, unpack, wait_until
+from edgemoe.sim.streams import StreamSink, StreamSource, Traffic, as_int, pack, unpack, wait_until
 
 ACT, MOE, PF = fmt("act"), fmt("moe_acc"), fmt("p")
 LANE = MOE.bits
@@ -145,6 +145,49 @@ def embed_pass(seed: int, tokens: int = 128) -> Pass:
                 img.data[img.offset("patch_embed_weight"):][:isa.pass_bytes(K, D.embed_dim)], x, y, {"add": add})
 
 
+class LaneSource:
+    """One valid/ready stream per lane of vector ports (``w_valid_i[u]``, ``w_data_i[u]``): each lane
+    has its own queue and :class:`~edgemoe.sim.streams.Traffic` gate (random / bursty idle)."""
+
+    def __init__(self, clk, valid, ready, data, lanes: int, width: int, idle: float, rng: random.Random):
+        self.clk, self.valid, self.ready, self.data = clk, valid, ready, data
+        self.lanes, self.width = lanes, width
+        self.gates = [Traffic(idle, random.Random(rng.randrange(1 << 30))) for _ in range(lanes)]
+        self.queues: list[list[int]] = [[] for _ in range(lanes)]
+        self.sent = [0] * lanes
+        self.valid.value = 0
+        cocotb.start_soon(self._run())
+
+    @property
+    def queue(self) -> list:
+        return [b for q in self.queues for b in q]
+
+    def send_lanes(self, beats: list[list[int]]) -> None:
+        for q, b in zip(self.queues, beats):
+            q.extend(b)
+
+    def clear(self) -> None:
+        for q in self.queues:
+            q.clear()
+        self.valid.value = 0
+
+    async def _run(self) -> None:
+        while True:
+            v, d = 0, 0
+            for u in range(self.lanes):
+                if self.gates[u].step() and self.queues[u]:
+                    v |= 1 << u
+                    d |= self.queues[u][0] << (u * self.width)
+            self.valid.value = v
+            self.data.value = d
+            await RisingEdge(self.clk)
+            rdy = as_int(self.ready.value)
+            for u in range(self.lanes):
+                if (v >> u) & 1 and (rdy >> u) & 1 and self.queues[u]:
+                    self.queues[u].pop(0)
+                    self.sent[u] += 1
+
+
 class TB:
     def __init__(self, dut, idle: float, stall: float, seed: int):
         self.dut = dut
@@ -153,7 +196,8 @@ class TB:
         r = lambda i: random.Random(seed * 131 + i)  # noqa: E731
         self.src = {n: StreamSource(dut.clk_i, getattr(dut, f"{n}_valid_i"), getattr(dut, f"{n}_ready_o"),
                                     getattr(dut, f"{n}_data_i"), idle=idle, rng=r(i))
-                    for i, n in enumerate(("cmd", "w", "act", "side"))}
+                    for i, n in enumerate(("cmd", "act", "side"))}
+        self.src["w"] = LaneSource(dut.clk_i, dut.w_valid_i, dut.w_ready_o, dut.w_data_i, self.units, 256, idle, r(5))
         self.sink = StreamSink(dut.clk_i, dut.out_valid_o, dut.out_ready_i, dut.out_data_o, stall=stall, rng=r(9),
                                extra=[dut.out_slab_o, dut.out_tok_o])
         self.done = StreamSink(dut.clk_i, dut.done_valid_o, dut.done_ready_i, dut.done_valid_o, stall=stall, rng=r(10))
@@ -184,7 +228,12 @@ class TB:
         S = -(-p.N // 16)
         kt = -(-p.K // 16)
         rounds = -(-S // U)
-        wb = [int.from_bytes(p.wbytes[i:i + 32], "little") for i in range(0, len(p.wbytes), 32)]
+        # unit u's weight stream: records u, u + U, ... (the DMA reads each at its image offset)
+        wb: list[list[int]] = [[] for _ in range(U)]
+        full = isa.slab_bytes(p.K)
+        for j in range(S):
+            r = p.wbytes[j * full:j * full + isa.slab_bytes(p.K, min(16, p.N - 16 * j))]
+            wb[j % U] += [int.from_bytes(r[i:i + 32], "little") for i in range(0, len(r), 32)]
         act, side, out = [], [], []
         xa = np.zeros((p.T, kt * 16), dtype=np.int64)
         xa[:, :p.K] = p.x
@@ -213,8 +262,9 @@ class TB:
         self.done.items.clear()
         imgs = [self.beats(p) for p in passes]
         for b in imgs:
-            for n in ("cmd", "w", "act", "side"):
+            for n in ("cmd", "act", "side"):
                 self.src[n].send(b[n])
+            self.src["w"].send_lanes(b["w"])
         want = [o for b in imgs for o in b["out"]]
         await self.sink.wait_for(len(want), timeout_cycles)
         await wait_until(self.dut.clk_i, lambda: len(self.done.items) >= len(passes), "the done beats")
@@ -244,23 +294,26 @@ def expected_cycles(passes: list[tuple[int, int, int]], units: int) -> list[dict
     handshake, the passes' cmds queued back to back). Returns per pass the first and last act
     beat (at the act skid's output), the last out beat and the done beat."""
     CE: list[int] = []
-    E = None
+    E = [-(10 ** 9)] * units      # last w beat of each unit's stream so far
+    C = 1                         # the parsers take the (first) cmd one cycle after the port
     res = []
     for n, (K, N, T) in enumerate(passes):
+        if n:
+            C = max(E) + 1        # all parsers idle
         kt, S = -(-K // 16), -(-N // 16)
-        first = True
         info: dict = {}
+        first = [True] * units
         for rho0 in range(0, S, units):
             A = min(units, S - rho0)
             for u in range(A):
                 R = min(16, N - 16 * (rho0 + u))
-                H = (2 if E is None else E + 2) if first else E + 1
-                first = False
+                H = C + 1 if first[u] else E[u] + 1
+                first[u] = False
                 ws = H + 2
                 if len(CE) >= 2:
                     ws = max(ws, CE[-2] + 1)
-                E = ws + R * kt - 1
-            cs = E + 1
+                E[u] = ws + R * kt - 1
+            cs = max(E[u] for u in range(A)) + 1
             if CE:
                 cs = max(cs, CE[-1] + 1)
             if len(CE) >= 2:
@@ -274,11 +327,11 @@ def expected_cycles(passes: list[tuple[int, int, int]], units: int) -> list[dict
 
 
 def closed_form(K: int, N: int, T: int, units: int) -> int:
-    """Header closed form (isolated pass, loads hidden after round 0): L_0 + P T Kt + Lat + A_last + 3."""
+    """Header closed form (isolated pass, loads hidden after round 0): L_0 + P T Kt + Lat + A_last + 3,
+    L_0 = max over round 0's records of (2 + R Kt)."""
     kt, S = -(-K // 16), -(-N // 16)
     P = -(-S // units)
-    A0 = min(units, S)
-    L0 = sum(2 + min(16, N - 16 * j) * kt for j in range(A0))
+    L0 = max(2 + min(16, N - 16 * j) * kt for j in range(min(units, S)))
     return L0 + P * T * kt + LAT + (S - units * (P - 1)) + 3
 
 
@@ -325,19 +378,22 @@ async def test_bad_image(dut):
         for s in tb.src.values():
             s.clear()
         await tb.reset()
-        sent0 = tb.src["w"].sent
+        lane = rec_idx % tb.units
+        sent0 = tb.src["w"].sent[lane]
         b = tb.beats(p)
-        for s in ("cmd", "w", "act", "side"):
+        for s in ("cmd", "act", "side"):
             tb.src[s].send(b[s])
+        tb.src["w"].send_lanes(b["w"])
         await wait_until(dut.clk_i, lambda: dut.bad_image_o.value == 1, f"BAD_IMAGE ({name})")
         await ClockCycles(dut.clk_i, 200)
         # the records before the bad one and the bad record's first header beat are consumed, not more
-        # (the 2-entry skid buffer in front of the parser holds the bad beat and maybe one more)
-        consumed = rec_idx * rec // 32 + 1
-        w_sent = tb.src["w"].sent - sent0
+        # on the bad record's stream (unit rec_idx mod U): its earlier records and the bad record's
+        # beat 0 are consumed; the 2-entry skid buffer holds the bad beat and maybe one more
+        consumed = (rec_idx // tb.units) * rec // 32 + 1
+        w_sent = tb.src["w"].sent[lane] - sent0
         assert consumed + 1 <= w_sent <= consumed + 2, \
-            f"{name}: {w_sent} w beats taken, the bad beat is number {consumed + 1}"
-        assert int(dut.u_parser.w_ready_o.value) == 0 and int(dut.u_parser.cmd_ready_o.value) == 0
+            f"{name}: {w_sent} w beats taken on stream {lane}, the bad beat is number {consumed + 1}"
+        assert (as_int(dut.ws_ready.value) >> lane) & 1 == 0 and dut.cs_ready.value == 0
         assert dut.done_valid_o.value == 0, f"{name}: done after BAD_IMAGE"
         n_total += 1
         dut._log.info("BAD_IMAGE %s: raised after %d w beats", name, w_sent)
@@ -361,7 +417,7 @@ async def test_cycles(dut):
     bb = backbone_passes(4, 900, embed_tokens=0)
     # load-bound (T = 4) passes back to back: q, proj (resid), gate (one active unit), fc2 (Kt = 48)
     groups["load_bound"] = [bb[0], bb[3], bb[6], bb[5]]
-    # compute-bound at T = 70 (L = 4 (2 + 16 x 12) = 776 <= T Kt = 840): proj, then the next pass queued
+    # compute-bound at T = 70 (L = 2 + 16 x 12 = 194 <= T Kt = 840)
     x = _rows(rng, 70, D.embed_dim)
     xo = _rows(rng, 70, D.embed_dim, 1 << 19)
     proj = Pass("proj70", "resid", D.embed_dim, D.embed_dim, 70, True, bb[3].wbytes, x,
