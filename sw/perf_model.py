@@ -252,8 +252,8 @@ LIN_MAC_LAT = 3  # + log2(TileIn): linear_mac_array MacLat
 
 
 def linear_latency(cfg: Config) -> int:
-    """linear_unit.sv: Lat = MacLat + 10 = 13 + log2(TileIn), last act beat of a token to its output beat."""
-    return LIN_MAC_LAT + int(math.log2(cfg.lin_tile_in)) + 10
+    """linear_unit.sv: Lat = MacLat + 11 = 14 + log2(TileIn), last act beat of a token to its output beat."""
+    return LIN_MAC_LAT + int(math.log2(cfg.lin_tile_in)) + 11
 
 
 # ---------------------------------------------------------------- the event model

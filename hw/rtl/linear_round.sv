@@ -22,13 +22,14 @@
 //      [r*WExpBits +: WExpBits]; bias_i: row r mantissa at [r*BBits +: BBits];
 //      has_bias_i, bexp_i, q_mode_i), the beat's embed add (add_en_i; add_i
 //      row r at [r*BBits +: BBits], aexp_i) and an opaque tag_i passed through.
-// Out: out_valid_o three cycles later with out_y_o (row r at
+// Out: out_valid_o four cycles later with out_y_o (row r at
 //      [r*(ActBits+2) +: ActBits+2], signed) and out_tag_o, all registered.
 // Cycle 1: acc and the aligned bias registered (bias barrel shift);
 // cycle 2: acc + bias + 2^(s-1) registered;
-// cycle 3: the arithmetic right shift by s and the clamp, registered (the clamp is
-// two reduction tests on the bits above YW-1, not a 53-bit comparison), so the
-// result queue's write port sees a register (300 MHz, docs/timing.md).
+// cycle 3: the arithmetic right shift by s, registered;
+// cycle 4: the clamp (two reduction tests on the bits above YW-1, not a 53-bit
+// comparison), registered, so the result queue's write port sees a register and
+// every stage fits 300 MHz (docs/timing.md).
 module linear_round
   import edgemoe_pkg::*;
 #(
@@ -66,18 +67,20 @@ module linear_round
   localparam int unsigned BshBase = ActFrac + WFracMin - BFracMin;
   localparam int unsigned BshW    = 7;
 
-  logic          v1_q, v2_q, v3_q;
-  logic [TagW-1:0] tag1_q, tag2_q, tag3_q;
+  logic          v1_q, v2_q, v3_q, v4_q;
+  logic [TagW-1:0] tag1_q, tag2_q, tag3_q, tag4_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       v1_q <= 1'b0;
       v2_q <= 1'b0;
       v3_q <= 1'b0;
+      v4_q <= 1'b0;
     end else begin
       v1_q <= in_valid_i;
       v2_q <= v1_q;
       v3_q <= v2_q;
+      v4_q <= v3_q;
     end
   end
 
@@ -85,6 +88,7 @@ module linear_round
     tag1_q <= tag_i;
     tag2_q <= tag1_q;
     tag3_q <= tag2_q;
+    tag4_q <= tag3_q;
   end
 
   for (genvar r = 0; r < TileOut; r++) begin : g_row
@@ -114,28 +118,30 @@ module linear_round
 
     // y > 2^(YW-1) - 1 <=> y >= 0 with a one above bit YW-2;
     // y < -2^(YW-1)     <=> y < 0 with a zero above bit YW-2.
-    logic signed [AccW-1:0] y;
-    logic signed [YW-1:0]   y_sat, y3_q;
+    logic signed [AccW-1:0] y3_q;
+    logic signed [YW-1:0]   y_sat, y4_q;
     logic                   over, under;
-    assign y     = sum2_q >>> sh2_q;
-    assign over  = !y[AccW-1] && (|y[AccW-2:YW-1]);
-    assign under = y[AccW-1] && !(&y[AccW-2:YW-1]);
+    always_ff @(posedge clk_i) begin
+      y3_q <= sum2_q >>> sh2_q;
+    end
+    assign over  = !y3_q[AccW-1] && (|y3_q[AccW-2:YW-1]);
+    assign under = y3_q[AccW-1] && !(&y3_q[AccW-2:YW-1]);
     always_comb begin
       if (over) begin
         y_sat = {1'b0, {(YW-1){1'b1}}};
       end else if (under) begin
         y_sat = {1'b1, {(YW-1){1'b0}}};
       end else begin
-        y_sat = y[YW-1:0];
+        y_sat = y3_q[YW-1:0];
       end
     end
     always_ff @(posedge clk_i) begin
-      y3_q <= y_sat;
+      y4_q <= y_sat;
     end
-    assign out_y_o[r*YW +: YW] = y3_q;
+    assign out_y_o[r*YW +: YW] = y4_q;
   end
 
-  assign out_valid_o = v3_q;
-  assign out_tag_o   = tag3_q;
+  assign out_valid_o = v4_q;
+  assign out_tag_o   = tag4_q;
 
 endmodule

@@ -44,8 +44,8 @@ def mac_latency(tile_in: int) -> int:
 
 
 def out_latency(tile_in: int) -> int:
-    """Last act beat of a token -> its output beat (module header: Lat = MacLat + 10)."""
-    return mac_latency(tile_in) + 10
+    """Last act beat of a token -> its output beat (module header: Lat = MacLat + 11)."""
+    return mac_latency(tile_in) + 11
 
 
 @dataclass
