@@ -258,12 +258,13 @@ class StreamSink:
                     self.items.append(d)
 
     async def wait_for(self, n: int, timeout_cycles: int | None = None) -> None:
-        """Until ``n`` beats are in ``items``; fails when no beat arrives for ``timeout_cycles``
-        (default :func:`stall_limit`) cycles, naming this stream."""
-        limit = timeout_cycles or stall_limit()
-        idle, have = 0, self.total
+        """Until ``n`` beats are in ``items``; fails, naming this stream, when no beat arrives for
+        :func:`stall_limit` cycles or (when given) after ``timeout_cycles`` cycles in all."""
+        limit = stall_limit()
+        idle, have, spent = 0, self.total, 0
         while len(self.items) < n:
             await RisingEdge(self.clk)
+            spent += 1
             if self.total != have:
                 idle, have = 0, self.total
             else:
@@ -271,6 +272,9 @@ class StreamSink:
                 if idle >= limit:
                     raise StreamStalled(f"stream '{self.name}' stopped: {len(self.items)} of {n} beats, "
                                         f"none in the last {limit} cycles{seed_hint()}")
+            if timeout_cycles and spent >= timeout_cycles:
+                raise StreamStalled(f"stream '{self.name}': {len(self.items)} of {n} beats in {spent} cycles"
+                                    f"{seed_hint()}")
 
     async def wait_exact(self, n: int, settle: int = 64, timeout_cycles: int | None = None) -> None:
         """:meth:`wait_for` ``n`` beats, then ``settle`` more cycles with ready as usual: fails on any extra beat."""
