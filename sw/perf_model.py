@@ -252,8 +252,8 @@ LIN_MAC_LAT = 3  # + log2(TileIn): linear_mac_array MacLat
 
 
 def linear_latency(cfg: Config) -> int:
-    """linear_unit.sv: Lat = MacLat + 11 = 14 + log2(TileIn), last act beat of a token to its output beat."""
-    return LIN_MAC_LAT + int(math.log2(cfg.lin_tile_in)) + 11
+    """linear_unit.sv: Lat = MacLat + 12 = 15 + log2(TileIn), last act beat of a token to its output beat."""
+    return LIN_MAC_LAT + int(math.log2(cfg.lin_tile_in)) + 12
 
 
 # ---------------------------------------------------------------- the event model

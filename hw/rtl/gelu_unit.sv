@@ -3,9 +3,11 @@
 //
 // Stream in:  in_data_i  = Lanes act codes, lane l in bits [l*ActBits +: ActBits].
 // Stream out: out_data_o = Lanes act codes, same packing.
-// Valid/ready on both sides. Three pipeline stages; the pipeline advances when
+// Valid/ready on both sides. Four pipeline stages; the pipeline advances when
 // its last stage is empty or accepted, so the unit sustains one beat (Lanes
-// results) per cycle and has a latency of 3 cycles.
+// results) per cycle and has a latency of 4 cycles. The table reads (and
+// T1 - T0) and the interpolation multiply-add are separate stages (300 MHz,
+// docs/timing.md).
 module gelu_unit
   import edgemoe_pkg::*;
 #(
@@ -34,17 +36,17 @@ module gelu_unit
   localparam int unsigned Fb1     = ActFrac - GeluSeg1Log2Step;
   localparam int unsigned Fb2     = ActFrac - GeluSeg2Log2Step;
 
-  logic [2:0] valid_q;
+  logic [3:0] valid_q;
   logic       advance;
-  assign advance     = !valid_q[2] || out_ready_i;
+  assign advance     = !valid_q[3] || out_ready_i;
   assign in_ready_o  = advance;
-  assign out_valid_o = valid_q[2];
+  assign out_valid_o = valid_q[3];
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       valid_q <= '0;
     end else if (advance) begin
-      valid_q <= {valid_q[1:0], in_valid_i};
+      valid_q <= {valid_q[2:0], in_valid_i};
     end
   end
 
@@ -100,23 +102,33 @@ module gelu_unit
     gelu_rom u_rom0 (.addr_i(idx1_q),    .data_o(t0));
     gelu_rom u_rom1 (.addr_i(idx1_next), .data_o(t1));
 
-    // ---- stage 2: D = (T0 << InterpW) + (T1 - T0) * frac
-    logic signed [ActBits-1:0] x2_q;
-    logic signed [DW-1:0]      d2_q;
-    logic signed [DW-1:0]      d_calc;
-    logic signed [EntryW:0]    dt;
-    assign dt     = $signed({1'b0, t1}) - $signed({1'b0, t0});
-    assign d_calc = in_table1_q ? ($signed({2'b0, t0, {InterpW{1'b0}}})
-                                 + DW'(dt * $signed({1'b0, frac1_q}))) : '0;
-    always_ff @(posedge clk_i or negedge rst_ni) begin
-      if (!rst_ni) begin
-        x2_q <= '0; d2_q <= '0;
-      end else if (advance) begin
-        x2_q <= x1_q; d2_q <= d_calc;
+    // ---- stage 2: T0 and T1 - T0 registered
+    logic signed [ActBits-1:0] x1b_q;
+    logic                      in_table1b_q;
+    logic [InterpW-1:0]        frac1b_q;
+    logic [EntryW-1:0]         t0_q;
+    logic signed [EntryW:0]    dt_q;
+    always_ff @(posedge clk_i) begin
+      if (advance) begin
+        x1b_q <= x1_q; in_table1b_q <= in_table1_q; frac1b_q <= frac1_q;
+        t0_q  <= t0;
+        dt_q  <= $signed({1'b0, t1}) - $signed({1'b0, t0});
       end
     end
 
-    // ---- stage 3: out = sat(round_shift((relu(x) << OutSh) - D, OutSh))
+    // ---- stage 3: D = (T0 << InterpW) + (T1 - T0) * frac
+    logic signed [ActBits-1:0] x2_q;
+    logic signed [DW-1:0]      d2_q;
+    logic signed [DW-1:0]      d_calc;
+    assign d_calc = in_table1b_q ? ($signed({2'b0, t0_q, {InterpW{1'b0}}})
+                                  + DW'(dt_q * $signed({1'b0, frac1b_q}))) : '0;
+    always_ff @(posedge clk_i) begin
+      if (advance) begin
+        x2_q <= x1b_q; d2_q <= d_calc;
+      end
+    end
+
+    // ---- stage 4: out = sat(round_shift((relu(x) << OutSh) - D, OutSh))
     logic signed [WideW-1:0]   wide;
     logic signed [WideW-1:0]   rounded;
     logic signed [ActBits-1:0] y_calc;

@@ -26,10 +26,10 @@
 // Pipeline: B1 (join, saturations, residual add), B2 (sat_act(y) * p: one
 // DSP48E2 per row, 26 x 18 signed), B3 (round, add acc_in, saturate, row mask),
 // all three advancing together (adv: last stage empty or taken). Then a fork
-// into gelu_unit (Lanes = TileOut, 3 stages) and a bypass queue that holds the
+// into gelu_unit (Lanes = TileOut, 4 stages) and a bypass queue that holds the
 // beat's non-GELU value while it crosses the GELU unit; both join at the output.
 // Every beat crosses the GELU pipeline, so beats of consecutive passes in
-// different modes stay in order. Latency rf -> out: 6 cycles; one beat per cycle.
+// different modes stay in order. Latency rf -> out: 7 cycles; one beat per cycle.
 module linear_post
   import edgemoe_pkg::*;
 #(
@@ -219,10 +219,11 @@ module linear_post
     .out_data_o  (gelu_out)
   );
 
-  // Holds the beat's value while it crosses the GELU unit's 3 stages.
+  // Holds the beat's value while it crosses the GELU unit's 4 stages (one more
+  // entry: the FIFO reads full even when it pops in the same cycle).
   stream_fifo #(
     .Width (SfW),
-    .Depth (4)
+    .Depth (5)
   ) u_bypass (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),

@@ -86,13 +86,13 @@
 // issue -> MAC array (MacLat = 3 + log2(TileIn) cycles: x/RAM register,
 // products, adder tree, accumulator; in mode embed a side queue of ResDepth
 // entries carries the token's add row alongside) -> linear_round (4) -> result queue
-// (ResDepth entries, 1) -> linear_post (3 + GELU 3). Everything before the
+// (ResDepth entries, 1) -> linear_post (3 + GELU 4). Everything before the
 // result queue is free-running; a token's first chunk is issued only when the
 // queue has a credit for its result (tokens in flight < ResDepth), so
 // backpressure on out never stalls the array mid-token. ResDepth >= MacLat + 6
 // keeps the array busy every cycle at K <= TileIn with the output ready.
 // Latency from an act beat (last chunk of a token) to its output beat:
-// Lat = MacLat + 11 = 14 + log2(TileIn) cycles (18 for 16 x 16).
+// Lat = MacLat + 12 = 15 + log2(TileIn) cycles (19 for 16 x 16).
 //
 // ---------------------------------------------------------------- cycles
 // Every input valid, out always ready, cycle 0 = the cfg handshake; slabs g

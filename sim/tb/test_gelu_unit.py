@@ -17,7 +17,7 @@ from edgemoe.sim.coverage import COV
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import pack, reset_in_flight, StreamSink, StreamSource, unpack
 
-LATENCY = 3  # pipeline stages (see the module header)
+LATENCY = 4  # pipeline stages (see the module header)
 
 
 class TB:

@@ -44,8 +44,8 @@ def mac_latency(tile_in: int) -> int:
 
 
 def out_latency(tile_in: int) -> int:
-    """Last act beat of a token -> its output beat (module header: Lat = MacLat + 11)."""
-    return mac_latency(tile_in) + 11
+    """Last act beat of a token -> its output beat (module header: Lat = MacLat + 12)."""
+    return mac_latency(tile_in) + 12
 
 
 @dataclass
