@@ -76,7 +76,7 @@ def test_parse_task():
     (["--runs", "0"], "--runs: expected an integer >= 1, found 0"),
     (["--cpu-power-w", "0"], "--cpu-power-w: expected a power in watts > 0"),
     (["--idle-s", "0"], "needs --idle-s > 0"),
-    (["--fpga-domains", "pl,xyz"], "fpga_domains: expected a non-empty list"),
+    (["--fpga-domains", "pl,xyz"], "--fpga-domains: expected a non-empty list"),
     (["--fpga-power-note", "paper"], "--fpga-power-note describes a declared FPGA power: give the power with "
                                      "--fpga-power-w W"),
     (["--threads", "0"], "--threads: expected an integer >= 1, found 0"),

@@ -131,6 +131,17 @@ def load_config(path: str | Path) -> dict[str, Any]:
     return out
 
 
+_CLI_OPTIONS = {"interval_s": "--interval"}
+"""Baseline settings whose command-line option is not ``--`` plus the key with dashes."""
+
+
+def _setting(origin: str, key: str) -> str:
+    """How a setting is named in an error: the option (``--idle-s``) for the command line, else ``origin + key``."""
+    if origin == "--":
+        return _CLI_OPTIONS.get(key, "--" + key.replace("_", "-"))
+    return origin + key
+
+
 def check_baseline(base: dict[str, Any], origin: str) -> dict[str, Any]:
     """Validate baseline settings (see module docstring); ``origin`` prefixes error messages."""
     out: dict[str, Any] = {}
@@ -138,14 +149,14 @@ def check_baseline(base: dict[str, Any], origin: str) -> dict[str, Any]:
     def pos_int(k: str, minimum: int) -> None:
         v = base[k]
         if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
-            raise ConfigError(f"{origin}{k}: expected an integer >= {minimum}, found {found(v)}")
+            raise ConfigError(f"{_setting(origin, k)}: expected an integer >= {minimum}, found {found(v)}")
         out[k] = v
 
     def pos_float(k: str, allow_zero: bool) -> None:
         v = base[k]
         ok = isinstance(v, (int, float)) and not isinstance(v, bool) and (v >= 0 if allow_zero else v > 0)
         if not ok or v != v or v == float("inf"):
-            raise ConfigError(f"{origin}{k}: expected a number of seconds {'>= 0' if allow_zero else '> 0'}, "
+            raise ConfigError(f"{_setting(origin, k)}: expected a number of seconds {'>= 0' if allow_zero else '> 0'}, "
                               f"found {found(v)}")
         out[k] = float(v)
 
@@ -160,13 +171,13 @@ def check_baseline(base: dict[str, Any], origin: str) -> dict[str, Any]:
             v = base[k]
             vals = v if isinstance(v, list) else [v]
             if not vals or any(isinstance(b, bool) or not isinstance(b, int) or b < 1 for b in vals):
-                raise ConfigError(f"{origin}batch: expected a batch size >= 1 or a list of them, found {found(v)}")
+                raise ConfigError(f"{_setting(origin, 'batch')}: expected a batch size >= 1 or a list of them, found {found(v)}")
             out[k] = list(vals)
         elif k == "task":
             out[k] = parse_task(base[k], f"{origin}task")
         elif k == "gpu":
             if not isinstance(base[k], bool):
-                raise ConfigError(f"{origin}gpu: expected true or false, found {found(base[k])}")
+                raise ConfigError(f"{_setting(origin, 'gpu')}: expected true or false, found {found(base[k])}")
             out[k] = base[k]
         elif k == "idle_s":
             pos_float(k, True)
@@ -174,15 +185,15 @@ def check_baseline(base: dict[str, Any], origin: str) -> dict[str, Any]:
             pos_float(k, False)
         elif k == "power_basis":
             if base[k] not in POWER_BASES:
-                raise ConfigError(f"{origin}power_basis: expected one of {POWER_BASES}, found {found(base[k])}")
+                raise ConfigError(f"{_setting(origin, 'power_basis')}: expected one of {POWER_BASES}, found {found(base[k])}")
             out[k] = base[k]
         elif k == "fpga_domains":
             v = base[k]
             allowed = ("pl", "ps", "mgt", "board", "other")
             if not isinstance(v, list) or not v or any(x not in allowed for x in v):
-                raise ConfigError(f"{origin}fpga_domains: expected a non-empty list drawn from {allowed}, "
+                raise ConfigError(f"{_setting(origin, 'fpga_domains')}: expected a non-empty list drawn from {allowed}, "
                                   f"found {found(v)}")
             out[k] = list(v)
         else:
-            raise ConfigError(f"{origin}{k}: unknown setting; expected one of {', '.join(_BASELINE_KEYS)}")
+            raise ConfigError(f"{_setting(origin, k)}: unknown setting; expected one of {', '.join(_BASELINE_KEYS)}")
     return out
