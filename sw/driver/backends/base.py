@@ -61,6 +61,41 @@ class Buffer(abc.ABC):
         """Release the memory (optional)."""
 
 
+class SimBuffer(Buffer):
+    """A region of a simulated DDR with its own host copy (``array``), so a missing
+    flush or invalidate shows in simulation as it would on the board.
+
+    ``mem`` is the model's DDR (np.uint8); device address = ``mem_base + offset``.
+    """
+
+    def __init__(self, mem: np.ndarray, mem_base: int, offset: int, nbytes: int):
+        self._mem, self._off = mem, offset
+        self.array = np.zeros(nbytes, dtype=np.uint8)
+        self.device_address = int(mem_base) + offset
+
+    def flush(self) -> None:
+        self._mem[self._off:self._off + self.array.size] = self.array
+
+    def invalidate(self) -> None:
+        self.array[:] = self._mem[self._off:self._off + self.array.size]
+
+
+class SimArena:
+    """Page-aligned bump allocation of :class:`SimBuffer` regions in a simulated DDR."""
+
+    def __init__(self, mem: np.ndarray, mem_base: int, who: str):
+        self._mem, self._base, self._who, self._next = mem, int(mem_base), who, 0
+
+    def alloc(self, nbytes: int) -> SimBuffer:
+        size = -(-int(nbytes) // PAGE) * PAGE
+        if self._next + size > self._mem.size:
+            raise MemoryError(f"{self._who}: {nbytes} bytes do not fit: {self._mem.size - self._next} of the "
+                              f"model's {self._mem.size} DDR bytes are free")
+        buf = SimBuffer(self._mem, self._base, self._next, int(nbytes))
+        self._next += size
+        return buf
+
+
 class Backend(abc.ABC):
     """One way of reaching an accelerator: registers, buffers, interrupt."""
 

@@ -18,10 +18,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import numpy as np
-
 from .. import regmap
-from .base import PAGE, Backend, Buffer
+from .base import Backend, SimArena, SimBuffer
 
 HOST_S_PER_CYCLE = 1.0e-5
 """Host seconds the model may need per modelled device cycle: about 11 s for a 1.1M-cycle frame.
@@ -30,21 +28,6 @@ a few seconds unloaded); the driver's default wait is 10x this times the modelle
 
 CHUNK = 4
 """Commands executed per ``advance`` call while waiting (keeps the bound responsive)."""
-
-
-class IssBuffer(Buffer):
-    """A region of the model's DDR with a host copy (``array``)."""
-
-    def __init__(self, iss: Any, offset: int, nbytes: int):
-        self._iss, self._off = iss, offset
-        self.array = np.zeros(nbytes, dtype=np.uint8)
-        self.device_address = int(iss.mem_base) + offset
-
-    def flush(self) -> None:
-        self._iss.mem[self._off:self._off + self.array.size] = self.array
-
-    def invalidate(self) -> None:
-        self.array[:] = self._iss.mem[self._off:self._off + self.array.size]
 
 
 class IssBackend(Backend):
@@ -58,7 +41,7 @@ class IssBackend(Backend):
 
             iss = Iss(mem_size=mem_size)
         self.iss = iss
-        self._next = 0
+        self._arena = SimArena(iss.mem, iss.mem_base, "iss backend")
         self.wait_s = 0.0
         self.compute_s = 0.0
 
@@ -68,14 +51,8 @@ class IssBackend(Backend):
     def write_reg(self, off: int, val: int) -> None:
         self.iss.write32(off, int(val) & 0xFFFFFFFF)
 
-    def alloc(self, nbytes: int) -> IssBuffer:
-        size = -(-int(nbytes) // PAGE) * PAGE
-        if self._next + size > self.iss.mem.size:
-            raise MemoryError(f"iss backend: {nbytes} bytes do not fit: {self.iss.mem.size - self._next} of the "
-                              f"model's {self.iss.mem.size} DDR bytes are free")
-        buf = IssBuffer(self.iss, self._next, int(nbytes))
-        self._next += size
-        return buf
+    def alloc(self, nbytes: int) -> SimBuffer:
+        return self._arena.alloc(nbytes)
 
     def _line(self) -> bool:
         return bool(self.read_reg(regmap.IRQ_STATUS) & self.read_reg(regmap.IRQ_ENABLE))

@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from .base import PAGE, Backend, BackendUnavailable, Buffer
+from .base import Backend, BackendUnavailable, SimArena, SimBuffer
 
 TOP = Path(__file__).resolve().parents[3] / "hw" / "rtl" / "edgemoe_top.sv"
 NOT_BUILT = ("--backend rtl: the RTL top (hw/rtl/edgemoe_top.sv) is not built yet: it cannot run a frame "
@@ -136,19 +136,6 @@ def _driver_error(msg: str) -> Exception:
     return DriverError(msg)
 
 
-class RtlBuffer(Buffer):
-    def __init__(self, model: Any, offset: int, nbytes: int):
-        self._m, self._off = model, offset
-        self.array = np.zeros(nbytes, dtype=np.uint8)
-        self.device_address = int(model.mem_base) + offset
-
-    def flush(self) -> None:
-        self._m.mem[self._off:self._off + self.array.size] = self.array
-
-    def invalidate(self) -> None:
-        self.array[:] = self._m.mem[self._off:self._off + self.array.size]
-
-
 class RtlBackend(Backend):
     """The backend interface over a model with ``axil_read/axil_write/mem/mem_base/irq/step``."""
 
@@ -156,7 +143,7 @@ class RtlBackend(Backend):
 
     def __init__(self, model: Any):
         self.model = model
-        self._next = 0
+        self._arena = SimArena(model.mem, model.mem_base, "rtl backend")
         self.wait_s = 0.0
 
     def read_reg(self, off: int) -> int:
@@ -172,13 +159,8 @@ class RtlBackend(Backend):
             raise _driver_error(f"rtl backend: AXI-Lite write of 0x{off:03x} answered {_RESP.get(resp, resp)} "
                                 "(expected OKAY)")
 
-    def alloc(self, nbytes: int) -> RtlBuffer:
-        size = -(-int(nbytes) // PAGE) * PAGE
-        if self._next + size > self.model.mem.size:
-            raise MemoryError(f"rtl backend: {nbytes} bytes do not fit in the simulated DDR")
-        buf = RtlBuffer(self.model, self._next, int(nbytes))
-        self._next += size
-        return buf
+    def alloc(self, nbytes: int) -> SimBuffer:
+        return self._arena.alloc(nbytes)
 
     def wait_irq(self, timeout_s: float) -> bool:
         t0 = time.perf_counter()
