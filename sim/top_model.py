@@ -95,22 +95,6 @@ def _tools() -> tuple[Path, str]:
     return vbin, cxx
 
 
-def _env(vbin: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env["PATH"] = f"{vbin}{os.pathsep}{env.get('PATH', '')}"
-    root = vbin.parent / "share" / "verilator"
-    if root.is_dir():
-        env.setdefault("VERILATOR_ROOT", str(root))
-    mk = vbin.parent / "include" / "verilated.mk"
-    # the wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty (see edgemoe.sim.runner._patch_pch_makeflag)
-    if mk.is_file() and "CFG_CXXFLAGS_PCH_I=-include" not in env.get("MAKEFLAGS", ""):
-        import re
-
-        if re.search(r"^CFG_CXXFLAGS_PCH_I\s*=\s*$", mk.read_text(), re.M):
-            env["MAKEFLAGS"] = (env.get("MAKEFLAGS", "") + " CFG_CXXFLAGS_PCH_I=-include").strip()
-    return env
-
-
 def _digest(files: list[Path], vbin: Path) -> str:
     h = hashlib.sha256()
     h.update(json.dumps(VFLAGS).encode())
@@ -152,7 +136,9 @@ def build(*, quiet: bool = True) -> Path:
         lib = _cached(vbin)
         if lib is not None:
             return lib
-        env = _env(vbin)
+        from edgemoe.sim.runner import verilator_env
+
+        env = verilator_env()
         stage = Path(tempfile.mkdtemp(prefix="stage-", dir=BUILD))
         try:
             obj = stage / "obj"
