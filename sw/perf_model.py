@@ -196,15 +196,16 @@ def queue_counts(source: str = "sample", task: int = 0) -> tuple[list[list[int]]
 def ln_cycles(cfg: Config, tokens: int, d: ModelDims | None = None) -> int:
     """layernorm.sv: latency + (N - 1) * period, first input beat to last output beat.
 
-    Beats = 192 / Lanes; IterS = ceil(31 / Steps); IterD = ceil(25 / Steps);
-    TreeLevels = ceil(log2 Lanes); L = 12 + TreeLevels + IterS + IterD;
-    latency = 2 Beats + L + 5; period = max(Beats, IterS + 1).
+    Beats = 192 / Lanes; IterS = 31, IterD = 25 (one digit per cycle in each of the Steps
+    isqrt/division chains); TreeLevels = ceil(log2 Lanes); L = 16 + TreeLevels + IterS + IterD;
+    latency = 2 Beats + L + 10; period = max(Beats, ceil((IterS + 3) / Steps)) (exact for
+    Steps = 1 or Beats >= (IterS + 3) / Steps, otherwise the mean rounded up).
     """
     d = d or model_dims()
     beats = d.embed_dim // cfg.ln_lanes
-    it_s, it_d = math.ceil(31 / cfg.ln_steps), math.ceil(25 / cfg.ln_steps)
-    lat = 2 * beats + 12 + (cfg.ln_lanes - 1).bit_length() + it_s + it_d + 5
-    return lat + (tokens - 1) * max(beats, it_s + 1)
+    it_s, it_d = 31, 25
+    lat = 2 * beats + 16 + (cfg.ln_lanes - 1).bit_length() + it_s + it_d + 10
+    return lat + (tokens - 1) * max(beats, math.ceil((it_s + 3) / cfg.ln_steps))
 
 
 def gate_cycles(cfg: Config, tokens: int, d: ModelDims | None = None) -> int:
@@ -790,7 +791,7 @@ def table_config(cfg: Config) -> str:
             ["attn_p", str(cfg.attn_p), "query rows per attention group (P)"],
             ["lin_tile_in x lin_tile_out", f"{cfg.lin_tile_in} x {cfg.lin_tile_out}", "MAC array of one linear unit"],
             ["lin_units", str(cfg.lin_units), "linear units in the lock-step cluster"],
-            ["ln_lanes, ln_steps", f"{cfg.ln_lanes}, {cfg.ln_steps}", "LayerNorm lanes, isqrt/div steps per cycle"],
+            ["ln_lanes, ln_steps", f"{cfg.ln_lanes}, {cfg.ln_steps}", "LayerNorm lanes, isqrt/div chains (one digit per cycle each)"],
             ["gate_on_cluster", str(cfg.gate_on_cluster),
              "gate logits on the linear cluster (else moe_gate's own gate_lanes x 16 MACs)"],
             ["gate_lanes", str(cfg.gate_lanes), "moe_gate logit lanes when not on the cluster"],

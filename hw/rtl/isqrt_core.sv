@@ -16,7 +16,7 @@
 // Stream out: out_root_o (OpBits/2, unsigned), out_user_o (the operand's user bits).
 // Timing: an operand accepted on edge e gives out_valid_o from edge e + Iter,
 // Iter = ceil(OpBits/2 / StepsPerCycle); a new operand can be accepted on the
-// edge where the result is taken, so the initiation interval is Iter + 1 cycles.
+// edge after the result was taken, so the initiation interval is Iter + 2 cycles.
 module isqrt_core #(
   parameter int unsigned OpBits        = 62,
   parameter int unsigned StepsPerCycle = 1,
@@ -49,7 +49,9 @@ module isqrt_core #(
   logic               accept;
   logic [RemW-1:0]    step_r, step_t;
 
-  assign in_ready_o = !busy_q && (!out_valid_q || out_ready_i);
+  // in_ready_o from registers only (no out_ready_i -> in_ready_o path): a new operand is
+  // taken in the cycle after the result left.
+  assign in_ready_o = !busy_q && !out_valid_q;
   assign accept     = in_valid_i && in_ready_o;
 
   // StepsPerCycle recurrence steps on the current state.

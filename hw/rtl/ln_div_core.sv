@@ -15,7 +15,8 @@
 // Stream in:  in_q_i (RootW, unsigned), in_user_i (UserW bits passed through).
 // Stream out: out_r_o (RstdW, unsigned), out_user_o.
 // Timing: an operand accepted on edge e gives out_valid_o from edge e + Iter,
-// Iter = ceil(RstdW / StepsPerCycle); initiation interval Iter + 1 cycles.
+// Iter = ceil(RstdW / StepsPerCycle); initiation interval Iter + 2 cycles
+// (in_ready_o depends on registers only).
 module ln_div_core #(
   parameter int unsigned RootW         = 31,
   parameter int unsigned K             = 54,
@@ -53,7 +54,9 @@ module ln_div_core #(
   logic [UserW-1:0] user_q;
   logic             accept;
 
-  assign in_ready_o = !busy_q && (!out_valid_q || out_ready_i);
+  // in_ready_o from registers only (no out_ready_i -> in_ready_o path): a new operand is
+  // taken in the cycle after the result left.
+  assign in_ready_o = !busy_q && !out_valid_q;
   assign accept     = in_valid_i && in_ready_o;
   assign num        = (NumW'(1) << (K + 1)) + NumW'(in_q_i);
 

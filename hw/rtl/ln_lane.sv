@@ -12,9 +12,15 @@
 // zsh = ZShMin + zs_i (zs_i in [0, 20], the parent subtracts once per token) and
 // so = SoMin + ge_i (ge_i = fg - BFracMin, the gamma exponent field).
 //
-// Five register stages (d_1, p_2, z_3, acc_4, y_5), all advancing on en_i. The
-// per-token and per-channel operands arrive already aligned by the parent:
-// x_i, s1_i with stage 0; r_i with stage 1; zs_i, gamma_i, bh_i with stage 2.
+// Ten register stages, all advancing on en_i, at most one adder, one DSP multiply or one
+// variable shift each (300 MHz, docs/timing.md): x_1 (the buffer read registered),
+// d_2 = n*x - S1, the two partial products of D * R (pp_3), P (p_4), the z shift (zs_5),
+// z = round (z_6), z * gamma (m_7, in the DSP), acc = m + bh (acc_8), the y shift (ys_9),
+// y = saturate (y_10). The per-token and per-channel operands arrive already aligned by
+// the parent: x_i with stage 0 (the buffer read), s1_i with stage 1, r_i with stage 2,
+// zs_i with stage 4, gamma_i with stage 6, bh_i with stage 7; y_o is stage 10.
+// The datapath registers have no reset (the parent's valid bits qualify them), so the
+// products map to the DSP48E2's input and output registers.
 module ln_lane
   import edgemoe_pkg::*;
 #(
@@ -33,32 +39,36 @@ module ln_lane
   input  logic                      rst_ni,
   input  logic                      en_i,
   input  logic signed [ActBits-1:0] x_i,      // stage 0
-  input  logic signed [S1W-1:0]     s1_i,     // stage 0
-  input  logic [RstdW-1:0]          r_i,      // stage 1
-  input  logic [ZsW-1:0]            zs_i,     // stage 2
-  input  logic signed [BBits-1:0]   gamma_i,  // stage 2
-  input  logic signed [AccW-1:0]    bh_i,     // stage 2
+  input  logic signed [S1W-1:0]     s1_i,     // stage 1
+  input  logic [RstdW-1:0]          r_i,      // stage 2
+  input  logic [ZsW-1:0]            zs_i,     // stage 4
+  input  logic signed [BBits-1:0]   gamma_i,  // stage 6
+  input  logic signed [AccW-1:0]    bh_i,     // stage 7
   input  logic [BExpBits-1:0]       ge_i,     // per parameter load
-  output logic signed [ActBits-1:0] y_o       // stage 5
+  output logic signed [ActBits-1:0] y_o       // stage 10
 );
 
   localparam logic signed [ActBits-1:0] ActMax = {1'b0, {(ActBits-1){1'b1}}};
   localparam logic signed [ActBits-1:0] ActMin = {1'b1, {(ActBits-1){1'b0}}};
-
-  logic signed [DW-1:0]      d_1_q, d, nx;
   localparam int unsigned DLoW = 17;
-  logic signed [PW-1:0]      p_2_q, p;
-  logic signed [RstdW:0]     r_s;
-  logic signed [DLoW:0]      d_lo;
-  logic signed [DW-DLoW-1:0] d_hi;
-  logic signed [RstdW+DW-DLoW:0] pp_hi;
-  logic signed [RstdW+DLoW+1:0]  pp_lo;
-  logic signed [ZW:0]        p_sh;
-  logic signed [ZW-1:0]      z_3_q, z;
-  logic signed [BBits-1:0]   gm_3_q;
-  logic signed [AccW-1:0]    bh_3_q, acc_4_q, acc;
-  logic signed [AccW-1:0]    ysh;
-  logic signed [ActBits-1:0] y_5_q, y;
+
+  logic                          unused_rst;
+  logic signed [ActBits-1:0]     x_1_q;
+  logic signed [DW-1:0]          d_2_q, d, nx;
+  logic signed [RstdW:0]         r_s;
+  logic signed [DLoW:0]          d_lo;
+  logic signed [DW-DLoW-1:0]     d_hi;
+  logic signed [RstdW+DW-DLoW:0] pph_3_q;
+  logic signed [RstdW+DLoW+1:0]  ppl_3_q;
+  logic signed [PW-1:0]          p_4_q;
+  logic signed [ZW:0]            zs_5_q, p_sh;
+  logic signed [ZW-1:0]          z_6_q;
+  logic signed [ZW+BBits-1:0]    m_7_q;
+  logic signed [AccW-1:0]        acc_8_q;
+  logic signed [AccW-1:0]        ys_9_q;
+  logic signed [ActBits-1:0]     y_10_q, y;
+
+  assign unused_rst = rst_ni;
 
   // n * x as a sum of shifted copies of x (one per set bit of n = 192: two), adders rather
   // than a DSP. |n*x| < 2^33 and |S1| < 2^33: D fits 35 bits.
@@ -66,56 +76,46 @@ module ln_lane
     nx = '0;
     for (int unsigned b = 0; b < 16; b++) begin
       if (((EmbedDim >> b) & 1) != 0) begin
-        nx = nx + (DW'(x_i) <<< b);
+        nx = nx + (DW'(x_1_q) <<< b);
       end
     end
   end
   assign d = nx - DW'(s1_i);
   // D (signed) times R (unsigned): two DSP48E2-sized products (27 x 18 signed), R on the
   // A side and D in an unsigned low and a signed high part of DLoW and DW - DLoW bits.
-  assign r_s   = $signed({1'b0, r_i});
-  assign d_lo  = $signed({1'b0, d_1_q[DLoW-1:0]});
-  assign d_hi  = d_1_q[DW-1:DLoW];
-  assign pp_hi = r_s * d_hi;   // widths from the declarations: exact products
-  assign pp_lo = r_s * d_lo;
-  assign p     = (PW'(pp_hi) <<< DLoW) + PW'(pp_lo);
+  assign r_s  = $signed({1'b0, r_i});
+  assign d_lo = $signed({1'b0, d_2_q[DLoW-1:0]});
+  assign d_hi = d_2_q[DW-1:DLoW];
   // round_shift(P, zsh) = floor((floor(P / 2^(zsh-1)) + 1) / 2): the rounding add is ZW + 1
   // bits wide instead of PW (|z| < 2^24).
-  assign p_sh = (ZW + 1)'((p_2_q >>> (ZShMin - 1)) >>> zs_i) + (ZW + 1)'(1);
-  assign z    = ZW'(p_sh >>> 1);
-  assign acc  = AccW'(z_3_q) * AccW'(gm_3_q) + bh_3_q;
-  assign ysh  = (acc_4_q >>> SoMin) >>> ge_i;
+  assign p_sh = zs_5_q + (ZW + 1)'(1);
 
   always_comb begin
-    if (ysh > AccW'(ActMax)) begin
+    if (ys_9_q > AccW'(ActMax)) begin
       y = ActMax;
-    end else if (ysh < AccW'(ActMin)) begin
+    end else if (ys_9_q < AccW'(ActMin)) begin
       y = ActMin;
     end else begin
-      y = ActBits'(ysh);
+      y = ActBits'(ys_9_q);
     end
   end
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      d_1_q   <= '0;
-      p_2_q   <= '0;
-      z_3_q   <= '0;
-      gm_3_q  <= '0;
-      bh_3_q  <= '0;
-      acc_4_q <= '0;
-      y_5_q   <= '0;
-    end else if (en_i) begin
-      d_1_q   <= d;
-      p_2_q   <= p;
-      z_3_q   <= z;
-      gm_3_q  <= gamma_i;
-      bh_3_q  <= bh_i;
-      acc_4_q <= acc;
-      y_5_q   <= y;
+  always_ff @(posedge clk_i) begin
+    if (en_i) begin
+      x_1_q   <= x_i;
+      d_2_q   <= d;
+      pph_3_q <= r_s * d_hi;   // widths from the declarations: exact products
+      ppl_3_q <= r_s * d_lo;
+      p_4_q   <= (PW'(pph_3_q) <<< DLoW) + PW'(ppl_3_q);
+      zs_5_q  <= (ZW + 1)'((p_4_q >>> (ZShMin - 1)) >>> zs_i);
+      z_6_q   <= ZW'(p_sh >>> 1);
+      m_7_q   <= z_6_q * gamma_i;  // |z gamma| < 2^39: exact in ZW + BBits bits
+      acc_8_q <= AccW'(m_7_q) + bh_i;
+      ys_9_q  <= (acc_8_q >>> SoMin) >>> ge_i;
+      y_10_q  <= y;
     end
   end
 
-  assign y_o = y_5_q;
+  assign y_o = y_10_q;
 
 endmodule

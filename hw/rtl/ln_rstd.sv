@@ -9,18 +9,20 @@
 // Stream in:  in_s1_i (34 bits signed), in_s2_i (58 bits unsigned): one token each.
 // Stream out: out_s1_o (S1 passed through), out_r_o (25 bits), out_zsh_o (6 bits).
 //
-// Structure: a 5-stage front pipeline (|S1| and operand split; three partial
-// products of S1^2 and n*S2 + E; S1^2; W; leading-one detection), then the
-// isqrt digit recurrence and the division digit recurrence, each working on a
-// different token (valid/ready between them).
+// Structure: a 4-stage front pipeline (|S1| and operand split; three partial
+// products of S1^2 and n*S2 + E; S1^2; W), the 4-stage normaliser (ln_norm: leading-one
+// detection in two stages, the shift amounts, W'), then Units isqrt -> division chains
+// (isqrt_core, ln_div_core, one recurrence step per cycle each: 300 MHz, docs/timing.md).
+// Tokens go to the chains in turn and leave them in the same order.
 // Timing: a token accepted on edge e is offered at the output from edge
-//   e + 6 + IterS + IterD,  IterS = ceil(31/StepsPerCycle), IterD = ceil(25/StepsPerCycle)
-// and the unit accepts one token every IterS + 1 cycles (the isqrt is the slower
-// recurrence; the front pipeline and the divider keep up).
+//   e + 9 + IterS + IterD,  IterS = 31, IterD = 25 (one digit per cycle)
+// when its chain is free; a chain takes a token every IterS + 3 = 34 cycles (the
+// division keeps up; one cycle of it is the registered "chain free" flag), so the unit
+// takes Units tokens per 34 cycles, one per cycle at most.
 module ln_rstd
   import edgemoe_pkg::*;
 #(
-  parameter int unsigned StepsPerCycle = 1,
+  parameter int unsigned Units = 1,   // isqrt/division chains working on different tokens
   // Derived widths (see ln_stats.sv for S1W, S2W).
   localparam int unsigned S1W   = ActBits + $clog2(EmbedDim),           // 34
   localparam int unsigned S2W   = 2 * (ActBits - 1) + $clog2(EmbedDim), // 58
@@ -51,37 +53,33 @@ module ln_rstd
   localparam int unsigned HiW = AbsW - LoW;           // 16
   localparam int unsigned UserW = S1W + ZShW;
 
-  // ---- front pipeline control: stage k holds v_q[k-1]; it advances when the
-  // last stage is empty or the isqrt takes its token.
-  logic [4:0] v_q;
-  logic       sq_in_ready, advance;
-  assign advance    = !v_q[4] || sq_in_ready;
+  // ---- front pipeline control: stage k holds v_q[k-1] (1-4 here, 5-8 in ln_norm); it
+  // advances when the last stage is empty or the chain in turn takes its token.
+  localparam int unsigned Front = 8;
+  localparam int unsigned SelW  = (Units > 1) ? $clog2(Units) : 1;
+  logic [Front-1:0] v_q;
+  logic             sq_in_ready, advance;
+  logic [SelW-1:0]  wsel_q, rsel_q;
+  assign advance    = !v_q[Front-1] || sq_in_ready;
   assign in_ready_o = advance;
 
-  // ---- stage 1: S1, S2, |S1|
-  logic signed [S1W-1:0] s1_1_q;
+  // ---- stage 1: S2, |S1|
   logic [S2W-1:0]        s2_1_q;
   logic [AbsW-1:0]       a_1_q;
   // ---- stage 2: partial products, n*S2 + E
-  logic signed [S1W-1:0] s1_2_q;
   logic [2*HiW-1:0]      ph_2_q;
   logic [HiW+LoW-1:0]    pm_2_q;
   logic [2*LoW-1:0]      pl_2_q;
   logic [VarW-1:0]      ns2e_2_q;
   // ---- stage 3: S1^2
-  logic signed [S1W-1:0] s1_3_q;
   logic [SqW-1:0]        sq_3_q;
   logic [VarW-1:0]      ns2e_3_q;
   // ---- stage 4: W
-  logic signed [S1W-1:0] s1_4_q;
   logic [VarW-1:0]      w_4_q;
-  // ---- stage 5: W and its shift amounts
-  logic signed [S1W-1:0] s1_5_q;
-  logic [VarW-1:0]      w_5_q;
+  // S1 travels with the token: s1_q[k] is stage k + 1
+  logic signed [S1W-1:0] s1_q [Front];
 
-  localparam int unsigned ShlW = $clog2(NormBits + ((VarW > NormBits) ? 2 * ((VarW - NormBits + 1) / 2) : 0) + 1);
-  logic [ShlW-1:0]     shl, shl_5_q;
-  logic [ZShW-1:0]     zsh, zsh_5_q;
+  logic [ZShW-1:0]     zsh;
   logic [NormBits-1:0] wn;
 
   logic [AbsW-1:0] a_abs;
@@ -106,101 +104,118 @@ module ln_rstd
     .VarW    (VarW),
     .NormBits(NormBits)
   ) u_norm (
-    .w_i   (w_4_q),
-    .shl_o (shl),
-    .zsh_o (zsh),
-    .sw_i  (w_5_q),
-    .sshl_i(shl_5_q),
-    .wn_o  (wn)
+    .clk_i,
+    .rst_ni,
+    .en_i (advance),
+    .w_i  (w_4_q),
+    .wn_o (wn),
+    .zsh_o(zsh)
   );
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      v_q      <= '0;
-      s1_1_q   <= '0;
-      s2_1_q   <= '0;
-      a_1_q    <= '0;
-      s1_2_q   <= '0;
-      ph_2_q   <= '0;
-      pm_2_q   <= '0;
-      pl_2_q   <= '0;
-      ns2e_2_q <= '0;
-      s1_3_q   <= '0;
-      sq_3_q   <= '0;
-      ns2e_3_q <= '0;
-      s1_4_q   <= '0;
-      w_4_q    <= '0;
-      s1_5_q   <= '0;
-      w_5_q    <= '0;
-      shl_5_q  <= '0;
-      zsh_5_q  <= '0;
+      v_q <= '0;
     end else if (advance) begin
-      v_q      <= {v_q[3:0], in_valid_i};
-      s1_1_q   <= in_s1_i;
+      v_q <= {v_q[Front-2:0], in_valid_i};
+    end
+  end
+
+  // Datapath registers without reset (v_q qualifies them; the products map to DSP registers).
+  always_ff @(posedge clk_i) begin
+    if (advance) begin
       s2_1_q   <= in_s2_i;
       a_1_q    <= a_abs;
-      s1_2_q   <= s1_1_q;
       ph_2_q   <= (2*HiW)'(ah) * (2*HiW)'(ah);
       pm_2_q   <= (HiW+LoW)'(ah) * (HiW+LoW)'(al);
       pl_2_q   <= (2*LoW)'(al) * (2*LoW)'(al);
       ns2e_2_q <= ns2e;
-      s1_3_q   <= s1_2_q;
       // ah^2 and al^2 do not overlap: a concatenation, plus the shifted cross term.
       sq_3_q   <= SqW'({ph_2_q, pl_2_q}) + (SqW'(pm_2_q) << (LoW + 1));
       ns2e_3_q <= ns2e_2_q;
-      s1_4_q   <= s1_3_q;
       w_4_q    <= ns2e_3_q - VarW'(sq_3_q);
-      s1_5_q   <= s1_4_q;
-      w_5_q    <= w_4_q;
-      shl_5_q  <= shl;
-      zsh_5_q  <= zsh;
+      s1_q[0]  <= in_s1_i;
+      for (int unsigned k = 1; k < Front; k++) begin
+        s1_q[k] <= s1_q[k-1];
+      end
     end
   end
 
-  // ---- isqrt: Q = isqrt(W')
-  logic             sq_out_valid, dv_in_ready;
-  logic [RootW-1:0] q_root;
-  logic [UserW-1:0] sq_user;
+  function automatic logic [SelW-1:0] sel_next(input logic [SelW-1:0] p);
+    sel_next = (p == SelW'(Units - 1)) ? '0 : p + SelW'(1);
+  endfunction
 
-  isqrt_core #(
-    .OpBits       (NormBits),
-    .StepsPerCycle(StepsPerCycle),
-    .UserW        (UserW)
-  ) u_isqrt (
-    .clk_i,
-    .rst_ni,
-    .in_valid_i (v_q[4]),
-    .in_ready_o (sq_in_ready),
-    .in_op_i    (wn),
-    .in_user_i  ({s1_5_q, zsh_5_q}),
-    .out_valid_o(sq_out_valid),
-    .out_ready_i(dv_in_ready),
-    .out_root_o (q_root),
-    .out_user_o (sq_user)
-  );
+  // ---- Units chains: isqrt Q = isqrt(W'), then R = (2^(LnK+1) + Q) div (2Q)
+  logic [Units-1:0]  c_in_ready, c_out_valid;
+  logic [RstdW-1:0]  c_r    [Units];
+  logic [UserW-1:0]  c_user [Units];
 
-  // ---- divide: R = (2^(LnK+1) + Q) div (2Q)
-  logic [UserW-1:0] dv_user;
+  // sq_in_ready: the chain in turn is free, as a register (conservative: one cycle late when
+  // a chain becomes free, never early: a free chain stays free until it takes a token), so
+  // the front pipeline's enable is one LUT of flip-flops.
+  logic            rdy_q, dispatch;
+  logic [SelW-1:0] wsel_n;
+  assign sq_in_ready = rdy_q;
+  assign dispatch    = v_q[Front-1] && rdy_q;
+  assign wsel_n      = dispatch ? sel_next(wsel_q) : wsel_q;
 
-  ln_div_core #(
-    .RootW        (RootW),
-    .K            (LnK),
-    .StepsPerCycle(StepsPerCycle),
-    .UserW        (UserW)
-  ) u_div (
-    .clk_i,
-    .rst_ni,
-    .in_valid_i (sq_out_valid),
-    .in_ready_o (dv_in_ready),
-    .in_q_i     (q_root),
-    .in_user_i  (sq_user),
-    .out_valid_o(out_valid_o),
-    .out_ready_i(out_ready_i),
-    .out_r_o    (out_r_o),
-    .out_user_o (dv_user)
-  );
+  for (genvar u = 0; u < Units; u++) begin : g_chain
+    logic             sq_out_valid, dv_in_ready;
+    logic [RootW-1:0] q_root;
+    logic [UserW-1:0] sq_user;
 
-  assign out_s1_o  = dv_user[UserW-1:ZShW];
-  assign out_zsh_o = dv_user[ZShW-1:0];
+    isqrt_core #(
+      .OpBits       (NormBits),
+      .StepsPerCycle(1),
+      .UserW        (UserW)
+    ) u_isqrt (
+      .clk_i,
+      .rst_ni,
+      .in_valid_i (dispatch && (wsel_q == SelW'(u))),
+      .in_ready_o (c_in_ready[u]),
+      .in_op_i    (wn),
+      .in_user_i  ({s1_q[Front-1], zsh}),
+      .out_valid_o(sq_out_valid),
+      .out_ready_i(dv_in_ready),
+      .out_root_o (q_root),
+      .out_user_o (sq_user)
+    );
+
+    ln_div_core #(
+      .RootW        (RootW),
+      .K            (LnK),
+      .StepsPerCycle(1),
+      .UserW        (UserW)
+    ) u_div (
+      .clk_i,
+      .rst_ni,
+      .in_valid_i (sq_out_valid),
+      .in_ready_o (dv_in_ready),
+      .in_q_i     (q_root),
+      .in_user_i  (sq_user),
+      .out_valid_o(c_out_valid[u]),
+      .out_ready_i(out_ready_i && (rsel_q == SelW'(u))),
+      .out_r_o    (c_r[u]),
+      .out_user_o (c_user[u])
+    );
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      wsel_q <= '0;
+      rsel_q <= '0;
+      rdy_q  <= 1'b0;
+    end else begin
+      wsel_q <= wsel_n;
+      rdy_q  <= c_in_ready[wsel_n] && !(dispatch && (wsel_n == wsel_q));
+      if (out_valid_o && out_ready_i) begin
+        rsel_q <= sel_next(rsel_q);
+      end
+    end
+  end
+
+  assign out_valid_o = c_out_valid[rsel_q];
+  assign out_r_o     = c_r[rsel_q];
+  assign out_s1_o    = c_user[rsel_q][UserW-1:ZShW];
+  assign out_zsh_o   = c_user[rsel_q][ZShW-1:0];
 
 endmodule

@@ -6,10 +6,11 @@
 // pipeline never stalls), Lanes act codes per beat, lane l at
 // [l*ActBits +: ActBits]; in_last_i marks the last beat of a token.
 // Output: a one-cycle out_valid_o pulse with the token's S1, S2.
-// Register stages: input beat; squares; one per level of the lane adder tree
-// (TreeLevels = ceil(log2 Lanes), one 2-input add per level so the tree keeps the
-// clock rate at any lane count); accumulate. The pulse comes 3 + TreeLevels
-// cycles after the token's last beat was accepted.
+// Register stages: input beat; the two partial products of each square (x * x_hi,
+// x * x_lo: one DSP48E2 each, x^2 of a 26-bit code does not fit one); squares; one per
+// level of the lane adder tree (TreeLevels = ceil(log2 Lanes), one 2-input add per level
+// so the tree keeps the clock rate at any lane count); accumulate. The pulse comes
+// 4 + TreeLevels cycles after the token's last beat was accepted.
 // The parent guarantees room for the result (see layernorm.sv).
 module ln_stats
   import edgemoe_pkg::*;
@@ -48,6 +49,19 @@ module ln_stats
     end
   end
 
+  // ---- stage p: the partial products of the squares (no reset: DSP registers)
+  logic vp_q, lastp_q;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      vp_q    <= 1'b0;
+      lastp_q <= 1'b0;
+    end else begin
+      vp_q    <= va_q;
+      lastp_q <= lasta_q;
+    end
+  end
+
   // ---- lane adder tree: level 0 = squares (stage b), level k = pair sums of level k-1.
   // Level k has ceil(Lanes / 2^k) nodes; an odd node out is passed on unchanged.
   for (genvar k = 0; k <= TreeLevels; k++) begin : g_lev
@@ -56,8 +70,8 @@ module ln_stats
     logic v_q, last_q, v_in, last_in;
 
     if (k == 0) begin : g_vin
-      assign v_in    = va_q;
-      assign last_in = lasta_q;
+      assign v_in    = vp_q;
+      assign last_in = lastp_q;
     end else begin : g_vin
       assign v_in    = g_lev[k-1].v_q;
       assign last_in = g_lev[k-1].last_q;
@@ -78,13 +92,27 @@ module ln_stats
       logic signed [S1W-1:0] x_q, x_d;
 
       if (k == 0) begin : g_leaf
-        logic signed [ActBits-1:0]   x;
-        logic signed [2*ActBits-1:0] x2;   // full-width product: exact
+        localparam int unsigned XLoW = 17;
+        logic signed [ActBits-1:0]      x, xp_q;
+        logic signed [ActBits-XLoW-1:0] x_hi;
+        logic signed [XLoW:0]           x_lo;
+        logic signed [2*ActBits-XLoW-1:0] ph_q;   // x * x_hi, exact
+        logic signed [ActBits+XLoW:0]     pl_q;   // x * x_lo, exact
         assign x    = xa_q[i*ActBits +: ActBits];
-        assign x2   = x * x;
-        // x^2 of a 26-bit signed code is at most 2^50 (non-negative): exact in S2W bits.
-        assign sq_d = S2W'(x2);
-        assign x_d  = S1W'(x);
+        assign x_hi = x[ActBits-1:XLoW];
+        assign x_lo = $signed({1'b0, x[XLoW-1:0]});
+        always_ff @(posedge clk_i) begin
+          if (va_q) begin
+            xp_q <= x;
+            ph_q <= x * x_hi;
+            pl_q <= x * x_lo;
+          end
+        end
+        // x^2 = (x x_hi) 2^XLoW + x x_lo; x^2 of a 26-bit signed code is at most 2^50
+        // (non-negative): exact in S2W bits.
+        // (the sign-extended partial products summed modulo 2^S2W).
+        assign sq_d = (S2W'(ph_q) << XLoW) + S2W'(pl_q);
+        assign x_d  = S1W'(xp_q);
       end else if (2 * i + 1 < NPrev) begin : g_pair
         assign sq_d = g_lev[k-1].g_n[2*i].sq_q + g_lev[k-1].g_n[2*i+1].sq_q;
         assign x_d  = g_lev[k-1].g_n[2*i].x_q + g_lev[k-1].g_n[2*i+1].x_q;
