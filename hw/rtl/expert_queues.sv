@@ -30,6 +30,11 @@
 // Timing: a token takes 2 cycles (one queue memory write port, slot 0 then slot
 // 1); the scan takes NumExperts cycles; the read-out one beat per cycle (a
 // 3-entry output FIFO hides the registered memory read under backpressure).
+// For 300 MHz (docs/timing.md) the scan also records, per metaqueue position, the
+// expert's count and its queue's base address (no multiply, no expert -> count
+// double lookup in the read-out), the scan shifts a copy of per-expert "non-empty"
+// flags, "this entry is its queue's last" is a register set one issue ahead, and a
+// queue memory write is registered once (address, data) before the RAM.
 module expert_queues
   import edgemoe_pkg::*;
 #(
@@ -74,6 +79,23 @@ module expert_queues
   logic [CntBits-1:0] cnt_q [NumExperts];
   logic [ExpIdW-1:0]  meta_q [NumExperts];
   logic [ExpIdW:0]    meta_len_q;
+  logic [ExpIdW-1:0]  lenm1_q;                  // meta_len_q - 1 (last metaqueue position)
+  logic [CntBits-1:0] mcnt_q [NumExperts];      // count of the i-th active expert
+  logic [QAddrW-1:0]  mbase_q [NumExperts];     // its queue's base address
+  logic [NumExperts-1:0] nz_q;                  // queue e is not empty
+  logic [NumExperts-1:0] nzsh_q;                // nz_q shifted during the scan: bit 0 = expert sc_q
+  logic [NumExperts-1:0] mone_q;                // the i-th active expert's count is 1
+  logic [CntBits-1:0]    cur_cnt_q;             // count of the expert being read out
+
+  // e * QDepth as a sum of shifted copies of e (one per set bit of QDepth), no DSP
+  function automatic logic [QAddrW-1:0] qbase(input logic [ExpIdW-1:0] e);
+    qbase = '0;
+    for (int unsigned b = 0; b < QAddrW; b++) begin
+      if (((QDepth >> b) & 1) != 0) begin
+        qbase = qbase + (QAddrW'(e) << b);
+      end
+    end
+  endfunction
 
   // ---------------------------------------------------------------- append
   logic              q_fire, pend_q, pend_last_q;
@@ -89,13 +111,14 @@ module expert_queues
   assign we        = q_fire || pend_q;
   assign we_e      = pend_q ? pend_e_q : q_idx_i[ExpIdW-1:0];
   assign wdata     = pend_q ? pend_data_q : {q_token_i, q_p_i[PBits-1:0]};
-  assign waddr     = QAddrW'(we_e) * QAddrW'(QDepth) + QAddrW'(cnt_q[we_e]);
+  assign waddr     = qbase(we_e) + QAddrW'(cnt_q[we_e]);
 
   // ---------------------------------------------------------------- scan and read-out issue
   logic [ExpIdW-1:0] sc_q;
   logic [ExpIdW-1:0] k_q;           // metaqueue position being read out
   logic [CntBits-1:0] i_q;          // entry within its queue
-  logic              hdr_q, iss_done_q;
+  logic              hdr_q, iss_done_q, last_q;
+  logic [CntBits-1:0] ip2_q;        // i_q + 2
   logic [1:0]        fcnt_q;
   logic              infl_q, infl_hdr_q, infl_last_q;
   logic [RdW-1:0]    infl_hdr_data_q;
@@ -105,18 +128,31 @@ module expert_queues
   logic [QAddrW-1:0] raddr;
   logic [EntW-1:0]   rdata_q;
   assign cur_e       = meta_q[k_q];
-  assign cur_cnt     = cnt_q[cur_e];
-  assign last_entry  = i_q == cur_cnt - CntBits'(1);
-  assign last_expert = (ExpIdW+1)'(k_q) == meta_len_q - (ExpIdW+1)'(1);
+  assign cur_cnt     = mcnt_q[k_q];
+  assign last_entry  = last_q;      // i_q == cur_cnt - 1, registered
+  assign last_expert = (k_q == lenm1_q);
   // At most FifoN beats between the issue and the FIFO: one per cycle with no bubble.
   assign issue       = (state_q == StRead) && !iss_done_q && ((3'(infl_q) + 3'(fcnt_q)) < 3'(FifoN));
-  assign raddr       = QAddrW'(cur_e) * QAddrW'(QDepth) + QAddrW'(i_q);
+  assign raddr       = mbase_q[k_q] + QAddrW'(i_q);
 
-  // Queue memory: no reset (block RAM), one write and one registered read port.
+  // Queue memory: no reset (block RAM), one write and one registered read port. The
+  // write is registered once: the read-out starts NumExperts cycles after the last write.
   logic [EntW-1:0] qmem [NumExperts * QDepth];
+  logic            we_q;
+  logic [QAddrW-1:0] waddr_q;
+  logic [EntW-1:0] wdata_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      we_q <= 1'b0;
+    end else begin
+      we_q <= we;
+    end
+  end
   always_ff @(posedge clk_i) begin
-    if (we) begin
-      qmem[waddr] <= wdata;
+    waddr_q <= waddr;
+    wdata_q <= wdata;
+    if (we_q) begin
+      qmem[waddr_q] <= wdata_q;
     end
   end
   always_ff @(posedge clk_i) begin
@@ -138,9 +174,18 @@ module expert_queues
     if (!rst_ni) begin
       state_q <= StAppend;
       for (int e = 0; e < NumExperts; e++) begin
-        cnt_q[e]  <= '0;
-        meta_q[e] <= '0;
+        cnt_q[e]   <= '0;
+        meta_q[e]  <= '0;
+        mcnt_q[e]  <= '0;
+        mbase_q[e] <= '0;
       end
+      nz_q       <= '0;
+      nzsh_q     <= '0;
+      mone_q     <= '0;
+      cur_cnt_q  <= '0;
+      lenm1_q    <= '0;
+      last_q     <= 1'b0;
+      ip2_q      <= '0;
       meta_len_q <= '0;
       pend_q <= 1'b0; pend_last_q <= 1'b0; pend_e_q <= '0; pend_data_q <= '0;
       sc_q <= '0; k_q <= '0; i_q <= '0; hdr_q <= 1'b0; iss_done_q <= 1'b0;
@@ -152,8 +197,11 @@ module expert_queues
       end
     end else begin
       // append: count of the written queue
-      if (we) begin
-        cnt_q[we_e] <= cnt_q[we_e] + CntBits'(1);
+      for (int e = 0; e < NumExperts; e++) begin
+        if (we && (we_e == ExpIdW'(e))) begin
+          cnt_q[e] <= cnt_q[e] + CntBits'(1);
+          nz_q[e]  <= 1'b1;
+        end
       end
       if (q_fire) begin
         pend_q      <= 1'b1;
@@ -166,13 +214,20 @@ module expert_queues
           state_q    <= StScan;
           sc_q       <= '0;
           meta_len_q <= '0;
+          // this cycle's (slot-1) write included
+          nzsh_q     <= nz_q | (NumExperts'(1) << pend_e_q);
         end
       end
 
       // scan: metaqueue in ascending expert order
       if (state_q == StScan) begin
-        if (cnt_q[sc_q] != '0) begin
-          meta_q[meta_len_q[ExpIdW-1:0]] <= sc_q;
+        nzsh_q <= nzsh_q >> 1;
+        if (nzsh_q[0]) begin
+          meta_q[meta_len_q[ExpIdW-1:0]]  <= sc_q;
+          mcnt_q[meta_len_q[ExpIdW-1:0]]  <= cnt_q[sc_q];
+          mone_q[meta_len_q[ExpIdW-1:0]]  <= (cnt_q[sc_q] == CntBits'(1));
+          mbase_q[meta_len_q[ExpIdW-1:0]] <= qbase(sc_q);
+          lenm1_q    <= meta_len_q[ExpIdW-1:0];
           meta_len_q <= meta_len_q + (ExpIdW+1)'(1);
         end
         sc_q <= sc_q + ExpIdW'(1);
@@ -192,8 +247,11 @@ module expert_queues
         infl_hdr_data_q <= {1'b1, (RdW-1-CntBits-ExpIdW)'(0), cur_e, cur_cnt};
         infl_last_q     <= !hdr_q && last_entry && last_expert;
         if (hdr_q) begin
-          hdr_q <= 1'b0;
-          i_q   <= '0;
+          hdr_q  <= 1'b0;
+          i_q    <= '0;
+          ip2_q     <= CntBits'(2);
+          last_q    <= mone_q[k_q];
+          cur_cnt_q <= cur_cnt;
         end else if (last_entry) begin
           if (last_expert) begin
             iss_done_q <= 1'b1;
@@ -202,7 +260,9 @@ module expert_queues
             hdr_q <= 1'b1;
           end
         end else begin
-          i_q <= i_q + CntBits'(1);
+          i_q    <= i_q + CntBits'(1);
+          ip2_q  <= ip2_q + CntBits'(1);
+          last_q <= (ip2_q == cur_cnt_q);
         end
       end
 
@@ -225,6 +285,7 @@ module expert_queues
       if (rd_fire && rd_last_o) begin
         state_q    <= StAppend;
         meta_len_q <= '0;
+        nz_q       <= '0;
         for (int e = 0; e < NumExperts; e++) begin
           cnt_q[e]  <= '0;
           meta_q[e] <= '0;
