@@ -249,12 +249,12 @@ def attention_head_cycles(cfg: Config, tokens: int, d: ModelDims | None = None) 
     return p + 2 * tokens * groups + ATTN_TAIL + (tokens - (groups - 1) * p)
 
 
-LIN_MAC_LAT = 3  # + log2(TileIn): linear_mac_array MacLat
+LIN_MAC_LAT = 4  # + log2(TileIn): linear_mac_array MacLat
 
 
 def linear_latency(cfg: Config) -> int:
-    """linear_unit.sv: Lat = MacLat + 12 = 15 + log2(TileIn), last act beat of a token to its output beat."""
-    return LIN_MAC_LAT + int(math.log2(cfg.lin_tile_in)) + 12
+    """linear_unit.sv: Lat = MacLat + 19 = 23 + log2(TileIn), last act beat of a token to its output beat."""
+    return LIN_MAC_LAT + int(math.log2(cfg.lin_tile_in)) + 19
 
 
 # ---------------------------------------------------------------- the event model

@@ -114,7 +114,8 @@ def test_gelu_unit_one_lane(tmp_path):
 
     Expected: one DSP48E2 (the 23 x 13-bit interpolation product (T1 - T0) * r); the
     177-entry ROMs in LUTs (combinational case statements, no BRAM); at least the
-    three act-wide pipeline registers (x1, x2, y3) plus D and the table index.
+    three act-wide pipeline registers (x1, x2, y7) plus D and the table index (the seven
+    stages of 300 MHz, docs/timing.md: about 450 flip-flops).
     """
     spec = synth.load_kernels()["gelu_unit"]
     spec = synth.KernelSpec(spec.name, spec.top, {"Lanes": 1}, spec.part_of, spec.note)
@@ -123,7 +124,7 @@ def test_gelu_unit_one_lane(tmp_path):
     assert r.dsp == 1
     assert r.bram36 == 0 and r.uram == 0
     assert 100 < r.lut < 5000
-    assert 3 * 26 <= r.ff < 400
+    assert 3 * 26 <= r.ff < 700
     assert r.unmapped == {}
     assert r.rewrites.get("header-import") == 1
     # the second call is served from the cache with the same numbers

@@ -8,13 +8,14 @@
 //                   chunk of a token, last chunk of a token, last chunk of the
 //                   slab's last token. The weight RAM is addressed in the same
 //                   cycle; w_i (TileOut x TileIn mantissas, row r lane i at
-//                   [(r*TileIn + i)*WBits +: WBits]) arrives in cycle 1.
-// Cycle 1:          x registered (aligned with w_i).
-// Cycle 2:          products; cycles 3..2+log2(TileIn): adder tree levels.
-// Cycle 3+log2(TileIn): accumulators updated; res_valid_o is high for one cycle
+//                   [(r*TileIn + i)*WBits +: WBits]) arrives in cycle 2 (the
+//                   RAM's read and output registers).
+// Cycles 1, 2:      x registered twice (aligned with w_i).
+// Cycle 3:          products; cycles 4..3+log2(TileIn): adder tree levels.
+// Cycle 4+log2(TileIn): accumulators updated; res_valid_o is high for one cycle
 //                   when the token's last chunk has been added: acc_o holds the
 //                   TileOut exact sums, row r at [r*AccW +: AccW].
-// Latency MacLat = 3 + log2(TileIn) cycles from issue to res_valid_o.
+// Latency MacLat = 4 + log2(TileIn) cycles from issue to res_valid_o.
 module linear_mac_array
   import edgemoe_pkg::*;
 #(
@@ -36,9 +37,9 @@ module linear_mac_array
 );
 
   localparam int unsigned LogIn = $clog2(TileIn);
-  // Control bits travel from the issue cycle to the tree root: x register,
+  // Control bits travel from the issue cycle to the tree root: two x registers,
   // product register, log2(TileIn) tree levels.
-  localparam int unsigned Stages = 2 + LogIn;
+  localparam int unsigned Stages = 3 + LogIn;
 
   // {slab_last, last, first, valid} per stage
   logic [3:0] ctl_q [Stages];
@@ -51,9 +52,16 @@ module linear_mac_array
     end
   end
 
-  logic [TileIn*ActBits-1:0] x_q;
-  always_ff @(posedge clk_i) begin
-    x_q <= x_i;
+  // With a reset only so the two registers stay flip-flops (not an SRL: 0.9 ns clock-to-out).
+  logic [TileIn*ActBits-1:0] x_q, x2_q;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      x_q  <= '0;
+      x2_q <= '0;
+    end else begin
+      x_q  <= x_i;
+      x2_q <= x_q;
+    end
   end
 
   logic [3:0] root_ctl;
@@ -65,7 +73,7 @@ module linear_mac_array
       .AccW   (AccW)
     ) u_dot (
       .clk_i       (clk_i),
-      .x_i         (x_q),
+      .x_i         (x2_q),
       .w_i         (w_i[r*TileIn*WBits +: TileIn*WBits]),
       .acc_en_i    (root_ctl[0]),
       .acc_first_i (root_ctl[1]),

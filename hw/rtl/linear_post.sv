@@ -23,13 +23,15 @@
 // (the expert combine cannot overflow moe_acc; the golden model has no clamp
 // there); it only keeps out-of-contract inputs from wrapping.
 //
-// Pipeline: B1 (join, saturations, residual add), B2 (sat_act(y) * p: one
-// DSP48E2 per row, 26 x 18 signed), B3 (round, add acc_in, saturate, row mask),
-// all three advancing together (adv: last stage empty or taken). Then a fork
-// into gelu_unit (Lanes = TileOut, 4 stages) and a bypass queue that holds the
+// Pipeline: B0 (join: the rf and side beats registered, they come from LUTRAM
+// fall-through reads), B1 (saturations, residual add), B2 (sat_act(y) * p: one
+// DSP48E2 per row, 26 x 18 signed), B3 (round_shift of the product), B4 (add
+// acc_in, saturate, row mask), all five advancing together (adv: last stage empty
+// or taken; one adder or multiply per stage, 300 MHz, docs/timing.md). Then a fork
+// into gelu_unit (Lanes = TileOut, 7 stages) and a bypass queue that holds the
 // beat's non-GELU value while it crosses the GELU unit; both join at the output.
 // Every beat crosses the GELU pipeline, so beats of consecutive passes in
-// different modes stay in order. Latency rf -> out: 7 cycles; one beat per cycle.
+// different modes stay in order. Latency rf -> out: 12 cycles; one beat per cycle.
 module linear_post
   import edgemoe_pkg::*;
 #(
@@ -62,43 +64,58 @@ module linear_post
 
   // ------------------------------------------------------------------ join
   logic need_side, in_valid, adv, fork_ready;
-  logic v1_q, v2_q, v3_q;
+  logic v0_q, v1_q, v2_q, v3_q, v4_q;
   assign need_side    = rf_flags_i[FlagResid] || rf_flags_i[FlagScaled];
   assign in_valid     = rf_valid_i && (!need_side || side_valid_i);
-  assign adv          = !v3_q || fork_ready;
+  assign adv          = !v4_q || fork_ready;
   assign rf_ready_o   = adv && (!need_side || side_valid_i);
   assign side_ready_o = adv && rf_valid_i && need_side;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
+      v0_q <= 1'b0;
       v1_q <= 1'b0;
       v2_q <= 1'b0;
       v3_q <= 1'b0;
+      v4_q <= 1'b0;
     end else if (adv) begin
-      v1_q <= in_valid;
+      v0_q <= in_valid;
+      v1_q <= v0_q;
       v2_q <= v1_q;
       v3_q <= v2_q;
+      v4_q <= v3_q;
     end
   end
 
+  // B0: the joined beat
+  logic [TileOut*YW-1:0]               y0_q;
+  logic [TileOut*MoeAccBits+PBits-1:0] side0_q;
+  logic [3:0]                          flags0_q;
+  logic [RowW-1:0]                     rows0_q;
   // {gelu, scaled}: the only flags needed after B1
-  logic [1:0]       flags1_q, flags2_q;
-  logic             gelu3_q;
-  logic [RowW-1:0]  rows1_q, rows2_q;
+  logic [1:0]       flags1_q, flags2_q, flags3_q;
+  logic             gelu4_q;
+  logic [RowW-1:0]  rows1_q, rows2_q, rows3_q;
   logic [PBits-1:0] p1_q;
   always_ff @(posedge clk_i) begin
     if (adv) begin
-      flags1_q <= {rf_flags_i[FlagGelu], rf_flags_i[FlagScaled]};
-      rows1_q  <= rf_rows_m1_i;
-      p1_q     <= side_data_i[TileOut*MoeAccBits +: PBits];
+      y0_q     <= rf_y_i;
+      side0_q  <= side_data_i;
+      flags0_q <= rf_flags_i;
+      rows0_q  <= rf_rows_m1_i;
+      flags1_q <= {flags0_q[FlagGelu], flags0_q[FlagScaled]};
+      rows1_q  <= rows0_q;
+      p1_q     <= side0_q[TileOut*MoeAccBits +: PBits];
       flags2_q <= flags1_q;
       rows2_q  <= rows1_q;
-      gelu3_q  <= flags2_q[1];
+      flags3_q <= flags2_q;
+      rows3_q  <= rows2_q;
+      gelu4_q  <= flags3_q[1];
     end
   end
 
-  logic [TileOut*VW-1:0]      val3;
-  logic [TileOut-1:0]         on3;
+  logic [TileOut*VW-1:0]      val4;
+  logic [TileOut-1:0]         on4;
   logic [TileOut*ActBits-1:0] gelu_in;
 
   for (genvar r = 0; r < TileOut; r++) begin : g_row
@@ -109,8 +126,8 @@ module linear_post
     logic signed [ActBits-1:0] y_act, r_act;
     logic signed [QBits-1:0]   y_q;
     logic signed [VW-1:0]      val1;
-    assign y     = rf_y_i[r*YW +: YW];
-    assign x_old = side_data_i[r*VW +: ActBits];
+    assign y     = y0_q[r*YW +: YW];
+    assign x_old = side0_q[r*VW +: ActBits];
     assign rsum  = (YW+1)'(x_old) + (YW+1)'(y);
 
     always_comb begin
@@ -128,47 +145,60 @@ module linear_post
       end else begin
         y_q = y[QBits-1:0];
       end
-      if (rsum > (YW+1)'($signed({1'b0, {(ActBits-1){1'b1}}}))) begin
+      // rsum > act.max <=> rsum >= 0 with a one above bit ActBits-2; rsum < act.min <=>
+      // rsum < 0 with a zero above bit ActBits-2 (bit tests after the adder, not comparisons)
+      if (!rsum[YW] && (|rsum[YW-1:ActBits-1])) begin
         r_act = {1'b0, {(ActBits-1){1'b1}}};
-      end else if (rsum < -(YW+1)'($signed({1'b0, {(ActBits-1){1'b1}}})) - (YW+1)'(1)) begin
+      end else if (rsum[YW] && !(&rsum[YW-1:ActBits-1])) begin
         r_act = {1'b1, {(ActBits-1){1'b0}}};
       end else begin
         r_act = rsum[ActBits-1:0];
       end
-      if (rf_flags_i[FlagQ]) begin
+      if (flags0_q[FlagQ]) begin
         val1 = VW'(y_q);
-      end else if (rf_flags_i[FlagResid]) begin
+      end else if (flags0_q[FlagResid]) begin
         val1 = VW'(r_act);
       end else begin
         val1 = VW'(y_act);
       end
     end
 
-    logic signed [VW-1:0]   val1_q, val2_q, acc1_q, acc2_q;
+    logic signed [VW-1:0]   val1_q, val2_q, val3_q, acc1_q, acc2_q, acc3_q;
     logic signed [MulW-1:0] prod2_q;
+    logic signed [ScW-1:0]  sc, sc3_q;
     always_ff @(posedge clk_i) begin
       if (adv) begin
         val1_q  <= val1;
-        acc1_q  <= side_data_i[r*VW +: VW];
         // ---- B2: score product (sat_act(y) in the low ActBits of val1_q in mode scaled)
         prod2_q <= MulW'($signed(val1_q[ActBits-1:0])) * MulW'($signed({1'b0, p1_q}));
-        val2_q  <= val1_q;
-        acc2_q  <= acc1_q;
+        // ---- B3: round_shift(prod, 16)
+        sc3_q   <= sc;
       end
     end
+    // The delay lines with a reset only so they stay flip-flops (not SRLs: 0.9 ns).
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        acc1_q <= '0; acc2_q <= '0; acc3_q <= '0; val2_q <= '0; val3_q <= '0;
+      end else if (adv) begin
+        acc1_q <= side0_q[r*VW +: VW];
+        val2_q <= val1_q;
+        acc2_q <= acc1_q;
+        val3_q <= val2_q;
+        acc3_q <= acc2_q;
+      end
+    end
+    assign sc   = ScW'((prod2_q + (MulW'(1) <<< (PFrac - 1))) >>> PFrac);
 
-    // ---- B3: acc_in + round_shift(prod, 16), saturated to moe_acc; row mask
-    logic signed [ScW-1:0]  sc;
+    // ---- B4: acc_in + round_shift(prod, 16), saturated to moe_acc; row mask
     logic signed [SumW-1:0] csum;
-    logic signed [VW-1:0]   c_sat, val3_d, val3_q;
+    logic signed [VW-1:0]   c_sat, val4_d, val4_q;
     logic                   row_on;
     if (r == 0) begin : g_first
       assign row_on = 1'b1;   // every slab has at least one row
     end else begin : g_other
-      assign row_on = (RowW'(r) <= rows2_q);
+      assign row_on = (RowW'(r) <= rows3_q);
     end
-    assign sc   = ScW'((prod2_q + (MulW'(1) <<< (PFrac - 1))) >>> PFrac);
-    assign csum = SumW'(acc2_q) + SumW'(sc);
+    assign csum = SumW'(acc3_q) + SumW'(sc3_q);
     always_comb begin
       if (csum > SumW'($signed({1'b0, {(VW-1){1'b1}}}))) begin
         c_sat = {1'b0, {(VW-1){1'b1}}};
@@ -178,25 +208,25 @@ module linear_post
         c_sat = csum[VW-1:0];
       end
       if (!row_on) begin
-        val3_d = '0;
-      end else if (flags2_q[0]) begin
-        val3_d = c_sat;
+        val4_d = '0;
+      end else if (flags3_q[0]) begin
+        val4_d = c_sat;
       end else begin
-        val3_d = val2_q;
+        val4_d = val3_q;
       end
     end
-    logic on3_q;
+    logic on4_q;
     always_ff @(posedge clk_i) begin
       if (adv) begin
-        val3_q <= val3_d;
-        on3_q  <= row_on;
+        val4_q <= val4_d;
+        on4_q  <= row_on;
       end
     end
-    assign val3[r*VW +: VW]               = val3_q;
-    assign on3[r]                         = on3_q;
-    // in mode gelu val3_q = sat_act(y); masked rows are zeroed after the GELU
+    assign val4[r*VW +: VW]               = val4_q;
+    assign on4[r]                         = on4_q;
+    // in mode gelu val4_q = sat_act(y); masked rows are zeroed after the GELU
     // (GELU(0) is -1 code: the table's d(0) is slightly positive)
-    assign gelu_in[r*ActBits +: ActBits] = val3_q[ActBits-1:0];
+    assign gelu_in[r*ActBits +: ActBits] = val4_q[ActBits-1:0];
   end
 
   // ------------------------------------------------------------------ fork: GELU + bypass queue
@@ -211,7 +241,7 @@ module linear_post
   ) u_gelu (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
-    .in_valid_i  (v3_q && sf_in_ready),
+    .in_valid_i  (v4_q && sf_in_ready),
     .in_ready_o  (gelu_in_ready),
     .in_data_i   (gelu_in),
     .out_valid_o (gelu_out_valid),
@@ -219,17 +249,17 @@ module linear_post
     .out_data_o  (gelu_out)
   );
 
-  // Holds the beat's value while it crosses the GELU unit's 4 stages (one more
+  // Holds the beat's value while it crosses the GELU unit's 7 stages (one more
   // entry: the FIFO reads full even when it pops in the same cycle).
   stream_fifo #(
     .Width (SfW),
-    .Depth (5)
+    .Depth (8)
   ) u_bypass (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
-    .in_valid_i  (v3_q && gelu_in_ready),
+    .in_valid_i  (v4_q && gelu_in_ready),
     .in_ready_o  (sf_in_ready),
-    .in_data_i   ({gelu3_q, on3, val3}),
+    .in_data_i   ({gelu4_q, on4, val4}),
     .out_valid_o (sf_out_valid),
     .out_ready_i (out_ready_i && gelu_out_valid),
     .out_data_o  (sf_out)

@@ -22,12 +22,15 @@
 //      [r*WExpBits +: WExpBits]; bias_i: row r mantissa at [r*BBits +: BBits];
 //      has_bias_i, bexp_i, q_mode_i), the beat's embed add (add_en_i; add_i
 //      row r at [r*BBits +: BBits], aexp_i) and an opaque tag_i passed through.
-// Out: out_valid_o four cycles later with out_y_o (row r at
+// Out: out_valid_o six cycles later with out_y_o (row r at
 //      [r*(ActBits+2) +: ActBits+2], signed) and out_tag_o, all registered.
-// Cycle 1: acc and the aligned bias registered (bias barrel shift);
-// cycle 2: acc + bias + 2^(s-1) registered;
-// cycle 3: the arithmetic right shift by s, registered;
-// cycle 4: the clamp (two reduction tests on the bits above YW-1, not a 53-bit
+// Cycle 0: the inputs registered (they come from the metadata queue's
+//   fall-through LUTRAM read), with the shift amounts and the rounding position;
+// cycle 1: the aligned bias and add row (barrel shifts) and 2^(s-1) registered;
+// cycle 2: acc + add row and bias + 2^(s-1) registered (two 2-input adders);
+// cycle 3: their sum registered;
+// cycle 4: the arithmetic right shift by s, registered;
+// cycle 5: the clamp (two reduction tests on the bits above YW-1, not a 53-bit
 // comparison), registered, so the result queue's write port sees a register and
 // every stage fits 300 MHz (docs/timing.md).
 module linear_round
@@ -67,28 +70,23 @@ module linear_round
   localparam int unsigned BshBase = ActFrac + WFracMin - BFracMin;
   localparam int unsigned BshW    = 7;
 
-  logic          v1_q, v2_q, v3_q, v4_q;
-  logic [TagW-1:0] tag1_q, tag2_q, tag3_q, tag4_q;
+  localparam int unsigned NSt = 6;
+  logic [NSt-1:0]  v_q;
+  logic [TagW-1:0] tag_q [NSt];
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      v1_q <= 1'b0;
-      v2_q <= 1'b0;
-      v3_q <= 1'b0;
-      v4_q <= 1'b0;
+      v_q <= '0;
     end else begin
-      v1_q <= in_valid_i;
-      v2_q <= v1_q;
-      v3_q <= v2_q;
-      v4_q <= v3_q;
+      v_q <= {v_q[NSt-2:0], in_valid_i};
     end
   end
 
   always_ff @(posedge clk_i) begin
-    tag1_q <= tag_i;
-    tag2_q <= tag1_q;
-    tag3_q <= tag2_q;
-    tag4_q <= tag3_q;
+    tag_q[0] <= tag_i;
+    for (int unsigned k = 1; k < NSt; k++) begin
+      tag_q[k] <= tag_q[k-1];
+    end
   end
 
   for (genvar r = 0; r < TileOut; r++) begin : g_row
@@ -98,50 +96,70 @@ module linear_round
     logic signed [BBits-1:0] a;
     logic [ShW-1:0]         sh;
     assign e   = exps_i[r*WExpBits +: WExpBits];
-    assign b   = bias_i[r*BBits +: BBits];
+    assign b   = has_bias_i ? bias_i[r*BBits +: BBits] : '0;
     assign bsh = BshW'(BshBase) + BshW'(e) - BshW'(bexp_i);
-    assign a   = add_i[r*BBits +: BBits];
+    assign a   = add_en_i ? add_i[r*BBits +: BBits] : '0;
     assign ash = BshW'(BshBase) + BshW'(e) - BshW'(aexp_i);
     assign sh  = (q_mode_i ? ShW'(ShQ) : ShW'(ShAct)) + ShW'(e);
 
-    logic signed [AccW-1:0] acc1_q, bias1_q, sum2_q;
-    logic [ShW-1:0]         sh1_q, sh2_q;
+    logic signed [AccW-1:0]  acc0_q, acc1_q, bias1_q, add1_q, rc1_q, sa2_q, sb2_q, sum3_q;
+    logic signed [BBits-1:0] b0_q, a0_q;
+    logic [BshW-1:0]         bsh0_q, ash0_q;
+    logic [ShW-1:0]          sh0_q, sh1_q, sh2_q, sh3_q;
+    // The shift amount's delay line with a reset only so it stays flip-flops (not an SRL).
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) begin
+        sh0_q <= '0; sh1_q <= '0; sh2_q <= '0; sh3_q <= '0;
+      end else begin
+        sh0_q <= sh;
+        sh1_q <= sh0_q;
+        sh2_q <= sh1_q;
+        sh3_q <= sh2_q;
+      end
+    end
     always_ff @(posedge clk_i) begin
-      // the embed add joins the accumulator here (the sum of three terms fits AccW: the unit's sizing)
-      acc1_q  <= acc_i[r*AccW +: AccW] + (add_en_i ? (AccW'(a) <<< ash) : AccW'(0));
-      bias1_q <= has_bias_i ? (AccW'(b) <<< bsh) : AccW'(0);
-      sh1_q   <= sh;
+      acc0_q  <= acc_i[r*AccW +: AccW];
+      b0_q    <= b;
+      a0_q    <= a;
+      bsh0_q  <= bsh;
+      ash0_q  <= ash;
+      acc1_q  <= acc0_q;
+      bias1_q <= AccW'(b0_q) <<< bsh0_q;
+      // the embed add joins the accumulator (the sum of three terms fits AccW: the unit's sizing)
+      add1_q  <= AccW'(a0_q) <<< ash0_q;
       // round half up: add 2^(s-1) before the arithmetic shift (s >= WFracMin > 0)
-      sum2_q  <= acc1_q + bias1_q + ((AccW'(1) << sh1_q) >>> 1);
-      sh2_q   <= sh1_q;
+      rc1_q   <= (AccW'(1) << sh0_q) >>> 1;
+      sa2_q   <= acc1_q + add1_q;
+      sb2_q   <= bias1_q + rc1_q;
+      sum3_q  <= sa2_q + sb2_q;
     end
 
     // y > 2^(YW-1) - 1 <=> y >= 0 with a one above bit YW-2;
     // y < -2^(YW-1)     <=> y < 0 with a zero above bit YW-2.
-    logic signed [AccW-1:0] y3_q;
-    logic signed [YW-1:0]   y_sat, y4_q;
+    logic signed [AccW-1:0] y4_q;
+    logic signed [YW-1:0]   y_sat, y5_q;
     logic                   over, under;
     always_ff @(posedge clk_i) begin
-      y3_q <= sum2_q >>> sh2_q;
+      y4_q <= sum3_q >>> sh3_q;
     end
-    assign over  = !y3_q[AccW-1] && (|y3_q[AccW-2:YW-1]);
-    assign under = y3_q[AccW-1] && !(&y3_q[AccW-2:YW-1]);
+    assign over  = !y4_q[AccW-1] && (|y4_q[AccW-2:YW-1]);
+    assign under = y4_q[AccW-1] && !(&y4_q[AccW-2:YW-1]);
     always_comb begin
       if (over) begin
         y_sat = {1'b0, {(YW-1){1'b1}}};
       end else if (under) begin
         y_sat = {1'b1, {(YW-1){1'b0}}};
       end else begin
-        y_sat = y3_q[YW-1:0];
+        y_sat = y4_q[YW-1:0];
       end
     end
     always_ff @(posedge clk_i) begin
-      y4_q <= y_sat;
+      y5_q <= y_sat;
     end
-    assign out_y_o[r*YW +: YW] = y4_q;
+    assign out_y_o[r*YW +: YW] = y5_q;
   end
 
-  assign out_valid_o = v4_q;
-  assign out_tag_o   = tag4_q;
+  assign out_valid_o = v_q[NSt-1];
+  assign out_tag_o   = tag_q[NSt-1];
 
 endmodule

@@ -83,16 +83,16 @@
 // is free as soon as its last beat is issued.
 //
 // ---------------------------------------------------------------- pipeline and credits
-// issue -> MAC array (MacLat = 3 + log2(TileIn) cycles: x/RAM register,
+// issue -> MAC array (MacLat = 4 + log2(TileIn) cycles: x/RAM registers,
 // products, adder tree, accumulator; in mode embed a side queue of ResDepth
-// entries carries the token's add row alongside) -> linear_round (4) -> result queue
-// (ResDepth entries, 1) -> linear_post (3 + GELU 4). Everything before the
+// entries carries the token's add row alongside) -> linear_round (6) -> result queue
+// (ResDepth entries, 1) -> linear_post (5 + GELU 7). Everything before the
 // result queue is free-running; a token's first chunk is issued only when the
 // queue has a credit for its result (tokens in flight < ResDepth), so
-// backpressure on out never stalls the array mid-token. ResDepth >= MacLat + 6
+// backpressure on out never stalls the array mid-token. ResDepth >= MacLat + 8
 // keeps the array busy every cycle at K <= TileIn with the output ready.
 // Latency from an act beat (last chunk of a token) to its output beat:
-// Lat = MacLat + 12 = 15 + log2(TileIn) cycles (19 for 16 x 16).
+// Lat = MacLat + 19 = 23 + log2(TileIn) cycles (27 for 16 x 16).
 //
 // ---------------------------------------------------------------- cycles
 // Every input valid, out always ready, cycle 0 = the cfg handshake; slabs g
@@ -165,8 +165,8 @@ module linear_unit
   localparam int unsigned CfgKOff  = 4 + BExpBits;
   localparam int unsigned CfgNOff  = CfgKOff + CfgKW;
   localparam int unsigned CfgTOff  = CfgNOff + CfgNW;
-  localparam int unsigned MacLat   = 3 + LogIn;
-  localparam int unsigned ResDepth = 1 << $clog2(MacLat + 7);
+  localparam int unsigned MacLat   = 4 + LogIn;
+  localparam int unsigned ResDepth = 1 << $clog2(MacLat + 8);
   localparam int unsigned InflW    = $clog2(ResDepth + 1);
   localparam int unsigned YW       = ActBits + 2;
   // Exact accumulator: |sum_k x w| <= MaxK 2^(ActBits-1) 2^(WBits-1) and the

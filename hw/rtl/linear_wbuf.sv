@@ -10,7 +10,8 @@
 //             written to RAM wr_row_i at wr_addr_i = {bank, chunk}.
 // Read port:  rd_data_o = TileOut x TileIn mantissas, row r lane i at
 //             [(r*TileIn + i)*WBits +: WBits], of address rd_addr_i presented
-//             one cycle earlier (synchronous read: the RAM output register).
+//             two cycles earlier (synchronous read and the block RAM's output
+//             register: the data leave the RAM from a register, 300 MHz).
 // Each RAM is (2 << ChunkW) x (TileIn*WBits) with one write and one read port:
 // block RAM (simple dual port) for the ZCU102 configuration (16 x 128 x 256 bits).
 module linear_wbuf
@@ -35,16 +36,17 @@ module linear_wbuf
 
   for (genvar r = 0; r < TileOut; r++) begin : g_row
     logic [RowBits-1:0] mem_q [Words];
-    logic [RowBits-1:0] rd_q;
+    logic [RowBits-1:0] rd_q, rd2_q;
     logic               we;
     assign we = wr_en_i && (wr_row_i == RowW'(r));
     // No reset: RAM contents and the read register carry data only; the
     // linear unit's bank-full flags say which words are live.
     always_ff @(posedge clk_i) begin
       if (we) mem_q[wr_addr_i] <= wr_data_i;
-      rd_q <= mem_q[rd_addr_i];
+      rd_q  <= mem_q[rd_addr_i];
+      rd2_q <= rd_q;
     end
-    assign rd_data_o[r*RowBits +: RowBits] = rd_q;
+    assign rd_data_o[r*RowBits +: RowBits] = rd2_q;
   end
 
 endmodule

@@ -39,13 +39,13 @@ LANE = MOE.bits            # out / side lane width
 
 
 def mac_latency(tile_in: int) -> int:
-    """Issue -> accumulator result (module header: MacLat = 3 + log2(TileIn))."""
-    return 3 + int(math.log2(tile_in))
+    """Issue -> accumulator result (module header: MacLat = 4 + log2(TileIn))."""
+    return 4 + int(math.log2(tile_in))
 
 
 def out_latency(tile_in: int) -> int:
-    """Last act beat of a token -> its output beat (module header: Lat = MacLat + 12)."""
-    return mac_latency(tile_in) + 12
+    """Last act beat of a token -> its output beat (module header: Lat = MacLat + 19)."""
+    return mac_latency(tile_in) + 19
 
 
 @dataclass
@@ -163,7 +163,7 @@ class TB:
         # the GELU bypass queue mirrors gelu_unit's 3 stages: 3 of its 4 entries is its real maximum
         coverage.fifo_probe(dut.u_post.u_bypass, "fifo_bypass", dut.rst_ni, full=False)
         coverage.value_probe(dut.u_post.u_bypass.cnt_q, {3: "fifo_bypass.holds_3"}, dut.rst_ni)
-        res_depth = 1 << (mac_latency(self.ti) + 5 - 1).bit_length()
+        res_depth = 1 << (mac_latency(self.ti) + 8 - 1).bit_length()   # ResDepth = 2^clog2(MacLat + 8)
         coverage.value_probe(dut.inflight_q, {res_depth: "credit.zero"}, dut.rst_ni)
         COV.declare(*[f"{o}.sat_{b}" for o in ("act", "q", "resid") for b in ("max", "max+1", "min", "min-1")])
         self.cycle = 0
