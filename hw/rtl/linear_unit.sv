@@ -216,7 +216,6 @@ module linear_unit
   logic                 ld_embed_q;
   logic                 ld_has_bias_q;
   logic [BExpBits-1:0]  ld_bexp_q;
-  logic [LogIn-1:0]     ld_klast_q;      // lanes - 1 of the last chunk
   logic [ChunkW-1:0]    ld_kt_m1_q;
   logic [CfgTW-1:0]     ld_t_m1_q;
   logic [CfgNW:0]       ld_n_left_q;     // rows still to load, this slab's included
@@ -224,19 +223,22 @@ module linear_unit
   logic [ChunkW-1:0]    ld_chunk_q;
   logic                 ld_bank_q;
   logic                 ld_wdone_q, ld_bgot_q;
+  // ld_chunk_q == ld_kt_m1_q and the lanes kept in the last chunk, as registers (300 MHz)
+  logic                 ld_clast_q;
+  logic [TileIn-1:1]    ld_lkeep_q;   // lane 0 is always kept
 
+  // ld_last_slab = (ld_n_left_q <= TileOut) and the slab's rows - 1, kept as registers
+  // beside ld_n_left_q (written together with it), so no compare runs into the commit.
   logic                 ld_last_slab;
   logic [RowW-1:0]      ld_rows_m1;
   logic                 w_fire, b_fire, ld_w_last, ld_commit, cfg_fire;
-  assign ld_last_slab = (ld_n_left_q <= (CfgNW+1)'(TileOut));
-  assign ld_rows_m1   = ld_last_slab ? RowW'(ld_n_left_q - (CfgNW+1)'(1)) : RowW'(TileOut - 1);
   assign cfg_ready_o  = !ld_busy_q;
   assign cfg_fire     = cfg_valid_i && cfg_ready_o;
   assign w_ready_o    = ld_busy_q && !full_q[ld_bank_q] && !ld_wdone_q;
   assign b_ready_o    = ld_busy_q && !full_q[ld_bank_q] && ld_has_bias_q && !ld_bgot_q;
   assign w_fire       = w_valid_i && w_ready_o;
   assign b_fire       = b_valid_i && b_ready_o;
-  assign ld_w_last    = w_fire && (ld_row_q == ld_rows_m1) && (ld_chunk_q == ld_kt_m1_q);
+  assign ld_w_last    = w_fire && (ld_row_q == ld_rows_m1) && ld_clast_q;
   // The slab is complete in the cycle its last weight beat and its bias beat
   // (if any) have both arrived: no dead cycle between slabs.
   assign ld_commit    = ld_busy_q && (ld_wdone_q || ld_w_last)
@@ -250,7 +252,7 @@ module linear_unit
     if (i == 0) begin : g_first
       assign keep = 1'b1;   // every chunk has at least one lane
     end else begin : g_other
-      assign keep = (ld_chunk_q != ld_kt_m1_q) || (LogIn'(i) <= ld_klast_q);
+      assign keep = !ld_clast_q || ld_lkeep_q[i];
     end
     assign ld_wdata[i*WBits +: WBits] = keep ? w_data_i[i*WBits +: WBits] : '0;
   end
@@ -262,7 +264,6 @@ module linear_unit
       ld_embed_q    <= 1'b0;
       ld_has_bias_q <= 1'b0;
       ld_bexp_q     <= '0;
-      ld_klast_q    <= '0;
       ld_kt_m1_q    <= '0;
       ld_t_m1_q     <= '0;
       ld_n_left_q   <= '0;
@@ -271,6 +272,10 @@ module linear_unit
       ld_bank_q     <= 1'b0;
       ld_wdone_q    <= 1'b0;
       ld_bgot_q     <= 1'b0;
+      ld_clast_q    <= 1'b0;
+      ld_lkeep_q    <= '0;
+      ld_last_slab  <= 1'b0;
+      ld_rows_m1    <= '0;
       bk_exps_q     <= '0;
       bk_bias_q     <= '0;
       bk_has_bias_q <= '0;
@@ -287,17 +292,24 @@ module linear_unit
         ld_embed_q    <= (cfg_mode == ModeEmbed);
         ld_has_bias_q <= cfg_data_i[3];
         ld_bexp_q     <= cfg_data_i[4 +: BExpBits];
-        ld_klast_q    <= cfg_k_m1[LogIn-1:0];
         ld_kt_m1_q    <= ChunkW'(cfg_k_m1 >> LogIn);
+        // a pass starts at chunk 0 (the previous one ended on a row's last chunk)
+        ld_clast_q    <= (ChunkW'(cfg_k_m1 >> LogIn) == '0);
+        for (int unsigned i = 1; i < TileIn; i++) begin
+          ld_lkeep_q[i] <= (LogIn'(i) <= cfg_k_m1[LogIn-1:0]);
+        end
         ld_t_m1_q     <= cfg_t_m1;
         ld_n_left_q   <= (CfgNW+1)'(cfg_n_m1) + (CfgNW+1)'(1);
+        ld_last_slab  <= ((CfgNW+1)'(cfg_n_m1) < (CfgNW+1)'(TileOut));
+        ld_rows_m1    <= ((CfgNW+1)'(cfg_n_m1) < (CfgNW+1)'(TileOut)) ? RowW'(cfg_n_m1) : RowW'(TileOut - 1);
       end
       if (w_fire) begin
         if (ld_chunk_q == '0) begin
           bk_exps_q[ld_bank_q][ld_row_q*WExpBits +: WExpBits] <= w_data_i[TileIn*WBits +: WExpBits];
         end
-        if (ld_chunk_q == ld_kt_m1_q) begin
+        if (ld_clast_q) begin
           ld_chunk_q <= '0;
+          ld_clast_q <= (ld_kt_m1_q == '0);
           if (ld_row_q == ld_rows_m1) begin
             ld_row_q   <= '0;
             ld_wdone_q <= 1'b1;
@@ -306,6 +318,7 @@ module linear_unit
           end
         end else begin
           ld_chunk_q <= ld_chunk_q + ChunkW'(1);
+          ld_clast_q <= (ld_chunk_q + ChunkW'(1) == ld_kt_m1_q);
         end
       end
       if (b_fire) begin
@@ -324,6 +337,9 @@ module linear_unit
         ld_wdone_q               <= 1'b0;
         ld_bgot_q                <= 1'b0;
         ld_n_left_q              <= ld_n_left_q - (CfgNW+1)'(TileOut);
+        ld_last_slab             <= (ld_n_left_q <= (CfgNW+1)'(2 * TileOut));
+        ld_rows_m1               <= (ld_n_left_q <= (CfgNW+1)'(2 * TileOut))
+                                    ? RowW'(ld_n_left_q - (CfgNW+1)'(TileOut + 1)) : RowW'(TileOut - 1);
         if (ld_last_slab) ld_busy_q <= 1'b0;
       end
     end
