@@ -16,8 +16,10 @@
 //                                                   (written with every beat of the row; the
 //                                                   last beat's value is kept)
 // A load is accepted only while no token is in flight up to the rounding (the
-// rows and exponents are in use until then); while a load is in progress (or
-// offered to an idle engine) the token stream is held off. A load may be
+// rows and exponents are in use until then); while a load is in progress, or was
+// offered in the previous cycle at a token boundary (in_ready_o follows the registered
+// wl_valid_i: no valid -> ready loop), the token stream is held off, and a load beat is
+// taken only when it was offered in the previous cycle too. A load may be
 // partial: later rows keep their old contents.
 //
 // Token stream (in_*): EmbedDim/Lanes beats per token, Lanes act codes per beat,
@@ -83,10 +85,21 @@ module moe_gate_logits
   logic [BeatW-1:0]    wl_beat_q;
   logic [ExpIdW-1:0]   wl_row_q;
   logic [WExpBits-1:0] wexp_q [NumExperts];
-  logic                wl_active, wl_fire, busy;
+  logic                wl_active, wl_fire, busy, wl_req_q;
+  // wl_req_q: wl_valid_i registered. A load beat is taken only when it was offered in the
+  // previous cycle too, and the registered request holds tokens back at a token boundary,
+  // so in_ready_o has no combinational path from wl_valid_i (no valid -> ready loop).
   assign wl_active  = (wl_beat_q != '0) || (wl_row_q != '0);
-  assign wl_ready_o = !busy;
+  assign wl_ready_o = !busy && wl_req_q;
   assign wl_fire    = wl_valid_i && wl_ready_o;
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      wl_req_q <= 1'b0;
+    end else begin
+      wl_req_q <= wl_valid_i;
+    end
+  end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -108,8 +121,9 @@ module moe_gate_logits
   logic               advance, in_fire, tok_end, tok_last;
   logic [BeatW-1:0]   in_beat_q;
   logic [TokBits-1:0] in_tok_q;
-  // The weight load wins when both are offered to an idle engine.
-  assign in_ready_o = advance && !wl_active && !wl_fire;
+  // A weight load offered (registered request) wins at a token boundary: the engine drains,
+  // then the load starts (wl_ready_o = !busy).
+  assign in_ready_o = advance && !wl_active && !(wl_req_q && (in_beat_q == '0));
   assign in_fire    = in_valid_i && in_ready_o;
   assign tok_end    = in_beat_q == BeatW'(Beats - 1);
   assign tok_last   = in_last_i || (in_tok_q == TokBits'(QDepth - 1));

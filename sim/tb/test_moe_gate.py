@@ -432,7 +432,9 @@ async def test_reset_mid_stream(dut):
     dut.rst_ni.value = 0
     await ClockCycles(dut.clk_i, 2)
     assert dut.out_valid_o.value == 0 and dut.rd_valid_o.value == 0 and dut.meta_valid_o.value == 0
-    assert dut.wl_ready_o.value == 1, "an idle gate takes weights"
+    # idle: a load offered now is taken (wl_ready_o follows the registered wl_valid_i, so it
+    # rises one cycle after the offer; the reload below checks that)
+    assert dut.u_logits.busy.value == 0, "the gate is idle after reset"
     dut.rst_ni.value = 1
     tb.out.items.clear()
     tb.rd.items.clear()
