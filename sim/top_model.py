@@ -62,6 +62,10 @@ HARNESS = ("top_model.cpp", "axi_mem.h")
 TOP = "edgemoe_top"
 VFLAGS = ["--cc", "--build", "-Wno-fatal", "--x-assign", "fast", "--x-initial", "fast", "-O2", "--no-timing",
           "--threads", "1", "-CFLAGS", "-fPIC -O2", "--top-module", TOP]
+# EDGEMOE_TOP_GPARAMS="EnAttn=0,EnMoe=0": top parameters for the build (-G, part of the hash):
+# leave executors out of a development build (their opcodes end BAD_OPCODE)
+GPARAMS = [f"-G{kv.strip()}" for kv in os.environ.get("EDGEMOE_TOP_GPARAMS", "").split(",") if kv.strip()]
+VFLAGS += GPARAMS
 NUM_PORTS = 4
 PORTS_ALL = (1 << NUM_PORTS) - 1
 RESP = {0: "OKAY", 1: "EXOKAY", 2: "SLVERR", 3: "DECERR"}

@@ -13,8 +13,14 @@
 //   buffer word and a u8 beat is one whole word. LOAD: one beat per cycle (int32
 //   saturated to act, to q for Q; pix << 8). STORE: one buffer word per 4 beats, saturated
 //   to act and sign-extended to int32, one beat per cycle (a 2-word FIFO after the buffer read).
-// * The compute opcodes (LAYERNORM, LINEAR, ATTENTION, MOE_GATE, EXPERTS) are not
-//   integrated: they end the run with BAD_OPCODE at their index (never a silent success).
+// * The compute opcodes (LAYERNORM, LINEAR, ATTENTION, MOE_GATE, EXPERTS) go to their
+//   executor (edgemoe_exec_*: ex_go_o with the descriptor, then the executor's ex_done_i
+//   and ex_err_i), one command at a time; the executor checks their fields. An opcode
+//   whose executor is not built into the top (ex_en_i) ends the run with BAD_OPCODE.
+//   An executor's error (BAD_FIELD, BAD_IMAGE, AXI_READ) stops the run like an AXI
+//   error: the read engines drain, then the code is reported at the command's index.
+//   ex_kill_o (one cycle) resets the executors: at an accepted START, a SOFT_RESET, and
+//   whenever a run stops (ABORT, watchdog, any error while executing).
 // * Stopping (ABORT, AXI error, watchdog): no new command or burst is issued; the AXI
 //   engines drain what is in flight. ABORT and AXI errors report once drained (BUSY
 //   until then); the watchdog reports at once (the top is idle while drain_o shows
@@ -61,7 +67,16 @@ module edgemoe_seq #(
   input  logic [127:0]          rd_data_i,
   input  logic                  rd_first_i,
   input  logic                  rd_last_i,
-  input  logic                  rd_hs_i,       // an R beat was taken on the bus (counted)
+  input  logic [2:0]            rd_hs_i,       // R beats taken on the buses this cycle (all ports; counted)
+  input  logic                  rd_busy_all_i, // any read engine (all ports) busy: the drain waits for it
+  // executors of the compute opcodes 0x03..0x07
+  input  logic [4:0]            ex_en_i,       // bit op - 3: the opcode's executor is built in
+  output logic                  ex_go_o,       // one cycle: execute ex_cmd_o (opcode in word 0)
+  output logic [7:0][31:0]      ex_cmd_o,      // descriptor words, stable while executing
+  output logic                  ex_active_o,   // an executor owns the read engines (port 0 included)
+  output logic                  ex_kill_o,     // one cycle: reset the executors
+  input  logic                  ex_done_i,
+  input  logic [7:0]            ex_err_i,
   // write engine
   output logic                  wr_start_o,
   output logic [AddrW-1:0]      wr_addr_o,
@@ -111,7 +126,7 @@ module edgemoe_seq #(
   // SCheck, SCheck2: the field checks, registered in two steps (the rectangle's size, then
   // the ranges) so that no path runs from a descriptor word through them to the AXI engines.
   typedef enum logic [3:0] {
-    SIdle, SFetch, SFetchWait, SCheck, SCheck2, SDecode, SNext, SLoad, SStore, SStop
+    SIdle, SFetch, SFetchWait, SCheck, SCheck2, SDecode, SNext, SLoad, SStore, SExec, SStop
   } state_e;
   state_e state_q;
 
@@ -122,6 +137,7 @@ module edgemoe_seq #(
   logic [23:0] err_index_q;
   logic [63:0] cycles_q, rd_bytes_q, wr_bytes_q;
   logic [31:0] mark_q, wd_q;
+  logic        kill_q;
 
   // ---- decode of the descriptor in w_q -------------------------------------------------
   logic [7:0]  op;
@@ -170,7 +186,9 @@ module edgemoe_seq #(
                       dec_err = ErrBadField;
       OpLoad:       if (!(ba == 4'd0 && bc == 4'd0 && spec[11:1] == 11'd0 && io_ok)) dec_err = ErrBadField;
       OpStore:      if (!(bb == 4'd0 && bc == 4'd0 && spec == 12'd0 && io_ok)) dec_err = ErrBadField;
-      // 0x03..0x07 (LAYERNORM, LINEAR, ATTENTION, MOE_GATE, EXPERTS): not integrated in this top yet.
+      // 0x03..0x07 (LAYERNORM, LINEAR, ATTENTION, MOE_GATE, EXPERTS): their executor checks the fields
+      8'h03, 8'h04, 8'h05, 8'h06, 8'h07:
+                    if (!ex_en_i[3'(op - 8'h03)]) dec_err = ErrBadOpcode;
       default:      dec_err = ErrBadOpcode;
     endcase
   end
@@ -241,7 +259,7 @@ module edgemoe_seq #(
   assign io_done = (state_q == SLoad) ? (left_q == 32'd0 && !rd_busy_i)
                                       : (left_q == 32'd0 && !st_rd_q && !wv && !wr_busy_i);
   // the engines' error flags hold until their next start: only the states using them look
-  assign rd_err = rd_err_i && (state_q == SFetchWait || state_q == SLoad);
+  assign rd_err = rd_err_i && (state_q == SFetchWait || state_q == SLoad);  // executors report their own
   assign wr_err = wr_err_i && (state_q == SStore);
   assign start_bad = (cmd_count_i == 32'd0) || (cmd_base_i[4:0] != 5'd0) || (wbase_i[11:0] != 12'd0) ||
                      (io_base_i[11:0] != 12'd0);
@@ -249,7 +267,7 @@ module edgemoe_seq #(
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       state_q <= SIdle; idx_q <= '0; done_q <= 1'b0; stop_q <= 1'b0; abort_q <= 1'b0;
-      err_evt_q <= 1'b0; done_evt_q <= 1'b0;
+      err_evt_q <= 1'b0; done_evt_q <= 1'b0; kill_q <= 1'b0;
       err_code_q <= '0; err_index_q <= '0; stop_code_q <= '0; opcode_q <= '0;
       cycles_q <= '0; rd_bytes_q <= '0; wr_bytes_q <= '0; mark_q <= '0; wd_q <= '0;
       for (int i = 0; i < 8; i++) w_q[i] <= '0;
@@ -261,12 +279,13 @@ module edgemoe_seq #(
       err_evt_q  <= 1'b0;
       done_evt_q <= 1'b0;
       // bus counters (all traffic of port 0, drained bursts included)
-      if (rd_hs_i) rd_bytes_q <= rd_bytes_q + 64'd16;
+      rd_bytes_q <= rd_bytes_q + {57'd0, rd_hs_i, 4'd0};  // 16 B per beat
       if (wr_hs_i) wr_bytes_q <= wr_bytes_q + 64'd16;
       if (running) cycles_q <= cycles_q + 64'd1;
       wd_q <= wd_q + 32'd1;
       // the drain of a stopped run ends when both engines are idle
-      if (stop_q && !rd_busy_i && !wr_busy_i) stop_q <= 1'b0;
+      if (stop_q && !rd_busy_all_i && !wr_busy_i) stop_q <= 1'b0;
+      kill_q <= 1'b0;
       if (abort_i && running) abort_q <= 1'b1;
       // START while busy (or still draining a stopped run): the run is left alone, START_BUSY recorded
       if (start_i && (running || (stop_q && err_code_q == 8'h00))) begin
@@ -278,6 +297,7 @@ module edgemoe_seq #(
       unique case (state_q)
         SIdle: begin
           if (start_i && !stop_q && err_code_q == 8'h00) begin  // with an error recorded: SOFT_RESET first
+            kill_q <= 1'b1;  // the queues of an earlier run go
             done_q <= 1'b0; abort_q <= 1'b0; mark_q <= '0;
             cycles_q <= '0; rd_bytes_q <= '0; wr_bytes_q <= '0; idx_q <= '0; opcode_q <= '0; wd_q <= '0;
             if (start_bad) begin
@@ -288,6 +308,7 @@ module edgemoe_seq #(
               state_q <= SFetch;
             end
           end else if (soft_reset_i) begin
+            kill_q <= 1'b1;
             done_q <= 1'b0; err_code_q <= '0; err_index_q <= '0; abort_q <= 1'b0; opcode_q <= '0;
             cycles_q <= '0; rd_bytes_q <= '0; wr_bytes_q <= '0; idx_q <= '0; mark_q <= '0;
           end
@@ -342,6 +363,7 @@ module edgemoe_seq #(
               OpMark:  begin mark_q <= w_q[1]; state_q <= SNext; end
               OpLoad:  state_q <= SLoad;
               OpStore: state_q <= SStore;
+              8'h03, 8'h04, 8'h05, 8'h06, 8'h07: state_q <= SExec;  // ex_go_o this cycle
               default: state_q <= SNext;  // NOP
             endcase
           end
@@ -375,8 +397,20 @@ module edgemoe_seq #(
           wn_q <= wn_q + 2'(st_rd_q) - 2'(st_pop);
           if (io_done) state_q <= SNext;
         end
+        SExec: begin
+          if (ex_done_i) begin
+            if (ex_err_i == 8'h00) begin
+              state_q <= SNext;
+            end else begin  // stop: the engines drain what the executor left in flight
+              stop_code_q <= ex_err_i;
+              stop_q      <= 1'b1;
+              kill_q      <= 1'b1;
+              state_q     <= SStop;
+            end
+          end
+        end
         SStop: begin
-          if (!rd_busy_i && !wr_busy_i) begin
+          if (!rd_busy_all_i && !wr_busy_i) begin
             err_code_q  <= stop_code_q;
             err_evt_q   <= 1'b1;
             err_index_q <= idx_q[23:0];
@@ -398,6 +432,7 @@ module edgemoe_seq #(
         if (rd_err || wr_err || abort_q || abort_i) begin
           stop_code_q <= rd_err ? ErrAxiRead : (wr_err ? ErrAxiWrite : ErrAborted);
           stop_q      <= 1'b1;
+          kill_q      <= 1'b1;
           wn_q        <= '0;
           state_q     <= SStop;
         end
@@ -407,6 +442,7 @@ module edgemoe_seq #(
         err_evt_q   <= 1'b1;
         err_index_q <= idx_q[23:0];
         stop_q      <= 1'b1;
+        kill_q      <= 1'b1;
         wn_q        <= '0;
         state_q     <= SIdle;
       end
@@ -427,6 +463,11 @@ module edgemoe_seq #(
   assign wr_stop_o  = stop_q;
   assign wr_valid_o = wv && !stop_q;
   assign wr_data_o  = st_beat;
+
+  assign ex_go_o     = (state_q == SDecode) && (dec_err_q == 8'h00) && (op >= 8'h03) && (op <= 8'h07);
+  assign ex_cmd_o    = {w_q[7], w_q[6], w_q[5], w_q[4], w_q[3], w_q[2], w_q[1], w_q[0]};
+  assign ex_active_o = (state_q == SExec);
+  assign ex_kill_o   = kill_q;
 
   assign buf_we_o     = we_q;
   assign buf_wid_o    = wid_q;
@@ -454,8 +495,7 @@ module edgemoe_seq #(
   assign irq_error_o = err_evt_q;
   assign irq_mark_o  = (state_q == SDecode) && (dec_err_q == 8'h00) && (op == OpMark) && w_q[0][20];
 
-  // Unused by this version: WBASE's high bits (only its alignment is checked before the
-  // weight DMA exists), the read engine's first-beat flag outside the fetch.
+  // WBASE is the executors' (only its alignment is checked here).
   logic unused;
   assign unused = ^{wbase_i[63:12]};
 
