@@ -192,7 +192,13 @@ class KernelSpec:
             mods = module_deps(self.top, files)
         except FileNotFoundError as e:
             raise FileNotFoundError(f"kernel {self.name}: {e}") from None
-        return [PKG] + [files[m] for m in mods if files[m] != PKG]
+        srcs = [files[m] for m in mods if files[m] != PKG]
+        # packages other than edgemoe_pkg (the register block's hwif types) that a module
+        # names as `pkg::`, read right after edgemoe_pkg
+        text = "".join(_COMMENT_RE.sub("", f.read_text()) for f in srcs)
+        pkgs = [f for n, f in files.items() if n.endswith("_pkg") and f != PKG and f not in srcs
+                and re.search(rf"\b{n}::", text)]
+        return [PKG] + pkgs + srcs
 
 
 @dataclass
