@@ -3,12 +3,14 @@
 //
 // * AXI4-Lite register slave: the PeakRDL-regblock block generated from
 //   hw/regs/edgemoe_regs.rdl (hw/rtl/gen/edgemoe_regs.sv).
-// * Four AXI4 128-bit masters (NumPorts = 4), one read engine each (edgemoe_axi_rd).
-//   Port 0 carries command fetch, the activation I/O (LOAD/STORE, its write engine
-//   edgemoe_axi_wr) and, while a compute command executes, its executor's reads (LN
-//   record, embed_add, unit 0's weights); ports 1..3 the weights of units 1..3.
-// * The sequencer (edgemoe_seq): fetch, decode, control opcodes, LOAD/STORE, errors,
-//   watchdog; the compute opcodes go to their executors one at a time:
+// * Four AXI4 128-bit masters (NumPorts = 4), one read engine of the executors each
+//   (edgemoe_axi_rd, AXI id 1): unit u's weights on port u, and on port 0 also the LN
+//   record and embed_add. Port 0 has a second read engine, the sequencer's (command fetch
+//   and LOAD, AXI id 0; an AR arbiter holds the grant until the handshake, R beats are
+//   routed by RID), and the write engine (STORE, edgemoe_axi_wr).
+// * The sequencer (edgemoe_seq): fetch, decode, scoreboard, control opcodes, LOAD/STORE,
+//   errors, watchdog; the compute opcodes go to their executors (class 0 one at a time,
+//   ATTENTION alongside when the scoreboard allows):
 //   edgemoe_exec_ln (LAYERNORM), edgemoe_exec_lin (LINEAR; owns the linear cluster and
 //   serves passes to exec_moe), edgemoe_exec_attn (ATTENTION), edgemoe_exec_moe
 //   (MOE_GATE, EXPERTS). EnLn, EnLin, EnAttn, EnMoe = 0 leave an executor out (its
@@ -142,10 +144,13 @@ module edgemoe_top #(
   logic [12:0]         buf_waddr, buf_raddr;
   logic [Lanes-1:0]    buf_wlanes;
   logic [Lanes*32-1:0] buf_wdata, buf_rdata;
-  logic                ex_go, ex_active, ex_kill, ex_done;
-  logic [7:0][31:0]    ex_cmd;
-  logic [7:0]          ex_err;
+  logic                ex_kill;
+  logic [1:0]          ex_go, ex_done;
+  logic [1:0][7:0][31:0] ex_cmd;
+  logic [1:0][7:0]     ex_err;
   logic [4:0]          ex_en;
+  logic                sq_rd_busy, sq_rd_err, sq_rd_valid, sq_rd_first, sq_rd_last;
+  logic [127:0]        sq_rd_data;
 
   // the read engines, one per port
   logic [NumPorts-1:0]            rd_busy, rd_err, rd_valid, rd_first, rd_last;
@@ -186,19 +191,18 @@ module edgemoe_top #(
     .rd_addr_o    (sq_rd_addr),
     .rd_bytes_o   (sq_rd_bytes),
     .rd_stop_o    (rd_stop),
-    .rd_busy_i    (rd_busy[0]),
-    .rd_err_i     (rd_err[0]),
-    .rd_valid_i   (rd_valid[0]),
+    .rd_busy_i    (sq_rd_busy),
+    .rd_err_i     (sq_rd_err),
+    .rd_valid_i   (sq_rd_valid),
     .rd_ready_o   (sq_rd_ready),
-    .rd_data_i    (rd_data[0]),
-    .rd_first_i   (rd_first[0]),
-    .rd_last_i    (rd_last[0]),
+    .rd_data_i    (sq_rd_data),
+    .rd_first_i   (sq_rd_first),
+    .rd_last_i    (sq_rd_last),
     .rd_hs_i      (rd_hs),
-    .rd_busy_all_i(|rd_busy),
+    .rd_busy_all_i(|rd_busy || sq_rd_busy),
     .ex_en_i      (ex_en),
     .ex_go_o      (ex_go),
     .ex_cmd_o     (ex_cmd),
-    .ex_active_o  (ex_active),
     .ex_kill_o    (ex_kill),
     .ex_done_i    (ex_done),
     .ex_err_i     (ex_err),
@@ -243,15 +247,13 @@ module edgemoe_top #(
   logic [NumEx-1:0][NumBufs-1:0][WLanes*32-1:0] x_wdata;
   logic [NumBufs-1:0][WLanes*32-1:0]         b_rdata;   // every buffer's read word (sign-extended lanes)
 
-  assign x_go[0] = ex_go && ex_cmd[0][7:0] == 8'h03;
-  assign x_go[1] = ex_go && ex_cmd[0][7:0] == 8'h04;
-  assign x_go[2] = ex_go && ex_cmd[0][7:0] == 8'h05;
-  assign x_go[3] = ex_go && (ex_cmd[0][7:0] == 8'h06 || ex_cmd[0][7:0] == 8'h07);
-  assign ex_done = |x_done;
-  always_comb begin
-    ex_err = '0;
-    for (int x = 0; x < NumEx; x++) ex_err = ex_err | x_err[x];
-  end
+  // class 0: LAYERNORM, LINEAR, MOE_GATE, EXPERTS; class 1: ATTENTION
+  assign x_go[0] = ex_go[0] && ex_cmd[0][0][7:0] == 8'h03;
+  assign x_go[1] = ex_go[0] && ex_cmd[0][0][7:0] == 8'h04;
+  assign x_go[2] = ex_go[1];
+  assign x_go[3] = ex_go[0] && (ex_cmd[0][0][7:0] == 8'h06 || ex_cmd[0][0][7:0] == 8'h07);
+  assign ex_done = {x_done[2], x_done[0] | x_done[1] | x_done[3]};
+  assign ex_err  = {x_err[2], x_err[0] | x_err[1] | x_err[3]};
 
   // pass port exec_moe -> exec_lin, token table exec_lin -> exec_moe, tap exec_lin -> exec_moe
   logic        ps_valid, ps_ready, ps_gather, ps_scatter, ps_done;
@@ -270,7 +272,7 @@ module edgemoe_top #(
 
   if (EnLn) begin : g_ln
     edgemoe_exec_ln u_ln (
-      .clk_i, .rst_ni, .kill_i(ex_kill), .go_i(x_go[0]), .cmd_i(ex_cmd), .wbase_i(wbase),
+      .clk_i, .rst_ni, .kill_i(ex_kill), .go_i(x_go[0]), .cmd_i(ex_cmd[0]), .wbase_i(wbase),
       .busy_o(x_busy[0]), .done_o(x_done[0]), .err_o(x_err[0]),
       .rd_start_o(x_rd_start[0]), .rd_addr_o(x_rd_addr[0]), .rd_bytes_o(x_rd_bytes[0]), .rd_ready_o(x_rd_ready[0]),
       .rd_busy_i(rd_busy), .rd_err_i(rd_err), .rd_valid_i(rd_valid), .rd_data_i(rd_data),
@@ -286,7 +288,7 @@ module edgemoe_top #(
 
   if (EnLin) begin : g_lin
     edgemoe_exec_lin u_lin (
-      .clk_i, .rst_ni, .kill_i(ex_kill), .go_i(x_go[1]), .cmd_i(ex_cmd), .wbase_i(wbase),
+      .clk_i, .rst_ni, .kill_i(ex_kill), .go_i(x_go[1]), .cmd_i(ex_cmd[0]), .wbase_i(wbase),
       .busy_o(x_busy[1]), .done_o(x_done[1]), .err_o(x_err[1]),
       .rd_start_o(x_rd_start[1]), .rd_addr_o(x_rd_addr[1]), .rd_bytes_o(x_rd_bytes[1]), .rd_ready_o(x_rd_ready[1]),
       .rd_busy_i(rd_busy), .rd_err_i(rd_err), .rd_valid_i(rd_valid), .rd_data_i(rd_data),
@@ -309,7 +311,7 @@ module edgemoe_top #(
 
   if (EnAttn) begin : g_attn
     edgemoe_exec_attn u_attn (
-      .clk_i, .rst_ni, .kill_i(ex_kill), .go_i(x_go[2]), .cmd_i(ex_cmd), .wbase_i(wbase),
+      .clk_i, .rst_ni, .kill_i(ex_kill), .go_i(x_go[2]), .cmd_i(ex_cmd[1]), .wbase_i(wbase),
       .busy_o(x_busy[2]), .done_o(x_done[2]), .err_o(x_err[2]),
       .rd_start_o(x_rd_start[2]), .rd_addr_o(x_rd_addr[2]), .rd_bytes_o(x_rd_bytes[2]), .rd_ready_o(x_rd_ready[2]),
       .rd_busy_i(rd_busy), .rd_err_i(rd_err), .rd_valid_i(rd_valid), .rd_data_i(rd_data),
@@ -329,7 +331,7 @@ module edgemoe_top #(
   assign x_wlanes[3] = '0; assign x_wdata[3] = '0;
   if (EnMoe && EnLin) begin : g_moe
     edgemoe_exec_moe u_moe (
-      .clk_i, .rst_ni, .kill_i(ex_kill), .go_i(x_go[3]), .cmd_i(ex_cmd), .wbase_i(wbase),
+      .clk_i, .rst_ni, .kill_i(ex_kill), .go_i(x_go[3]), .cmd_i(ex_cmd[0]), .wbase_i(wbase),
       .busy_o(x_busy[3]), .done_o(x_done[3]), .err_o(x_err[3]),
       .ps_valid_o(ps_valid), .ps_ready_i(ps_ready), .ps_cmd_o(ps_cmd), .ps_waddr_o(ps_waddr),
       .ps_src_o(ps_src), .ps_sc_o(ps_sc), .ps_gather_o(ps_gather), .ps_dst_o(ps_dst), .ps_dc_o(ps_dc),
@@ -346,16 +348,20 @@ module edgemoe_top #(
 
   /* verilator lint_on WIDTHCONCAT */
 
-  // ---- read engines: port 0 is the sequencer's unless an executor is running ------------------
+  // ---- read engines: the executors' (one per port, id 1) and the sequencer's (port 0, id 0) ----
+  // Port 0's AR/R as seen by each of its two engines (the others' are the port itself).
+  logic [NumPorts-1:0]            e_arvalid, e_arready, e_rvalid, e_rready, e_arid;
+  logic [NumPorts-1:0][AddrW-1:0] e_araddr;
+  logic [NumPorts-1:0][7:0]       e_arlen;
+  logic             s_arvalid, s_arready, s_rvalid, s_rready, s_arid;
+  logic [AddrW-1:0] s_araddr;
+  logic [7:0]       s_arlen;
   for (genvar p = 0; p < NumPorts; p++) begin : g_rd
     logic             e_start, e_ready;
     logic [AddrW-1:0] e_addr;
     logic [LenW-1:0]  e_bytes;
     always_comb begin
       e_start = 1'b0; e_ready = 1'b0; e_addr = '0; e_bytes = '0;
-      if (p == 0 && !ex_active) begin
-        e_start = sq_rd_start; e_ready = sq_rd_ready; e_addr = sq_rd_addr; e_bytes = sq_rd_bytes;
-      end
       for (int x = 0; x < NumEx; x++) begin
         e_start = e_start | x_rd_start[x][p];
         e_ready = e_ready | x_rd_ready[x][p];
@@ -376,18 +382,78 @@ module edgemoe_top #(
       .out_data_o  (rd_data[p]),
       .out_first_o (rd_first[p]),
       .out_last_o  (rd_last[p]),
-      .arvalid_o   (m_axi_arvalid_o[p]),
-      .arready_i   (m_axi_arready_i[p]),
-      .araddr_o    (m_axi_araddr_o[p]),
-      .arlen_o     (m_axi_arlen_o[p]),
-      .arid_o      (m_axi_arid_o[p]),
-      .rvalid_i    (m_axi_rvalid_i[p]),
-      .rready_o    (m_axi_rready_o[p]),
+      .arvalid_o   (e_arvalid[p]),
+      .arready_i   (e_arready[p]),
+      .araddr_o    (e_araddr[p]),
+      .arlen_o     (e_arlen[p]),
+      .arid_o      (e_arid[p]),
+      .rvalid_i    (e_rvalid[p]),
+      .rready_o    (e_rready[p]),
       .rdata_i     (m_axi_rdata_i[p]),
       .rresp_i     (m_axi_rresp_i[p]),
       .rlast_i     (m_axi_rlast_i[p])
     );
+    if (p > 0) begin : g_direct
+      assign m_axi_arvalid_o[p] = e_arvalid[p];
+      assign e_arready[p]       = m_axi_arready_i[p];
+      assign m_axi_araddr_o[p]  = e_araddr[p];
+      assign m_axi_arlen_o[p]   = e_arlen[p];
+      assign m_axi_arid_o[p]    = e_arid[p];
+      assign e_rvalid[p]        = m_axi_rvalid_i[p];
+      assign m_axi_rready_o[p]  = e_rready[p];
+    end
   end
+
+  edgemoe_axi_rd #(.AddrW(AddrW), .LenW(LenW), .ArId(1'b0)) u_rd_seq (
+    .clk_i, .rst_ni,
+    .start_i     (sq_rd_start),
+    .addr_i      (sq_rd_addr),
+    .bytes_i     (sq_rd_bytes),
+    .stop_i      (rd_stop),
+    .busy_o      (sq_rd_busy),
+    .err_o       (sq_rd_err),
+    .out_valid_o (sq_rd_valid),
+    .out_ready_i (sq_rd_ready),
+    .out_data_o  (sq_rd_data),
+    .out_first_o (sq_rd_first),
+    .out_last_o  (sq_rd_last),
+    .arvalid_o   (s_arvalid),
+    .arready_i   (s_arready),
+    .araddr_o    (s_araddr),
+    .arlen_o     (s_arlen),
+    .arid_o      (s_arid),
+    .rvalid_i    (s_rvalid),
+    .rready_o    (s_rready),
+    .rdata_i     (m_axi_rdata_i[0]),
+    .rresp_i     (m_axi_rresp_i[0]),
+    .rlast_i     (m_axi_rlast_i[0])
+  );
+
+  // Port 0 AR: the two engines alternate; a presented AR keeps the grant until accepted (AXI:
+  // its payload must not change while ARVALID is high). R: routed by RID (0 sequencer, 1 executors).
+  logic ar_sel, ar_sel_q, ar_lock_q;
+  always_comb begin
+    if (ar_lock_q) ar_sel = ar_sel_q;
+    else if (s_arvalid && e_arvalid[0]) ar_sel = !ar_sel_q;
+    else ar_sel = e_arvalid[0];
+  end
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      ar_sel_q <= 1'b0; ar_lock_q <= 1'b0;
+    end else begin
+      ar_sel_q  <= ar_sel;
+      ar_lock_q <= m_axi_arvalid_o[0] && !m_axi_arready_i[0];
+    end
+  end
+  assign m_axi_arvalid_o[0] = ar_sel ? e_arvalid[0] : s_arvalid;
+  assign m_axi_araddr_o[0]  = ar_sel ? e_araddr[0] : s_araddr;
+  assign m_axi_arlen_o[0]   = ar_sel ? e_arlen[0] : s_arlen;
+  assign m_axi_arid_o[0]    = ar_sel ? e_arid[0] : s_arid;
+  assign e_arready[0]       = ar_sel && m_axi_arready_i[0];
+  assign s_arready          = !ar_sel && m_axi_arready_i[0];
+  assign e_rvalid[0]        = m_axi_rvalid_i[0] && m_axi_rid_i[0];
+  assign s_rvalid           = m_axi_rvalid_i[0] && !m_axi_rid_i[0];
+  assign m_axi_rready_o[0]  = m_axi_rid_i[0] ? e_rready[0] : s_rready;
 
   edgemoe_axi_wr #(.AddrW(AddrW), .LenW(LenW)) u_wr (
     .clk_i, .rst_ni,
@@ -441,10 +507,10 @@ module edgemoe_top #(
     assign m_axi_bready_o[p]  = 1'b1;
   end
 
-  // Inputs this version does not use: the responses' ids (one id per port and direction is
-  // in flight, so responses need no routing) and the write responses of ports 1..3.
+  // Inputs this version does not use: the write response ids (one id in flight), the read ids
+  // of ports 1..3 (one engine each) and the write responses of ports 1..3.
   logic unused;
-  assign unused = ^{buf_wdata, m_axi_bid_i, m_axi_rid_i, m_axi_awready_i[NumPorts-1:1], m_axi_wready_i[NumPorts-1:1],
+  assign unused = ^{buf_wdata, m_axi_bid_i, m_axi_rid_i[NumPorts-1:1], m_axi_awready_i[NumPorts-1:1], m_axi_wready_i[NumPorts-1:1],
                     m_axi_bvalid_i[NumPorts-1:1], m_axi_bresp_i[NumPorts-1:1], x_busy[0], x_busy[3]};
   // with executors left out (EnLn/EnLin/EnAttn/EnMoe = 0) some of the shared nets go unread
   logic unused_ex;
