@@ -57,13 +57,19 @@
 // token, token index tap_tok_i). Every output but qcount_o is 0 while idle.
 //
 // ---------------------------------------------------------------- cycles
-// MOE_GATE: go -> request 2 cycles; then the pass; the softmax takes a token per 16
-// cycles (the cluster computes one per 12, so the tap paces it) and the last result
-// lands in the queues about 56 cycles after the last tap beat; done 1 cycle later.
-// EXPERTS: go -> first header 2 cycles (queues already filled by MOE_GATE), the first
-// expert's entries n + 2 cycles, then its fc1 request; each later request the cycle
-// after the previous pass's ps_done (the next expert's entries are in by then);
-// done 1 cycle after the last fc2's ps_done.
+// MOE_GATE: go -> the request 4 cycles (decode, the 2-cycle local reset of softmax and
+// queues); the softmax takes one token per 16 cycles, so the tap paces the cluster
+// (12 cycles per token); done about 55 cycles after the last tap beat (the last
+// token's result into the queues). sim/tb: 2,111 cycles go -> done with a pass server
+// that answers at once (2,052 of them from the request to ps_done). In the top
+// (tests/test_rtl_moe.py, layer 1 of the image): 2,771 cycles per MOE_GATE (the ISS /
+// perf model: 2,335).
+// EXPERTS: go -> first header 2 cycles (queues filled by MOE_GATE), the first expert's
+// entries n + 2 cycles, then its fc1 request; each later request 1..4 cycles after the
+// previous pass's ps_done (the next expert's entries are in by then); done 2 cycles
+// after the last ps_done. One pass at a time, so each pass's first weight round is
+// exposed: in the top, 16 active experts take about 96,000 cycles (the perf model,
+// whose weights stream across expert passes: about 88,800).
 module edgemoe_exec_moe
   import edgemoe_pkg::*;
 (
@@ -184,8 +190,11 @@ module edgemoe_exec_moe
   assign lg_end      = lg_fire && (ser_e_q == ExpIdW'(E - 1));
   assign tap_ready_o = (state_q == StGateRun) && (!ser_full_q || lg_end);
   assign tap_fire    = tap_valid_i && tap_ready_o;
+  localparam int unsigned ExtW = MoeAccBits - ActBits;
+  logic [E*ExtW-1:0] tap_upper;      // the sign extension of each lane: not needed
   for (genvar e = 0; e < E; e++) begin : g_tap
     assign tap_logits[e*ActBits +: ActBits] = tap_data_i[e*MoeAccBits +: ActBits];
+    assign tap_upper[e*ExtW +: ExtW]        = tap_data_i[e*MoeAccBits + ActBits +: ExtW];
   end
 
   logic                          res_valid, res_ready, res_last, res_fire;
@@ -553,11 +562,6 @@ module edgemoe_exec_moe
   assign done_o   = done_q;
   assign err_o    = done_q ? err_q : '0;
   assign qcount_o = qcount_q;
-
-  logic [E*(MoeAccBits-ActBits)-1:0] tap_upper;
-  for (genvar e = 0; e < E; e++) begin : g_tap_upper
-    assign tap_upper[e*(MoeAccBits-ActBits) +: (MoeAccBits-ActBits)] = tap_data_i[e*MoeAccBits+ActBits +: (MoeAccBits-ActBits)];
-  end
 
   // status of the queue module and the logits of the results: not needed here
   logic unused;

@@ -373,8 +373,9 @@ class TB:
         want = self.ref.run(d)
         err, cyc = await self.go(d)
         got = self.server.passes[n0:]
-        assert err == want, (f"{what}: err {err:#x}, ISS {want:#x}; requests {[(g.mode, g.T, g.waddr - WBASE) for g in got]}"
-                             f", ISS passes {[(x['mode'], x['T'], x['waddr'] - WBASE) for x in expect or []]}{seed_hint()}")
+        assert err == want, (f"{what}: err {err:#x}, ISS {want:#x}; requests "
+                             f"{[(g.mode, g.T, g.waddr - WBASE) for g in got]}, ISS passes "
+                             f"{[(x['mode'], x['T'], x['waddr'] - WBASE) for x in expect or []]}{seed_hint()}")
         if want == Err.BAD_FIELD:
             assert not got, f"{what}: BAD_FIELD but {len(got)} pass requests were made"
         if d.op == Op.MOE_GATE and want == 0:
