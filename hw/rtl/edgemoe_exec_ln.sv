@@ -103,6 +103,7 @@ module edgemoe_exec_ln
   always_ff @(posedge clk_i) krst_nq <= rst_ni && !kill_i;
 
   logic [2:0] src_q, dst_q;      // buffer ids A, B (0..5)
+  logic [63:0] rec_addr_q;       // WBASE + word 1, registered (no 64-bit adder before the engine)
 
   // record read
   logic [5:0] rec_beat_q;
@@ -146,6 +147,7 @@ module edgemoe_exec_ln
       err_q      <= '0;
       src_q      <= '0;
       dst_q      <= '0;
+      rec_addr_q <= '0;
       rec_beat_q <= '0;
       prm_beat_q <= '0;
       in_word_q  <= '0;
@@ -167,6 +169,7 @@ module edgemoe_exec_ln
           if (go_i) begin
             src_q      <= cmd_i[0][10:8];
             dst_q      <= cmd_i[0][14:12];
+            rec_addr_q <= wbase_i + {32'd0, cmd_i[1]};
             // 12 T beats (T <= 129)
             in_left_q  <= 11'(({3'd0, cmd_i[2][7:0]} + 11'd1) * 11'(Beats));
             out_left_q <= 11'(({3'd0, cmd_i[2][7:0]} + 11'd1) * 11'(Beats));
@@ -320,7 +323,7 @@ module edgemoe_exec_ln
   end
 
   assign rd_start_o    = {3'b000, st_q == StRecWait && !rd_busy_i[0]};
-  assign rd_addr_o[0]  = (st_q == StRecWait) ? wbase_i + {32'd0, cmd_i[1]} : '0;
+  assign rd_addr_o[0]  = (st_q == StRecWait) ? rec_addr_q : '0;
   assign rd_bytes_o[0] = (st_q == StRecWait) ? 24'(RecBytes) : '0;
   assign rd_ready_o    = {3'b000, st_q == StRecRead};
   for (genvar e = 1; e < 4; e++) begin : g_rd_unused
