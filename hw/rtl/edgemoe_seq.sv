@@ -258,9 +258,20 @@ module edgemoe_seq #(
     endcase
   end
   assign dcls = (op == 8'h05);
-  // issue: the class idle, no conflict with the other class's command
+  // the buffers a block mask touches (each buffer has one read and one write port: two commands
+  // in flight never share a port, even on different blocks)
+  function automatic logic [6:0] bufs(logic [NBlk-1:0] m);
+    for (int b = 0; b < 6; b++) bufs[b] = |m[3*b +: 3];
+    bufs[6] = |m[NBlk-1:18];
+  endfunction
+  // issue: the class idle, no conflict with the other class's command (read after write, write
+  // after read or write per block; a shared port per buffer)
+  logic [NBlk-1:0] o_rd, o_wr;
+  assign o_rd = crd_q[!dcls];
+  assign o_wr = cwr_q[!dcls];
   assign issue_ok = !cbusy_q[dcls] &&
-                    !(cbusy_q[!dcls] && (((drd_q & cwr_q[!dcls]) | (dwr_q & (crd_q[!dcls] | cwr_q[!dcls]))) != '0));
+                    !(cbusy_q[!dcls] && ((((drd_q & o_wr) | (dwr_q & (o_rd | o_wr))) != '0) ||
+                                         ((bufs(drd_q) & bufs(o_rd)) != '0) || ((bufs(dwr_q) & bufs(o_wr)) != '0)));
   assign drained = (cbusy_q == 2'b00);
 
   // ---- LOAD / STORE beat walk ---------------------------------------------------------------
@@ -551,6 +562,7 @@ module edgemoe_seq #(
         if (rd_err || wr_err || abort_q || abort_i || ex_fail) begin
           stop_code_q <= rd_err ? ErrAxiRead : (wr_err ? ErrAxiWrite : (ex_fail ? ex_fail_code : ErrAborted));
           stop_idx_q  <= ex_fail && !rd_err && !wr_err ? ex_fail_idx : idx_q[23:0];
+          if (ex_fail && !rd_err && !wr_err) idx_q <= 32'(ex_fail_idx);  // CMD_INDEX: the failing command
           stop_q      <= 1'b1;
           kill_q      <= 1'b1;
           cbusy_q     <= '0;
@@ -564,6 +576,7 @@ module edgemoe_seq #(
         err_code_q  <= ErrTimeout;
         err_evt_q   <= 1'b1;
         err_index_q <= wd_idx;
+        idx_q       <= 32'(wd_idx);
         stop_q      <= 1'b1;
         kill_q      <= 1'b1;
         cbusy_q     <= '0;
