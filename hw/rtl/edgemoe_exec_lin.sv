@@ -45,6 +45,16 @@
 //   the first round's weights load, so it costs nothing), which then serves the act,
 //   side and out streams (three reads a cycle).
 //
+// ---------------------------------------------------------------- cycles
+// go_i to done_o (LIN_BUSY) of an isolated pass = the cluster's closed form (edgemoe_cluster.sv:
+// L_0 + P T Kt + Lat + A_last + 3) + the round-0 records' second half at 16 B/cycle (2 + 16 Kt)
+// + one DDR read latency + 5 (check, init, done); embed adds the copy (28 T beats + a DDR
+// latency). Measured through the top (tests/test_rtl_linear.py, 75-cycle DDR latency), against
+// the closed form and perf_model._Cluster: q/k/v head (192 -> 64, T 129) 2,042 / 1,768 / 2,024;
+// proj 5,138 / 4,864 / 5,120; fc1 19,070 / 18,796 / 19,052; fc2 20,222 / 19,372 / 20,408; embed
+// (T 128) 23,740 / 19,228 / 20,264. Later rounds' loads hide under the compute when
+// 2 (2 + 16 Kt) + latency <= T Kt (T >= about 40).
+//
 // Pass port rules: ps_cmd_i is the cluster's cmd beat; the destination row offset of a
 // pass-port pass is 0; the side buffer (X for scaled) must not be the act source (the
 // act read then has priority, which only costs time).
