@@ -9,7 +9,7 @@ rows); every byte of the I/O region, STATUS / ERROR / CMD_INDEX and QCOUNT0..3 m
 Weights: MoE layer 1 of the weight image (:func:`edgemoe.driver.image.build_image`; the shared
 reference backbone from ../shared/edge-moe-ref when present, with its synthetic experts; else
 the golden's synthetic weights): both tasks' gate records and the 16-expert block, copied into a
-small DDR. Cases: the full layer (T = 129, both tasks), a short layer from another source (T = 60,
+small DDR. Cases: the full layer (T = 129; task 1's gate with --full), a short layer from another source (T = 60,
 source K) with EXPERTS twice (the second refills the queues from the routing table: X gets the
 experts' sum twice, as on the ISS), EXPERTS before any MOE_GATE (nothing to do), MOE_GATE alone
 (QCOUNT), a stride above the minimum (the expert block re-laid), BAD_FIELD, BAD_IMAGE in an
@@ -210,7 +210,7 @@ def qcounts(dev) -> list[int]:
 
 
 # ---------------------------------------------------------------- layers
-@pytest.mark.parametrize("task", [0, 1])
+@pytest.mark.parametrize("task", [0, pytest.param(1, marks=pytest.mark.slow)])
 def test_moe_layer_equals_the_iss(model, task, record_property):
     """LOAD X and N, MOE_GATE (the task's gate record), EXPERTS, STORE X; then STORE H."""
     gate = isa.moe_gate(Buf.N, (GATE0, GATE1)[task], T_ALL)
