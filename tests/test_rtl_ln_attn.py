@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from edgemoe import perf_model as pm
 from edgemoe.driver import image as wimage, isa, regmap as R
 from edgemoe.driver.isa import Buf, Err, Op
 from edgemoe.sim import top_model
@@ -83,10 +84,10 @@ class RtlDev:
 
 
 class IssDev:
-    def __init__(self):
+    def __init__(self, mem_size: int = MEM):
         from edgemoe.driver.iss import Iss
 
-        self.iss = Iss(mem_size=MEM)
+        self.iss = Iss(mem_size=mem_size)
         self.mem, self.mem_base = self.iss.mem, self.iss.mem_base
         self.write32, self.read32 = self.iss.write32, self.iss.read32
 
@@ -133,13 +134,13 @@ def compare(rtl, iss, what: str) -> int:
     return a.size
 
 
-def cycles_of(model, cmds) -> int:
-    """CYCLES (START to DONE) of ``cmds`` + END on the top, buffers kept from the last run."""
+def cycles_of(model, cmds) -> tuple[int, int]:
+    """(CYCLES, ATTN_BUSY) of ``cmds`` + END on the top, buffers kept from the last run."""
     dev = RtlDev(model)
     program(dev, cmds + [isa.end()], soft_reset=False)
     dev.run()
     assert dev.read32(R.ERROR) == 0
-    return dev.read32(R.CYCLES_LO) | dev.read32(R.CYCLES_HI) << 32
+    return dev.read32(R.CYCLES_LO) | dev.read32(R.CYCLES_HI) << 32, dev.read32(R.ATTN_BUSY)
 
 
 def int32_bytes(v: np.ndarray) -> np.ndarray:
@@ -220,10 +221,11 @@ def test_layernorm_equals_the_iss(model, ln_records, traffic, record_property, c
         model.backpressure("none")
         model.configure(read_jitter=0, max_outstanding=(8, 8))
     if traffic == "clean":
-        c = cycles_of(model, [isa.layernorm(Buf.X, Buf.N, 0, 129)]) - cycles_of(model, [isa.nop()])
+        ln = isa.layernorm(Buf.X, Buf.N, 0, 129)   # one more LAYERNORM in a list: its marginal cycles
+        c = cycles_of(model, [ln, ln])[0] - cycles_of(model, [ln])[0]
         with capsys.disabled():
             print(f"\nedgemoe_exec_ln: LAYERNORM of 129 tokens {c} cycles through the top "
-                  f"(record read + 12 parameter beats + tokens)")
+                  f"(record read + 12 parameter beats + tokens; the kernel alone {pm.ln_cycles(pm.Config.zcu102(), 129)})")
     record_vectors(record_property, "top_layernorm", checked, weights=kind, lists=len(cases), traffic=traffic)
 
 
@@ -280,9 +282,11 @@ def test_attention_equals_the_iss(model, record_property, capsys):
         out = rtl.mem[IO + isa.IO_OUTPUT:IO + isa.IO_BYTES].view("<i4").reshape(T_ALL, D)
         checked += T_ALL * 64 * len(heads)
     assert np.abs(out).max() > 0
-    c = cycles_of(model, [isa.attention(0, T_ALL)]) - cycles_of(model, [isa.nop()])
+    busy = cycles_of(model, [isa.attention(0, T_ALL)])[1]
+    c = cycles_of(model, [isa.attention(h, T_ALL) for h in range(3)])[0] - cycles_of(model, [isa.attention(0, T_ALL)])[0]
     with capsys.disabled():
-        print(f"\nedgemoe_exec_attn: ATTENTION of one head (T = 129) {c} cycles through the top")
+        print(f"\nedgemoe_exec_attn: ATTENTION of one head (T = 129) {busy} cycles busy (ATTN_BUSY), "
+              f"{c / 2:.0f} per further head in a list (the kernel alone {pm.attention_head_cycles(pm.Config.zcu102(), 129)})")
     record_vectors(record_property, "top_attention", checked, heads=3)
 
 
@@ -400,3 +404,46 @@ def test_attention_beside_layernorm_equals_the_iss(model, ln_records, case, reco
     n = compare(rtl, iss, case)
     assert regs(rtl)["ERROR"] == 0
     record_vectors(record_property, "top_attention_beside_layernorm", n // 4, case=case)
+
+
+# ---------------------------------------------------------------- LAYERNORM of X beyond act
+def test_layernorm_of_moe_acc_beyond_act_equals_the_iss(avail, ln_records, record_property):
+    """X after EXPERTS holds moe_acc codes beyond act (LOAD cannot put them there): LAYERNORM
+    from X saturates them (sat_act, as every reader of X does). MoE layer 1 of the image."""
+    from edgemoe.golden.fixed_model import FixedWeights
+    from edgemoe.golden.weights import load_weights
+
+    recs, _ = ln_records
+    img = wimage.build_image(FixedWeights.from_float(load_weights(heads=False)))
+    gate, exps = 8192, 16384                       # W offsets (the LN records lie below 8192)
+    area = np.zeros(exps + 16 * isa.EXPERT_BYTES, np.uint8)
+    area[:len(recs) * REC] = w_area(recs)
+    for name, off in (("l1_gate_task0", gate), ("l1_experts", exps)):
+        o, n = img.offset(name), img.size(name)
+        area[off:off + n] = np.frombuffer(img.data[o:o + n], np.uint8)
+    mem = 8 << 20
+    rng = np.random.default_rng(9)
+    x = act_rows(rng, T_ALL, scale=100.0)
+    x[rng.random(x.shape) < 0.4] = 2 ** 31 - 1      # X at the act limit: the experts' sum goes beyond
+    n_in = act_rows(rng, T_ALL, scale=1.0)
+    io = np.concatenate([int32_bytes(n_in), np.zeros(isa.IO_OUTPUT - n_in.size * 4, np.uint8), int32_bytes(x)])
+    cmds = [isa.load(Buf.N, 0, T_ALL, D), isa.load(Buf.X, isa.IO_OUTPUT, T_ALL, D),
+            isa.moe_gate(Buf.N, gate, T_ALL), isa.experts(Buf.N, exps),
+            isa.layernorm(Buf.X, Buf.K, 5 * REC, T_ALL), isa.store(Buf.K, isa.IO_OUTPUT, T_ALL, D),
+            isa.store(Buf.X, 0, T_ALL, D), isa.end()]
+    m = top_model.TopModel(mem_size=mem)
+    try:
+        rtl, iss = RtlDev(m), IssDev(mem)
+        for d in (rtl, iss):
+            d.mem[IO:IO + io.size] = io
+            d.mem[W:W + area.size] = area
+            program(d, cmds)
+            d.run(20_000_000)
+        xb = iss.iss.buffers[Buf.X]
+        beyond = int((np.abs(xb) > ACT_MAX).sum())
+        assert beyond > 1000, f"only {beyond} X codes beyond act: the saturation is not exercised"
+        n = compare(rtl, iss, "LAYERNORM of X after EXPERTS")
+        assert regs(rtl)["ERROR"] == 0
+    finally:
+        m.close()
+    record_vectors(record_property, "top_layernorm_moe_acc", n // 4, beyond_act=beyond)

@@ -18,8 +18,8 @@
 //      (192 cycles per load).
 //   3. Tokens: rows 0..T-1 of A, 12 chunk beats per token. Buffer word w = 0..3T-1 is
 //      read once per chunk (4 reads of the same word, lanes 16 (c % 4) ..), the 16 codes
-//      saturated to act (sat_act of X's moe_acc; a no-op for the act buffers) in a
-//      register stage, then a 4-entry beat FIFO in front of the kernel. Reads are issued
+//      (X: moe_acc saturated to act, sat_act as the ISS does for readers of X; N K V A:
+//      their act codes) in a register stage, then a 4-entry beat FIFO in front of the kernel. Reads are issued
 //      on credits (beats issued and not yet taken by the kernel < 4, a register), so the
 //      kernel sees one beat per cycle with no path from its ready to the buffer port.
 //      The kernel's output beats (its own 2-entry output FIFO is the skid buffer;
@@ -93,6 +93,11 @@ module edgemoe_exec_ln
                  cmd_i[1][4:0] == 5'd0 && cmd_i[2][31:8] == 24'd0 && cmd_i[2][7:0] <= 8'd128 &&
                  cmd_i[3] == '0 && cmd_i[4] == '0 && cmd_i[5] == '0 && cmd_i[6] == '0 && cmd_i[7] == '0);
 
+  // 12 T beats per command (T <= 129), as shifts: 12 T = 8 T + 4 T
+  logic [10:0] t_n, beats_n;
+  assign t_n     = {3'd0, cmd_i[2][7:0]} + 11'd1;
+  assign beats_n = (t_n << 3) + (t_n << 2);
+
   // ------------------------------------------------------------------ control
   typedef enum logic [2:0] {StIdle, StRecWait, StRecRead, StPrm, StRun, StDrain, StFin} state_e;
   state_e     st_q;
@@ -150,6 +155,8 @@ module edgemoe_exec_ln
       src_q      <= '0;
       dst_q      <= '0;
       rec_addr_q <= '0;
+      from_x_q   <= 1'b0;
+      asel_q     <= '0;
       rec_beat_q <= '0;
       prm_beat_q <= '0;
       in_word_q  <= '0;
@@ -172,9 +179,11 @@ module edgemoe_exec_ln
             src_q      <= cmd_i[0][10:8];
             dst_q      <= cmd_i[0][14:12];
             rec_addr_q <= wbase_i + {32'd0, cmd_i[1]};
+            from_x_q   <= (cmd_i[0][11:8] == 4'd0);
+            asel_q     <= (cmd_i[0][11:8] == 4'd1) ? 2'd0 : 2'(cmd_i[0][11:8] - 4'd2);  // N 0, K 1, V 2, A 3
             // 12 T beats (T <= 129)
-            in_left_q  <= 11'(({3'd0, cmd_i[2][7:0]} + 11'd1) * 11'(Beats));
-            out_left_q <= 11'(({3'd0, cmd_i[2][7:0]} + 11'd1) * 11'(Beats));
+            in_left_q  <= beats_n;
+            out_left_q <= beats_n;
             rec_beat_q <= '0;
             prm_beat_q <= '0;
             in_word_q  <= '0;
@@ -257,17 +266,28 @@ module edgemoe_exec_ln
                      rec_q[1][prm_beat_q], rec_q[0][prm_beat_q]};
 
   // ------------------------------------------------------------------ input datapath
-  // Stage 1: the source word (one cycle after the read), 16 lanes of chunk sub1_q, sat_act.
-  logic [2047:0]    rword;
-  logic [BeatW-1:0] s1_data;
-  assign rword = buf_rdata_i[src_q];
+  // Stage 1 (one cycle after the read): the 16 lanes of chunk sub1_q. X holds moe_acc
+  // (MoeAccBits, sign-extended): saturated to act. The act buffers N K V A hold codes in
+  // range: their low ActBits are the code. Only the possible sources are muxed (a 4:1 of
+  // the act buffers, X apart), the lane group after the buffer.
+  logic [1:0] asel_q;            // act source: 0 N, 1 K, 2 V, 3 A
+  logic       from_x_q;
+  logic [3:0][2047:0] awords;
+  logic [2047:0]      aword;
+  logic [BeatW-1:0]   s1_data;
+  assign awords = {buf_rdata_i[5], buf_rdata_i[4], buf_rdata_i[3], buf_rdata_i[1]};
+  assign aword  = awords[asel_q];
   always_comb begin
     for (int l = 0; l < Lanes; l++) begin
-      logic signed [31:0] v;
-      v = $signed(rword[32 * (Lanes * int'(sub1_q) + l) +: 32]);
-      if (v > ActMax)      s1_data[l*ActBits +: ActBits] = ActBits'(ActMax);
-      else if (v < ActMin) s1_data[l*ActBits +: ActBits] = ActBits'(ActMin);
-      else                 s1_data[l*ActBits +: ActBits] = v[ActBits-1:0];
+      logic [MoeAccBits-1:0] x;
+      x = buf_rdata_i[0][32 * (Lanes * int'(sub1_q) + l) +: MoeAccBits];
+      if (!from_x_q) begin
+        s1_data[l*ActBits +: ActBits] = aword[32 * (Lanes * int'(sub1_q) + l) +: ActBits];
+      end else if (x[MoeAccBits-1:ActBits-1] == '0 || x[MoeAccBits-1:ActBits-1] == '1) begin
+        s1_data[l*ActBits +: ActBits] = x[ActBits-1:0];        // in the act range
+      end else begin
+        s1_data[l*ActBits +: ActBits] = x[MoeAccBits-1] ? ActBits'(ActMin) : ActBits'(ActMax);
+      end
     end
   end
   always_ff @(posedge clk_i) begin
@@ -313,14 +333,18 @@ module edgemoe_exec_ln
     end
   end
 
+  // Sources and destinations are X N K V A: the Q and H ports stay 0.
+  logic [6:0] re_b, we_b;
   always_comb begin
     for (int b = 0; b < 7; b++) begin
-      buf_re_o[b]     = issue && (src_q == 3'(b));
-      buf_raddr_o[b]  = (issue && (src_q == 3'(b))) ? in_word_q : '0;
-      buf_we_o[b]     = we_q && (dst_q == 3'(b));
-      buf_waddr_o[b]  = (we_q && (dst_q == 3'(b))) ? waddr_q : '0;
-      buf_wlanes_o[b] = (we_q && (dst_q == 3'(b))) ? wlanes : '0;
-      buf_wdata_o[b]  = (we_q && (dst_q == 3'(b))) ? wword : '0;
+      re_b[b]         = (b != 2) && (b != 6) && issue && (src_q == 3'(b));
+      we_b[b]         = (b != 2) && (b != 6) && we_q && (dst_q == 3'(b));
+      buf_re_o[b]     = re_b[b];
+      buf_raddr_o[b]  = re_b[b] ? in_word_q : '0;
+      buf_we_o[b]     = we_b[b];
+      buf_waddr_o[b]  = we_b[b] ? waddr_q : '0;
+      buf_wlanes_o[b] = we_b[b] ? wlanes : '0;
+      buf_wdata_o[b]  = we_b[b] ? wword : '0;
     end
   end
 
@@ -339,6 +363,6 @@ module edgemoe_exec_ln
 
   logic unused;
   assign unused = ^{rd_busy_i[3:1], rd_err_i[3:1], rd_valid_i[3:1], rd_data_i[3:1], rd_first_i,
-                    rd_last_i[3:1], fifo_in_ready};
+                    rd_last_i[3:1], fifo_in_ready, buf_rdata_i[2], buf_rdata_i[6]};  // Q, H: never a source
 
 endmodule
