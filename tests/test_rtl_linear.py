@@ -267,6 +267,8 @@ def real_cases() -> dict[str, tuple[Descriptor, bool]]:
         "proj_resid": (L(Mode.RESID, Buf.A, Buf.X, o["l0_attn_proj"], D, D, 129, side=Buf.X), False),
         "fc1_gelu_T40": (L(Mode.GELU, Buf.N, Buf.H, o["l0_fc1"], D, HID, 40), False),
         "fc2_resid_T33": (L(Mode.RESID, Buf.H, Buf.X, o["l0_fc2"], HID, D, 33, side=Buf.X), False),
+        "proj_N48_resid_rows70": (L(Mode.RESID, Buf.A, Buf.X, o["l0_attn_proj"], D, 48, 50, side=Buf.X, dst_chunk=5,
+                                    dst_row=70), False),
         "gate_N16": (L(Mode.PLAIN, Buf.K, Buf.A, o["l1_gate_task0"], D, 16, 129, has_bias=False, dst_chunk=5), False),
         "embed": (L(Mode.EMBED, Buf.H, Buf.X, o["patch_embed_weight"], HID, D, 128, has_bias=False, dst_row=1,
                     embed_offset=o["embed_add"]), True),
