@@ -308,6 +308,25 @@ def test_synthetic_pass_equals_the_iss(model, case, record_property):
     record_vectors(record_property, "rtl_linear", n, case=case, weights="synthetic", lin_busy=busy)
 
 
+def test_bursty_traffic_equals_the_iss(model, record_property):
+    """Seeded bursty ready/valid gaps on every AXI channel of the four ports and a jittered DDR
+    latency (the feeders pair beats across R-channel gaps; jobs wait for idle engines)."""
+    saved = dict(model._cfg)
+    model.backpressure("bursty")
+    model.configure(read_jitter=40, max_outstanding=(2, 2))
+    try:
+        n = 0
+        for case in ("proj_resid", "embed_N64_into_N", "q_head1"):
+            d, pix = real_cases()[case]
+            n += run_case(model, d, src_pix=pix, seed=21)[2]
+        for case in ("k32_n80_gelu", "k64_n768_T3", "k16_Kt1"):
+            n += run_case(model, synthetic_cases()[case], seed=22)[2]
+    finally:
+        model.backpressure("none")
+        model.configure(**saved)
+    record_vectors(record_property, "rtl_linear", n, case="bursty_traffic")
+
+
 # ---------------------------------------------------------------- errors
 def bad_field_cases() -> dict[str, Descriptor]:
     _, o = weight_area()
