@@ -2,9 +2,9 @@
 // descriptors", the ISS edgemoe.driver.iss is the reference for every bit).
 //
 // Command: Q(h), K(h), V(h) -> A(h), head h = word 0 [21:20], word 2 [7:0] = T - 1.
-// Field checks (the ISS's, in the go_i cycle): buffer fields A, B, C = 0, word 0 [31:20]
-// = h <= 2, word 1 = 0, word 2 [31:8] = 0 and T - 1 <= 128, words 3..7 = 0; else done_o
-// with BAD_FIELD.
+// Field checks (the ISS's; registered in the go_i cycle, decided in the next): buffer
+// fields A, B, C = 0, word 0 [31:20] = h <= 2, word 1 = 0, word 2 [31:8] = 0 and
+// T - 1 <= 128, words 3..7 = 0; else done_o with BAD_FIELD.
 // DIFFERENCE FROM THE ISS: the kernel `attention` is built for Tokens = NumTokens = 129
 // (the softmax runs over all Tokens keys, and no K row can stand for "no key"), so only
 // T = 129 is executed; T - 1 != 128, which the ISS accepts (rows 0..T-1), ends with
@@ -23,8 +23,8 @@
 // the last row's write.
 //
 // Cycles (one head): attention's P + 2 T ceil(T / P) + 46 + LastRows (= 6,763 for T = 129,
-// P = 5) plus 4 (first read to the first q row, last out row to done_o): 6,767 cycles per
-// head measured through the top (busy_o, i.e. ATTN_BUSY; tests/test_rtl_ln_attn.py).
+// P = 5) plus 5 (the check, first read to the first q row, last out row to done_o): 6,768
+// cycles per head measured through the top (busy_o, i.e. ATTN_BUSY; tests/test_rtl_ln_attn.py).
 // kill_i clears the executor (synchronously) and resets the kernel and the FIFOs through
 // a registered reset (the cycle after kill_i). Every output is 0 while idle; the read
 // engines are not used.
@@ -82,12 +82,15 @@ module edgemoe_exec_attn
                  cmd_i[3] == '0 && cmd_i[4] == '0 && cmd_i[5] == '0 && cmd_i[6] == '0 && cmd_i[7] == '0);
 
   // ------------------------------------------------------------------ control
-  typedef enum logic [1:0] {StIdle, StRun, StDrain, StFin} state_e;
+  // StCheck: the field checks' result, registered in the go_i cycle (bad_q), decides
+  // (no path from the descriptor through the checks into the state and counters).
+  typedef enum logic [2:0] {StIdle, StCheck, StRun, StDrain, StFin} state_e;
   state_e     st_q;
   logic [7:0] err_q;
   logic [1:0] head_q;
-  logic       clr;
+  logic       clr, bad_q;
   assign clr = !rst_ni || kill_i;
+  always_ff @(posedge clk_i) bad_q <= bad;   // cmd_i is stable from go_i to done_o
 
   logic krst_nq;
   always_ff @(posedge clk_i) krst_nq <= rst_ni && !kill_i;
@@ -118,10 +121,10 @@ module edgemoe_exec_attn
         occ_q[s]  <= '0;
         s1_q[s]   <= 1'b0;
       end else begin
-        if (st_q == StIdle && go_i) begin
-          word_q[s] <= 11'(cmd_i[0][21:20]);
+        if (st_q == StCheck) begin
+          word_q[s] <= 11'(head_q);
           row_q[s]  <= '0;
-          left_q[s] <= bad ? '0 : CntW'((s == 0) ? Tokens : Tokens * Groups);
+          left_q[s] <= bad_q ? '0 : CntW'((s == 0) ? Tokens : Tokens * Groups);
         end else if (issue[s]) begin
           left_q[s] <= left_q[s] - CntW'(1);
           if (row_q[s] == 8'(Tokens - 1)) begin
@@ -205,9 +208,12 @@ module edgemoe_exec_attn
             head_q     <= cmd_i[0][21:20];
             out_word_q <= 11'(cmd_i[0][21:20]);
             out_left_q <= 8'(Tokens);
-            err_q      <= bad ? ErrBadField : 8'h00;
-            st_q       <= bad ? StFin : StRun;
+            st_q       <= StCheck;
           end
+        end
+        StCheck: begin
+          err_q <= bad_q ? ErrBadField : 8'h00;
+          st_q  <= bad_q ? StFin : StRun;
         end
         StRun: begin
           if (out_fire && out_left_q == 8'd1) st_q <= StDrain;
