@@ -21,11 +21,12 @@ every byte of the I/O region and the STATUS / ERROR / CMD_INDEX registers must a
 * ATTENTION next to a LAYERNORM in one list, with every kind of buffer sharing (a
   sequencer that overlaps the two must still give the ISS's bytes).
 
-Not reachable from here: LAYERNORM's saturation of X codes beyond act (LOAD saturates
-to act; only EXPERTS leaves moe_acc beyond act in X).
+* LAYERNORM from X after MOE_GATE + EXPERTS (MoE layer 1 of the image): X holds moe_acc
+  codes beyond act (LOAD cannot put them there), which the LN input saturates.
 
-Cycle figures (printed, not asserted): one LAYERNORM of 129 tokens and one ATTENTION
-head, from the CYCLES register (a list with the command minus the same list with a NOP).
+Cycle figures (printed, not asserted): a LAYERNORM of 129 tokens (CYCLES of a list with
+one more LAYERNORM) and one ATTENTION head (ATTN_BUSY; CYCLES per further head), beside
+the kernels' own cycle formulas (edgemoe.perf_model).
 """
 from __future__ import annotations
 
