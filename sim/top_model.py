@@ -121,7 +121,9 @@ def _cached(vbin: Path) -> Path | None:
             continue
         try:
             files = [Path(p) for p in json.loads(deps.read_text())]
-            if all(f.is_file() for f in files) and _digest(files, vbin) == d.name:
+            # a build of another RTL folder (EDGEMOE_RTL) is not this one's, whatever its hash
+            if all(f.is_file() and (RTL in f.parents or f.parent == RTL) for f in files) and \
+                    _digest(files, vbin) == d.name:
                 return lib
         except (OSError, ValueError):
             continue
@@ -146,6 +148,9 @@ def build(*, quiet: bool = True) -> Path:
         stage = Path(tempfile.mkdtemp(prefix="stage-", dir=BUILD))
         try:
             obj = stage / "obj"
+            # what Verilator is about to read: an RTL file edited during the build must not be cached
+            # under the new content's hash (the library has the old one)
+            before = {f: f.read_bytes() for f in RTL.rglob("*") if f.suffix in (".sv", ".v", ".svh", ".vh")}
             cmd = [str(vbin / "verilator"), *VFLAGS, "--Mdir", str(obj), "-y", str(RTL), "-y", str(RTL / "gen"),
                    *map(str, _sources())]
             t0 = time.perf_counter()
@@ -154,6 +159,10 @@ def build(*, quiet: bool = True) -> Path:
                 tail = "\n".join((r.stdout + r.stderr).strip().splitlines()[-15:])
                 raise ModelError(f"verilator build of {TOP} failed (exit {r.returncode}):\n{tail}")
             deps = _read_deps(obj / f"V{TOP}__ver.d")
+            changed = [f.name for f in deps if f in before and f.read_bytes() != before[f]]
+            if changed:
+                raise ModelError(f"RTL files changed while the model of {TOP} was being built "
+                                 f"({', '.join(changed)}): build again")
             inc = vbin.parent / "include"
             out = stage / "libtop_model.so"
             link = [cxx, "-shared", "-fPIC", "-O2", "-std=c++17", "-I", str(obj), "-I", str(inc), "-I",

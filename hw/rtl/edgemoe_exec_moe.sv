@@ -105,7 +105,10 @@ module edgemoe_exec_moe
   output logic                     tap_ready_o,
   input  logic [447:0]             tap_data_i,
   input  logic [7:0]               tap_tok_i,
-  // queue lengths of the last MOE_GATE (QCOUNT0..3: expert 4r + i in byte i of QCOUNTr)
+  // queue lengths of the last MOE_GATE (QCOUNT0..3: expert 4r + i in byte i of QCOUNTr);
+  // cleared by qclr_i (START, SOFT_RESET) only: they survive a run that stops with an error,
+  // as the ISS's registers do
+  input  logic                     qclr_i,
   output logic [15:0][7:0]         qcount_o
 );
 
@@ -351,7 +354,7 @@ module edgemoe_exec_moe
       gate_q <= 1'b0; bad_q <= 1'b0; src_q <= '0; tm1_q <= '0; base_q <= '0; stride_q <= '0;
       err_q <= '0; done_q <= 1'b0;
       have_gate_q <= 1'b0; qfull_q <= 1'b0; gtm1_q <= '0;
-      cnt_q <= '0; qcount_q <= '0;
+      cnt_q <= '0;
       psdone_q <= 1'b0; lastres_q <= 1'b0;
       clr_q <= 1'b1;
       ser_full_q <= 1'b0; ser_q <= '0; ser_e_q <= '0; ser_tok_q <= '0;
@@ -455,7 +458,6 @@ module edgemoe_exec_moe
           if (psdone_q && lastres_q) begin
             have_gate_q <= 1'b1;
             qfull_q     <= 1'b1;
-            qcount_q    <= cnt_q;
             state_q     <= StFinish;
           end
         end
@@ -561,6 +563,10 @@ module edgemoe_exec_moe
   assign busy_o   = (state_q != StIdle) || go_i;
   assign done_o   = done_q;
   assign err_o    = done_q ? err_q : '0;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni || qclr_i) qcount_q <= '0;
+    else if (!kill_i && state_q == StGateRun && psdone_q && lastres_q) qcount_q <= cnt_q;
+  end
   assign qcount_o = qcount_q;
 
   // status of the queue module and the logits of the results: not needed here

@@ -22,7 +22,10 @@
 //   command issues only when its class is idle and, per buffer and 64-column block, it
 //   reads nothing the other class's command writes and writes nothing it reads or
 //   writes (docs/architecture.md, "Sequencer rules"). So ATTENTION of head h runs while
-//   the cluster computes the projections of head h + 1. LOAD, STORE, MARK and END wait
+//   the cluster computes the projections of head h + 1. Class 0 takes a second LINEAR
+//   behind a running LINEAR when exec_lin says it can queue one (lin_qready_i: its weights
+//   load while the first computes; exec_lin keeps the order and the data dependencies of
+//   the two, and reports their dones in order). LOAD, STORE, MARK and END wait
 //   until both classes are idle (MARK: the last finished block). An opcode whose
 //   executor is not built into the top (ex_en_i) ends the run with BAD_OPCODE.
 //   An executor's error (BAD_FIELD, BAD_IMAGE, AXI_READ) stops the run like an AXI
@@ -86,8 +89,10 @@ module edgemoe_seq #(
   output logic [1:0]            ex_go_o,       // per class, one cycle: execute ex_cmd_o[c] (opcode in word 0)
   output logic [1:0][7:0][31:0] ex_cmd_o,      // per class: descriptor words, stable until its done
   output logic                  ex_kill_o,     // one cycle: reset the executors
+  output logic                  ex_clear_o,    // one cycle: START or SOFT_RESET (clears QCOUNT; not at a stop)
   input  logic [1:0]            ex_done_i,     // per class
   input  logic [1:0][7:0]       ex_err_i,      // per class, with its done
+  input  logic                  lin_qready_i,  // exec_lin takes a second LINEAR while one runs (dones in order)
   // write engine
   output logic                  wr_start_o,
   output logic [AddrW-1:0]      wr_addr_o,
@@ -148,7 +153,7 @@ module edgemoe_seq #(
   logic [23:0] err_index_q;
   logic [63:0] cycles_q, rd_bytes_q, wr_bytes_q;
   logic [31:0] mark_q, wd_q;
-  logic        kill_q;
+  logic        kill_q, clear_q;
   logic [23:0] stop_idx_q;            // index the stop reports (SStop)
 
   // ---- scoreboard: buffer blocks (64 columns) read and written by the commands in flight -------
@@ -169,6 +174,12 @@ module edgemoe_seq #(
   logic [1:0][31:0]    cwd_q;                   // its watchdog
   logic [1:0][7:0][31:0] ccmd_q;                // its descriptor
   logic [NBlk-1:0]     drd, dwr, drd_q, dwr_q;  // the decoded command's blocks (SCheck -> SCheck2)
+  logic                c0lin_q;                 // class 0's command is a LINEAR
+  logic                q2busy_q;                // a second LINEAR queued behind it (class 0)
+  logic [NBlk-1:0]     q2rd_q, q2wr_q;
+  logic [23:0]         q2idx_q;
+  logic [31:0]         q2wd_q;
+  logic                issue0, issueq, done0;
   logic                dcls;                    // its class
   logic                issue_ok, drained;
 
@@ -267,11 +278,18 @@ module edgemoe_seq #(
   // issue: the class idle, no conflict with the other class's command (read after write, write
   // after read or write per block; a shared port per buffer)
   logic [NBlk-1:0] o_rd, o_wr;
-  assign o_rd = crd_q[!dcls];
-  assign o_wr = cwr_q[!dcls];
-  assign issue_ok = !cbusy_q[dcls] &&
-                    !(cbusy_q[!dcls] && ((((drd_q & o_wr) | (dwr_q & (o_rd | o_wr))) != '0) ||
-                                         ((bufs(drd_q) & bufs(o_rd)) != '0) || ((bufs(dwr_q) & bufs(o_wr)) != '0)));
+  logic            no_conflict;
+  assign o_rd = dcls ? (crd_q[0] | q2rd_q) : crd_q[1];
+  assign o_wr = dcls ? (cwr_q[0] | q2wr_q) : cwr_q[1];
+  assign no_conflict = !(cbusy_q[!dcls] && ((((drd_q & o_wr) | (dwr_q & (o_rd | o_wr))) != '0) ||
+                                            ((bufs(drd_q) & bufs(o_rd)) != '0) || ((bufs(dwr_q) & bufs(o_wr)) != '0)));
+  assign issue_ok = !cbusy_q[dcls] && no_conflict;
+  logic is_compute;
+  assign is_compute = (op >= 8'h03) && (op <= 8'h07);
+  assign issue0 = (state_q == SIssue) && is_compute && issue_ok;
+  assign issueq = (state_q == SIssue) && (op == 8'h04) && cbusy_q[0] && c0lin_q && !q2busy_q && lin_qready_i &&
+                  no_conflict;
+  assign done0  = ex_done_i[0] && cbusy_q[0];
   assign drained = (cbusy_q == 2'b00);
 
   // ---- LOAD / STORE beat walk ---------------------------------------------------------------
@@ -345,12 +363,15 @@ module edgemoe_seq #(
   for (genvar c = 0; c < 2; c++) begin : g_wd
     assign wd_cls[c] = (timeout_i != 32'd0) && cbusy_q[c] && (cwd_q[c] >= timeout_i);
   end
-  assign wd_fire = running && (wd_seq || wd_cls != 2'b00);
+  logic wd_q2;
+  assign wd_q2 = (timeout_i != 32'd0) && q2busy_q && (q2wd_q >= timeout_i);
+  assign wd_fire = running && (wd_seq || wd_cls != 2'b00 || wd_q2);
   // the oldest in flight first: a class's command issued before the one being fetched
   always_comb begin
     wd_idx = idx_q[23:0];
     if (wd_cls[1] && (!wd_cls[0] || cidx_q[1] < cidx_q[0])) wd_idx = cidx_q[1];
     else if (wd_cls[0]) wd_idx = cidx_q[0];
+    else if (wd_q2) wd_idx = q2idx_q;
   end
   // an executor's error (with its done)
   assign ex_fail = (ex_done_i[0] && cbusy_q[0] && ex_err_i[0] != 8'h00) ||
@@ -373,8 +394,9 @@ module edgemoe_seq #(
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       state_q <= SIdle; idx_q <= '0; done_q <= 1'b0; stop_q <= 1'b0; abort_q <= 1'b0;
-      err_evt_q <= 1'b0; done_evt_q <= 1'b0; kill_q <= 1'b0; stop_idx_q <= '0;
+      err_evt_q <= 1'b0; done_evt_q <= 1'b0; kill_q <= 1'b0; clear_q <= 1'b0; stop_idx_q <= '0;
       cbusy_q <= '0; crd_q <= '0; cwr_q <= '0; cidx_q <= '0; cwd_q <= '0; ccmd_q <= '0; drd_q <= '0; dwr_q <= '0;
+      c0lin_q <= 1'b0; q2busy_q <= 1'b0; q2rd_q <= '0; q2wr_q <= '0; q2idx_q <= '0; q2wd_q <= '0;
       err_code_q <= '0; err_index_q <= '0; stop_code_q <= '0; opcode_q <= '0;
       cycles_q <= '0; rd_bytes_q <= '0; wr_bytes_q <= '0; mark_q <= '0; wd_q <= '0;
       for (int i = 0; i < 8; i++) w_q[i] <= '0;
@@ -390,17 +412,30 @@ module edgemoe_seq #(
       if (wr_hs_i) wr_bytes_q <= wr_bytes_q + 64'd16;
       if (running) cycles_q <= cycles_q + 64'd1;
       wd_q <= wd_q + 32'd1;
-      for (int c = 0; c < 2; c++) begin
-        cwd_q[c] <= cwd_q[c] + 32'd1;
-        if (ex_done_i[c] && cbusy_q[c]) begin  // a command finished; an error stops the run at its index
-          cbusy_q[c] <= 1'b0;
-          crd_q[c]   <= '0;
-          cwr_q[c]   <= '0;
+      cwd_q[0] <= cwd_q[0] + 32'd1;
+      cwd_q[1] <= cwd_q[1] + 32'd1;
+      q2wd_q   <= q2wd_q + 32'd1;
+      // a command finished (an error stops the run at its index, below); class 0's queued
+      // LINEAR becomes its running one
+      if (ex_done_i[1] && cbusy_q[1]) begin
+        cbusy_q[1] <= 1'b0;
+        crd_q[1]   <= '0;
+        cwr_q[1]   <= '0;
+      end
+      if (done0) begin
+        if (q2busy_q) begin
+          crd_q[0] <= q2rd_q; cwr_q[0] <= q2wr_q; cidx_q[0] <= q2idx_q; cwd_q[0] <= q2wd_q + 32'd1;
+          q2busy_q <= 1'b0; q2rd_q <= '0; q2wr_q <= '0;
+        end else begin
+          cbusy_q[0] <= 1'b0;
+          crd_q[0]   <= '0;
+          cwr_q[0]   <= '0;
         end
       end
       // the drain of a stopped run ends when both engines are idle
       if (stop_q && !rd_busy_all_i && !wr_busy_i) stop_q <= 1'b0;
       kill_q <= 1'b0;
+      clear_q <= 1'b0;
       if (abort_i && running) abort_q <= 1'b1;
       // START while busy (or still draining a stopped run): the run is left alone, START_BUSY recorded
       if (start_i && (running || (stop_q && err_code_q == 8'h00))) begin
@@ -413,6 +448,7 @@ module edgemoe_seq #(
         SIdle: begin
           if (start_i && !stop_q && err_code_q == 8'h00) begin  // with an error recorded: SOFT_RESET first
             kill_q <= 1'b1;  // the queues of an earlier run go
+            clear_q <= 1'b1;
             done_q <= 1'b0; abort_q <= 1'b0; mark_q <= '0;
             cycles_q <= '0; rd_bytes_q <= '0; wr_bytes_q <= '0; idx_q <= '0; opcode_q <= '0; wd_q <= '0;
             if (start_bad) begin
@@ -424,6 +460,7 @@ module edgemoe_seq #(
             end
           end else if (soft_reset_i) begin
             kill_q <= 1'b1;
+            clear_q <= 1'b1;
             done_q <= 1'b0; err_code_q <= '0; err_index_q <= '0; abort_q <= 1'b0; opcode_q <= '0;
             cycles_q <= '0; rd_bytes_q <= '0; wr_bytes_q <= '0; idx_q <= '0; mark_q <= '0;
           end
@@ -485,14 +522,23 @@ module edgemoe_seq #(
           wd_q <= '0;  // waiting to issue is not running
           unique case (op)
             8'h03, 8'h04, 8'h05, 8'h06, 8'h07: begin
-              if (issue_ok) begin  // ex_go_o this cycle
+              if (issue0 || (issueq && done0 && !q2busy_q)) begin  // ex_go_o next cycle (the class is free)
                 cbusy_q[dcls] <= 1'b1;
                 crd_q[dcls]   <= drd_q;
                 cwr_q[dcls]   <= dwr_q;
                 cidx_q[dcls]  <= idx_q[23:0];
                 cwd_q[dcls]   <= '0;
+                if (!dcls) c0lin_q <= (op == 8'h04);
                 ccmd_q[dcls]  <= {w_q[7], w_q[6], w_q[5], w_q[4], w_q[3], w_q[2], w_q[1], w_q[0]};
                 state_q       <= SNext;
+              end else if (issueq) begin  // queued behind class 0's running LINEAR
+                q2busy_q  <= 1'b1;
+                q2rd_q    <= drd_q;
+                q2wr_q    <= dwr_q;
+                q2idx_q   <= idx_q[23:0];
+                q2wd_q    <= '0;
+                ccmd_q[0] <= {w_q[7], w_q[6], w_q[5], w_q[4], w_q[3], w_q[2], w_q[1], w_q[0]};
+                state_q   <= SNext;
               end
             end
             OpNop: state_q <= SNext;
@@ -568,6 +614,7 @@ module edgemoe_seq #(
           cbusy_q     <= '0;
           crd_q       <= '0;
           cwr_q       <= '0;
+          q2busy_q    <= 1'b0;
           wn_q        <= '0;
           state_q     <= SStop;
         end
@@ -582,6 +629,7 @@ module edgemoe_seq #(
         cbusy_q     <= '0;
         crd_q       <= '0;
         cwr_q       <= '0;
+        q2busy_q    <= 1'b0;
         wn_q        <= '0;
         state_q     <= SIdle;
       end
@@ -607,12 +655,13 @@ module edgemoe_seq #(
   logic [1:0] go_q;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) go_q <= '0;
-    else go_q <= (state_q == SIssue && issue_ok && op >= 8'h03 && op <= 8'h07 && !wd_fire && !ex_fail &&
-                  !abort_q && !abort_i) ? (dcls ? 2'b10 : 2'b01) : 2'b00;
+    else go_q <= ((issue0 || issueq) && !wd_fire && !ex_fail && !abort_q && !abort_i) ? (dcls ? 2'b10 : 2'b01)
+                                                                                      : 2'b00;
   end
   assign ex_go_o   = go_q & cbusy_q;
   assign ex_cmd_o  = ccmd_q;
   assign ex_kill_o = kill_q;
+  assign ex_clear_o = clear_q;
 
   assign buf_we_o     = we_q;
   assign buf_wid_o    = wid_q;

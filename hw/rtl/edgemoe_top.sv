@@ -144,12 +144,14 @@ module edgemoe_top #(
   logic [12:0]         buf_waddr, buf_raddr;
   logic [Lanes-1:0]    buf_wlanes;
   logic [Lanes*32-1:0] buf_wdata, buf_rdata;
-  logic                ex_kill;
+  logic                ex_kill, ex_clear;
   logic [1:0]          ex_go, ex_done;
   logic [1:0][7:0][31:0] ex_cmd;
   logic [1:0][7:0]     ex_err;
   logic [4:0]          ex_en;
   logic                sq_rd_busy, sq_rd_err, sq_rd_valid, sq_rd_first, sq_rd_last;
+  logic                lin_qready;  // exec_lin can queue a second LINEAR (not yet: 0)
+  assign lin_qready = 1'b0;
   logic [127:0]        sq_rd_data;
 
   // the read engines, one per port
@@ -204,6 +206,8 @@ module edgemoe_top #(
     .ex_go_o      (ex_go),
     .ex_cmd_o     (ex_cmd),
     .ex_kill_o    (ex_kill),
+    .ex_clear_o   (ex_clear),
+    .lin_qready_i (lin_qready),
     .ex_done_i    (ex_done),
     .ex_err_i     (ex_err),
     .wr_start_o   (wr_start),
@@ -338,7 +342,7 @@ module edgemoe_top #(
       .ps_scatter_o(ps_scatter), .ps_done_i(ps_done), .ps_err_i(ps_err),
       .tt_re_i(tt_re), .tt_idx_i(tt_idx), .tt_tok_o(tt_tok), .tt_score_o(tt_score),
       .tap_valid_i(tap_valid), .tap_ready_o(tap_ready), .tap_data_i(tap_data), .tap_tok_i(tap_tok),
-      .qcount_o(qcount));
+      .qclr_i(ex_clear), .qcount_o(qcount));
   end else begin : g_no_moe
     assign x_busy[3] = 1'b0; assign x_done[3] = 1'b0; assign x_err[3] = '0;
     assign ps_valid = 1'b0; assign ps_cmd = '0; assign ps_waddr = '0; assign ps_src = '0; assign ps_sc = '0;
@@ -514,7 +518,7 @@ module edgemoe_top #(
                     m_axi_bvalid_i[NumPorts-1:1], m_axi_bresp_i[NumPorts-1:1], x_busy[0], x_busy[3]};
   // with executors left out (EnLn/EnLin/EnAttn/EnMoe = 0) some of the shared nets go unread
   logic unused_ex;
-  assign unused_ex = ^{ex_kill, ex_cmd, x_go, ps_valid, ps_ready, ps_gather, ps_scatter, ps_done, ps_cmd, ps_waddr,
+  assign unused_ex = ^{ex_kill, ex_clear, ex_cmd, x_go, ps_valid, ps_ready, ps_gather, ps_scatter, ps_done, ps_cmd, ps_waddr,
                        ps_src, ps_dst, ps_sc, ps_dc, ps_err, tt_re, tt_idx, tt_tok, tt_score, tap_valid, tap_ready,
                        tap_data, tap_tok, rd_err, rd_valid, rd_first, rd_last, rd_data};
 

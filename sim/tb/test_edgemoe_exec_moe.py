@@ -304,6 +304,7 @@ class TB:
         cocotb.start_soon(Clock(dut.clk_i, 10, unit="ns").start())
         dut.rst_ni.value = 0
         dut.kill_i.value = 0
+        dut.qclr_i.value = 0
         dut.go_i.value = 0
         dut.cmd_i.value = 0
         dut.wbase_i.value = WBASE
@@ -406,12 +407,15 @@ class TB:
         self.dut._log.info("%s: err %#x, %d cycles, %d passes", what, err, cyc, len(got))
         return err
 
-    async def kill(self) -> None:
+    async def kill(self, clear: bool = True) -> None:
+        """kill_i (and, ``clear``, qclr_i: what the sequencer sends at START; a stop sends kill alone)."""
         if self.server is not None:
             self.server.killed = True
         self.dut.kill_i.value = 1
+        self.dut.qclr_i.value = int(clear)
         await RisingEdge(self.dut.clk_i)
         self.dut.kill_i.value = 0
+        self.dut.qclr_i.value = 0
         await RisingEdge(self.dut.clk_i)
 
 
