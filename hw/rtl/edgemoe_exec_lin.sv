@@ -217,8 +217,10 @@ module edgemoe_exec_lin
   logic [1:0]  alast_m1;         // active units in the last round - 1
   logic [6:0]  kt;
   logic [23:0] rec_full, stride4;
-  logic        side_en, tap_mode;
+  // per-pass decodes, registered in SInit (short paths in the streams)
+  logic        side_en, tap_mode, src_x, src_h, sbuf_h, side_resid, same_buf;
   logic [3:0]  sbuf;             // the side stream's buffer
+  logic [23:0] rec_bytes, last_bytes;  // a record of 16 rows, the pass's last record
   assign p_mode   = p_cmd_q[2:0];
   assign kt_m1    = p_cmd_q[13:8];
   assign p_nm1    = p_cmd_q[23:14];
@@ -229,12 +231,24 @@ module edgemoe_exec_lin
   assign kt       = {1'b0, kt_m1} + 7'd1;
   assign rec_full = 24'd64 + {8'b0, kt, 9'b0};
   assign stride4  = {rec_full[21:0], 2'b0};
-  assign side_en  = (p_mode == 3'd3) || (p_mode == 3'd4) || (p_mode == 3'd5);
-  assign tap_mode = (p_dst_q == BufNone);
-  assign sbuf     = (p_mode == 3'd5) ? p_dst_q : BufX;
 
   logic running;
   assign running = (state_q == SRun);
+
+  always_ff @(posedge clk_i) begin
+    if (state_q == SInit) begin
+      side_en    <= (p_mode == 3'd3) || (p_mode == 3'd4) || (p_mode == 3'd5);
+      tap_mode   <= (p_dst_q == BufNone);
+      sbuf       <= (p_mode == 3'd5) ? p_dst_q : BufX;
+      sbuf_h     <= (p_mode == 3'd5) && (p_dst_q == BufH);
+      side_resid <= (p_mode == 3'd3);
+      same_buf   <= (p_src_q == ((p_mode == 3'd5) ? p_dst_q : BufX));
+      src_x      <= (p_src_q == BufX);
+      src_h      <= (p_src_q == BufH);
+      rec_bytes  <= rec_full;
+      last_bytes <= 24'd64 + {8'b0, 11'({1'b0, p_nm1[3:0]} + 5'd1) * 11'(kt), 5'b0};
+    end
+  end
 
   // ---------------------------------------------------------------- cluster
   logic        cl_cmd_valid, cl_cmd_ready;
@@ -283,14 +297,13 @@ module edgemoe_exec_lin
   logic       cp_issue, cp_hs, cp_write, cp_last;
   logic [6:0] cp_chunk;
   logic [2:0] cp_grp;            // 8-lane group in the word
-  logic [23:0] cp_bytes;
+  logic [23:0] cp_bytes;         // registered in SCheck: T x 448
   assign cp_issue = (state_q == SCopy) && !cp_started_q && !rd_busy_i[0];
   assign cp_hs    = (state_q == SCopy) && cp_started_q && rd_valid_i[0];
   assign cp_last  = cp_hs && rd_last_i[0];
   assign cp_write = cp_hs && (cp_b_q < 5'd24) && ({2'b0, cp_b_q} < {s_m1 + 6'd1, 1'b0});
   assign cp_chunk = {1'b0, p_dc_q} + {3'b0, cp_b_q[4:1]};
   assign cp_grp   = {cp_chunk[1:0], cp_b_q[0]};
-  assign cp_bytes = ({16'b0, p_tm1} + 24'd1) * 24'd448;
 
   // ---------------------------------------------------------------- weight feeders
   logic [U-1:0]        f_act_q, f_hv_q, f_used_q, f_issue, f_rhs;
@@ -299,11 +312,7 @@ module edgemoe_exec_lin
   logic [U-1:0][127:0] f_half_q;
   logic [U-1:0][23:0]  f_bytes;
   for (genvar u = 0; u < U; u++) begin : g_feed
-    logic [4:0]  rows;
-    logic [10:0] rk;
-    assign rows       = (f_j_q[u] == s_m1) ? ({1'b0, p_nm1[3:0]} + 5'd1) : 5'd16;
-    assign rk         = 11'(rows) * 11'(kt);
-    assign f_bytes[u] = 24'd64 + {8'b0, rk, 5'b0};
+    assign f_bytes[u] = (f_j_q[u] == s_m1) ? last_bytes : rec_bytes;
     assign f_issue[u] = running && !f_act_q[u] && (f_j_q[u] <= s_m1) && !rd_busy_i[u];
     assign cl_w_valid[u] = running && f_act_q[u] && f_hv_q[u] && rd_valid_i[u];
     assign cl_w_data[u]  = {rd_data_i[u], f_half_q[u]};
@@ -344,7 +353,7 @@ module edgemoe_exec_lin
   logic [ActW-1:0] a_lanes, af_data;
   assign a_row   = p_gather_q ? tab_tok_q[a_t_q] : a_t_q;
   assign a_chunk = {1'b0, p_sc_q} + {1'b0, a_c_q};
-  assign a_addr  = rowbase(a_row, p_src_q == BufH) + {6'b0, a_chunk[6:2]};
+  assign a_addr  = rowbase(a_row, src_h) + {6'b0, a_chunk[6:2]};
   assign a_issue = running && tt_ready_q && !a_done_q && (a_cnt_q < 3'(Cred));
   assign a_pop   = cl_act_valid && cl_act_ready;
 
@@ -352,7 +361,7 @@ module edgemoe_exec_lin
     logic [511:0] grp;
     grp = buf_rdata_i[p_src_q[2:0]][512*a_g_q +: 512];
     for (int i = 0; i < 16; i++) begin
-      a_lanes[ActBits*i +: ActBits] = (p_src_q == BufX) ? sat_act(grp[32*i +: 32]) : grp[32*i +: ActBits];
+      a_lanes[ActBits*i +: ActBits] = src_x ? sat_act(grp[32*i +: 32]) : grp[32*i +: ActBits];
     end
   end
 
@@ -376,17 +385,17 @@ module edgemoe_exec_lin
   assign s_am1   = (s_rho_q == pr_m1) ? alast_m1 : 2'd3;
   assign s_row   = p_scatter_q ? tab_tok_q[s_t_q] : (p_dr_q + s_t_q);
   assign s_chunk = {1'b0, p_dc_q} + {1'b0, s_rho_q, s_u_q};
-  assign s_addr  = rowbase(s_row, sbuf == BufH) + {6'b0, s_chunk[6:2]};
+  assign s_addr  = rowbase(s_row, sbuf_h) + {6'b0, s_chunk[6:2]};
   // the act read has the buffer's one read port when both want the same buffer
   assign s_issue = running && tt_ready_q && side_en && !s_done_q && (s_cnt_q < 3'(Cred))
-                && !(a_issue && p_src_q == sbuf);
+                && !(a_issue && same_buf);
   assign s_pop   = cl_side_valid && cl_side_ready;
 
   always_comb begin
     logic [511:0] grp;
     grp = buf_rdata_i[sbuf[2:0]][512*s_g_q +: 512];
     for (int i = 0; i < 16; i++) begin
-      if (p_mode == 3'd3) begin
+      if (side_resid) begin
         s_lanes[MoeAccBits*i +: MoeAccBits] = MoeAccBits'(signed'(sat_act(grp[32*i +: 32])));
       end else begin
         s_lanes[MoeAccBits*i +: MoeAccBits] = grp[32*i +: MoeAccBits];
@@ -524,6 +533,7 @@ module edgemoe_exec_lin
           end
         end
         SCheck: begin
+          cp_bytes    <= ({16'b0, f_tm1} + 24'd1) * 24'd448;
           p_cmd_q     <= {f_tm1, f_nm1, f_km1, f_spec[3], f_mode};
           p_waddr_q   <= wbase_i + 64'(cmd_i[1]);
           p_eaddr_q   <= wbase_i + 64'(cmd_i[4]);
