@@ -26,8 +26,8 @@
 //   2 (2 + R Kt) cycles plus the DDR latency to load (the cluster alone: 2 + R Kt).
 // * act: for round rho < P, token t < T, chunk c < Kt: buffer A (src) row t (gather:
 //   the token table's row t) at chunk sc + c, X saturated to act (sat_act of moe_acc,
-//   as the ISS's readers of X); a read pipeline of 1 cycle behind a 4-entry FIFO with
-//   credits, so one beat per cycle.
+//   as the ISS's readers of X); the read address registered, the buffer's 1-cycle read,
+//   into a 4-entry FIFO with credits: one beat per cycle.
 // * side (modes resid, scaled, embed): for round rho, token t, active unit u (slab j =
 //   4 rho + u): resid: X at row dr + t, chunk dc + j, saturated to act; scaled: X raw
 //   moe_acc at row tt(t) (scatter) and the token's score at [448 +: 17]; embed: the
@@ -341,7 +341,9 @@ module edgemoe_exec_lin
   end
 
   // ---------------------------------------------------------------- act stream
-  logic       a_done_q, a_v_q, a_issue;
+  logic       a_done_q, a_re_q, a_v_q, a_issue;   // issue -> a_re_q (the read) -> a_v_q (its data)
+  logic [10:0] a_ra_q;
+  logic [1:0] a_g1_q;
   logic [3:0] a_rho_q;
   logic [7:0] a_t_q, a_row;
   logic [5:0] a_c_q;
@@ -372,7 +374,10 @@ module edgemoe_exec_lin
   assign cl_act_data  = af_data;
 
   // ---------------------------------------------------------------- side stream
-  logic       s_done_q, s_v_q, s_issue;
+  logic       s_done_q, s_re_q, s_v_q, s_issue;
+  logic [10:0] s_ra_q;
+  logic [1:0] s_g1_q;
+  logic [PBits-1:0] s_p1_q;
   logic [3:0] s_rho_q;
   logic [7:0] s_t_q, s_row;
   logic [1:0] s_u_q, s_am1, s_g_q;
@@ -470,13 +475,13 @@ module edgemoe_exec_lin
     buf_wlanes_o = '0;
     for (int b = 0; b < 7; b++) begin
       buf_wdata_o[b] = '0;
-      if (s_issue && sbuf == 4'(b)) begin
+      if (running && s_re_q && sbuf == 4'(b)) begin
         buf_re_o[b]    = 1'b1;
-        buf_raddr_o[b] = s_addr;
+        buf_raddr_o[b] = s_ra_q;
       end
-      if (a_issue && p_src_q == 4'(b)) begin
+      if (running && a_re_q && p_src_q == 4'(b)) begin
         buf_re_o[b]    = 1'b1;
-        buf_raddr_o[b] = a_addr;
+        buf_raddr_o[b] = a_ra_q;
       end
       if (wr_v_q && wr_buf_q == 4'(b)) begin
         buf_we_o[b]     = 1'b1;
@@ -506,9 +511,11 @@ module edgemoe_exec_lin
       f_used_q     <= '0;
       a_done_q     <= 1'b1;
       a_v_q        <= 1'b0;
+      a_re_q       <= 1'b0;
       a_cnt_q      <= '0;
       s_done_q     <= 1'b1;
       s_v_q        <= 1'b0;
+      s_re_q       <= 1'b0;
       s_cnt_q      <= '0;
     end else begin
       clr_q <= 1'b0;
@@ -594,12 +601,14 @@ module edgemoe_exec_lin
           a_c_q      <= '0;
           a_cnt_q    <= '0;
           a_v_q      <= 1'b0;
+          a_re_q     <= 1'b0;
           s_done_q   <= 1'b0;
           s_rho_q    <= '0;
           s_t_q      <= '0;
           s_u_q      <= '0;
           s_cnt_q    <= '0;
           s_v_q      <= 1'b0;
+          s_re_q     <= 1'b0;
         end
         SRun: begin
           if (cl_cmd_valid && cl_cmd_ready) cmd_sent_q <= 1'b1;
@@ -633,8 +642,11 @@ module edgemoe_exec_lin
             end
           end
           // act
-          a_v_q <= a_issue;
-          a_g_q <= a_chunk[1:0];
+          a_re_q <= a_issue;
+          a_ra_q <= a_addr;
+          a_g1_q <= a_chunk[1:0];
+          a_v_q  <= a_re_q;
+          a_g_q  <= a_g1_q;
           a_cnt_q <= a_cnt_q + 3'(a_issue) - 3'(a_pop);
           if (a_issue) begin
             if (a_c_q == kt_m1) begin
@@ -651,9 +663,13 @@ module edgemoe_exec_lin
             end
           end
           // side
-          s_v_q <= s_issue;
-          s_g_q <= s_chunk[1:0];
-          s_p_q <= tab_sc_q[s_t_q];
+          s_re_q <= s_issue;
+          s_ra_q <= s_addr;
+          s_g1_q <= s_chunk[1:0];
+          s_p1_q <= tab_sc_q[s_t_q];
+          s_v_q  <= s_re_q;
+          s_g_q  <= s_g1_q;
+          s_p_q  <= s_p1_q;
           s_cnt_q <= s_cnt_q + 3'(s_issue) - 3'(s_pop);
           if (s_issue) begin
             if (s_u_q == s_am1) begin
@@ -689,6 +705,8 @@ module edgemoe_exec_lin
           f_hv_q  <= '0;
           a_v_q   <= 1'b0;
           s_v_q   <= 1'b0;
+          a_re_q  <= 1'b0;
+          s_re_q  <= 1'b0;
           if (err_q != ErrOk) clr_q <= 1'b1;
         end
         default: state_q <= SIdle;
