@@ -55,6 +55,12 @@
 // (T 128) 23,740 / 19,228 / 20,264. Later rounds' loads hide under the compute when
 // 2 (2 + 16 Kt) + latency <= T Kt (T >= about 40).
 //
+// Resources (Yosys synth_xilinx, edgemoe_cluster a black box): 18,263 LUT (632 LUTRAM: the
+// token table, the stream FIFOs), 1,719 FF, 2 DSP, 0.5 BRAM36; most LUTs are the act and side
+// read muxes (7 buffers x 4 lane groups x 512 bits each) and the per-buffer write-data gating.
+// Path estimate (edgemoe.timing) 4.43 ns: the field check (cmd_i to the state), the out beat's
+// lane mask into the write register, the 28:1 read mux + sat_act into the act / side FIFOs.
+//
 // Pass port rules: ps_cmd_i is the cluster's cmd beat; the destination row offset of a
 // pass-port pass is 0; the side buffer (X for scaled) must not be the act source (the
 // act read then has priority, which only costs time).
