@@ -131,7 +131,23 @@ def _cached(vbin: Path) -> Path | None:
 
 
 def build(*, quiet: bool = True) -> Path:
-    """The shared library of the model, built if no cached build matches the sources; :class:`ModelError`."""
+    """The shared library of the model, built if no cached build matches the sources; :class:`ModelError`.
+
+    An RTL file edited while Verilator ran: built again (up to three times)."""
+    for attempt in range(3):
+        try:
+            return _build(quiet=quiet)
+        except _SourcesChanged as e:
+            if attempt == 2:
+                raise ModelError(str(e)) from None
+    raise AssertionError("unreachable")
+
+
+class _SourcesChanged(ModelError):
+    pass
+
+
+def _build(*, quiet: bool) -> Path:
     vbin, cxx = _tools()
     lib = _cached(vbin)
     if lib is not None:
@@ -161,7 +177,7 @@ def build(*, quiet: bool = True) -> Path:
             deps = _read_deps(obj / f"V{TOP}__ver.d")
             changed = [f.name for f in deps if f in before and f.read_bytes() != before[f]]
             if changed:
-                raise ModelError(f"RTL files changed while the model of {TOP} was being built "
+                raise _SourcesChanged(f"RTL files changed while the model of {TOP} was being built "
                                  f"({', '.join(changed)}): build again")
             inc = vbin.parent / "include"
             out = stage / "libtop_model.so"
