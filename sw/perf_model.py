@@ -1006,7 +1006,7 @@ def _resources_top(top, results: dict) -> dict:
     total = dict(glue)
     missing = []
     for g in top.blackboxes:
-        k, n = g["module"], int(g["count"])
+        k, n = g["module"], int(g.get("elaborated", g["count"]))
         r = results.get(k)
         if r is None or not r.ok:
             missing.append(k)

@@ -129,6 +129,16 @@ REWRITES: tuple[Rewrite, ...] = (
         "`return expr;` is not supported by Yosys 0.70 (parsed as a call of a task named return); "
         "in a function whose only return is its last statement it becomes `name = expr;`, same meaning",
     ),
+    Rewrite(
+        "cast-shift-reduction",
+        re.compile(r"&\(\s*(?P<a>\w+)\s*\|\s*\(\s*(?P<w>[A-Za-z_]\w*)'\((?P<e>[^()]*)\)\s*<<\s*(?P<k>\w+)\s*\)\s*\)"),
+        "&({a} | {w}'({w}'({e}) << {k}))",
+        "Yosys 0.70 folds a constant `P'(e) << k` (size cast by a parameter, shifted by a constant or "
+        "genvar) to 32 bits, so `&(a | (Units'(1) << u))` reduces over 28 extra zero bits and is always "
+        "0 (checked with `eval`; a shift by a signal is right): the cluster's parsers never took a "
+        "command and Yosys removed the whole cluster. Cast again to P bits: the same value where `a` "
+        "has P bits (every use in hw/rtl: edgemoe_cluster's p_cmd_ready and a_ok masks)",
+    ),
 )
 
 
@@ -358,6 +368,8 @@ def yosys_script(spec: KernelSpec, files: Iterable[str | Path], parse_only: bool
 
 BOX_DEFAULTS_JSON = "box_defaults.json"
 BOX_JSON = "boxes.json"
+BOX_STAT_JSON = "stat_elab.json"
+"""``stat`` right after elaboration: the black-box instances the RTL has, before any optimisation."""
 
 
 def _box_derived(spec: KernelSpec) -> list[str]:
@@ -366,7 +378,8 @@ def _box_derived(spec: KernelSpec) -> list[str]:
     every one of them (an underived original included) boxed."""
     sel = "=A:blackbox " + " ".join(f"={m}" for m in spec.blackbox)
     return [f"select -set boxes {sel}", "setattr -mod -unset blackbox @boxes", "select @boxes",
-            f"write_json -selected -compat-int {BOX_JSON}", "setattr -mod -set blackbox 1 @boxes", "select -clear"]
+            f"write_json -selected -compat-int {BOX_JSON}", "setattr -mod -set blackbox 1 @boxes", "select -clear",
+            f"tee -q -o {BOX_STAT_JSON} stat -json"]
 
 
 def _blackbox_reads(spec: KernelSpec, files: Iterable[str | Path]) -> list[str]:
@@ -574,7 +587,8 @@ def _run_kernel(spec: KernelSpec, *, use_cache: bool, timeout: float, yosys: str
             net = json.loads(netlist.read_text()) if netlist.exists() else None
             if spec.blackbox:
                 boxes = read_boxes(tdir, spec)
-                base.blackboxes = _box_groups(boxes, cells, net)
+                elab = json.loads((tdir / BOX_STAT_JSON).read_text()) if (tdir / BOX_STAT_JSON).is_file() else {}
+                base.blackboxes = _box_groups(boxes, cells, net, _top_cells(elab, spec.top) if elab else None)
                 cells = {c: n for c, n in cells.items() if c not in boxes}
             base.cells = dict(sorted(cells.items()))
             if net is not None:  # kept (top module only, compressed) for the timing estimate: edgemoe.timing
@@ -652,10 +666,12 @@ def read_boxes(tdir: Path, spec: KernelSpec) -> dict[str, Box]:
     return out
 
 
-def _box_groups(boxes: Mapping[str, Box], cells: Mapping[str, int], net: Mapping[str, Any] | None) -> list[dict[str, Any]]:
-    """:attr:`SynthResult.blackboxes`: per box type its module, instance count (``stat``), parameters
-    (those that differ from the module's defaults under ``differs``) and instance names (from the
-    flattened netlist; empty without one)."""
+def _box_groups(boxes: Mapping[str, Box], cells: Mapping[str, int], net: Mapping[str, Any] | None,
+                elab: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+    """:attr:`SynthResult.blackboxes`: per box type its module, instance count in the netlist
+    (``count``) and in the elaborated RTL (``elaborated``: Yosys removes a box whose outputs drive
+    nothing after optimisation), parameters (those that differ from the module's defaults under
+    ``differs``) and instance names (from the flattened netlist; empty without one)."""
     names: dict[str, list[str]] = {}
     if net is not None:
         from edgemoe.timing import top_module
@@ -667,7 +683,8 @@ def _box_groups(boxes: Mapping[str, Box], cells: Mapping[str, int], net: Mapping
     out = []
     for t, b in sorted(boxes.items(), key=lambda kv: (kv[1].module, kv[0])):
         differs = {k: [v, b.defaults.get(k)] for k, v in b.params.items() if b.defaults.get(k) != v}
-        out.append({"module": b.module, "type": t, "count": int(cells.get(t, 0)), "params": b.params,
+        out.append({"module": b.module, "type": t, "count": int(cells.get(t, 0)),
+                    "elaborated": int((elab if elab is not None else cells).get(t, 0)), "params": b.params,
                     "differs": differs, "cells": sorted(names.get(t, [])), "box_cells": b.cells})
     return out
 
@@ -680,6 +697,11 @@ def _check_boxes(r: SynthResult, spec: KernelSpec, boxes: Mapping[str, Box]) -> 
     problems += [f"{b.module} ({t}): {b.cells} cells in a black box" for t, b in boxes.items() if b.cells]
     problems += [f"{b.module}: boxed but not in the kernel's blackbox list" for b in boxes.values()
                  if b.module not in spec.blackbox]
+    # a box Yosys removed had outputs that drive nothing after optimisation: the glue feeding it was
+    # removed with it, so the figure would miss logic the RTL has (and the instance count be wrong)
+    problems += [f"synthesis removed {g['elaborated'] - g['count']} of the {g['elaborated']} {g['module']} "
+                 f"instances (their outputs drive nothing after optimisation; kept: {', '.join(g['cells']) or '-'})"
+                 for g in r.blackboxes if g.get("elaborated", g["count"]) > g["count"]]
     if r.status in ("ok", "parsed"):
         if not boxes:
             problems.append("Yosys wrote no black-box modules (boxes.json)")
@@ -841,7 +863,9 @@ def format_table(results: Iterable[SynthResult]) -> str:
                 notes.append(f"    {e['source']}")
         for g in r.blackboxes:
             ps = ",".join(f"{k}={v[0]}" for k, v in g["differs"].items()) or "defaults"
-            notes.append(f"{r.kernel}: black box {g['module']} x{g['count']} ({ps}; not in the figures above)")
+            n = f"x{g['count']}" if g.get("elaborated", g["count"]) == g["count"] else \
+                f"x{g['count']} of {g['elaborated']} in the RTL"
+            notes.append(f"{r.kernel}: black box {g['module']} {n} ({ps}; not in the figures above)")
         if r.rewrites:
             notes.append(f"{r.kernel}: rewritten for Yosys: " + ", ".join(f"{k} x{n}" for k, n in r.rewrites.items()))
     w = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]

@@ -58,7 +58,7 @@ def test_rewrites_keep_lines():
     for rw in synth.REWRITES:
         out, n = rw.apply(out)
         counts[rw.name] = n
-    assert counts == {"header-import": 1, "function-return": 1}
+    assert counts == {"header-import": 1, "function-return": 1, "cast-shift-reduction": 0}
     assert out.count("\n") == src.count("\n")
     lines = out.splitlines()
     assert lines[0] == "import edgemoe_pkg::*; module m"
@@ -343,3 +343,33 @@ def test_resources_total_from_top_glue():
     old = pm.resources(pm.Config.zcu102(), {k: v for k, v in results.items() if k != "edgemoe_top"})
     assert old["how"] == "allowance" and any("allowance" in r["what"] for r in old["rows"])
     assert old["total"]["lut"] == 4 * 10 + 100 + pm.CONTROL_ALLOWANCE["lut"]
+
+
+def test_cast_shift_reduction_rewrite():
+    """`&(a | (P'(e) << k))`: Yosys 0.70 widens the constant cast-shift to 32 bits (the reduction is then
+    always 0); the rewrite casts it back to P bits on the same line."""
+    src = "    assign others = &(a_ok | (Units'(1) << u));\n    assign y = &(r | (x << 1));\n"
+    out, n = synth.REWRITES[2].apply(src)
+    assert n == 1 and out.count("\n") == src.count("\n")
+    assert out.splitlines()[0].strip() == "assign others = &(a_ok | Units'(Units'(1) << u));"
+    assert out.splitlines()[1] == src.splitlines()[1]
+    # the cluster's two one-hot masks are the occurrences in hw/rtl
+    assert synth.REWRITES[2].apply((synth.RTL / "edgemoe_cluster.sv").read_text())[1] == 2
+
+
+def test_removed_black_box_is_an_error():
+    """A black box that synthesis removed (outputs driving nothing) makes the result a blackbox_error:
+    its glue went with it, so the figure would be too low."""
+    spec = synth.KernelSpec("t", "edgemoe_top", {}, blackbox=("linear_unit",))
+    box = synth.Box("linear_unit", {"TileIn": 16}, {"TileIn": 16}, 0, 20)
+    r = synth.SynthResult("t", "edgemoe_top", {}, "ok", lut=10, ff=10)
+    r.blackboxes = synth._box_groups({"$paramod\\linear_unit": box}, {"$paramod\\linear_unit": 1}, None,
+                                     {"$paramod\\linear_unit": 4})
+    assert r.blackboxes[0]["count"] == 1 and r.blackboxes[0]["elaborated"] == 4
+    synth._check_boxes(r, spec, {"$paramod\\linear_unit": box})
+    assert r.status == "blackbox_error" and "removed 3 of the 4 linear_unit" in r.error["message"]
+    ok = synth.SynthResult("t", "edgemoe_top", {}, "ok", lut=10, ff=10)
+    ok.blackboxes = synth._box_groups({"$paramod\\linear_unit": box}, {"$paramod\\linear_unit": 4}, None,
+                                      {"$paramod\\linear_unit": 4})
+    synth._check_boxes(ok, spec, {"$paramod\\linear_unit": box})
+    assert ok.status == "ok"
