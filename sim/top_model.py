@@ -62,6 +62,10 @@ HARNESS = ("top_model.cpp", "axi_mem.h")
 TOP = "edgemoe_top"
 VFLAGS = ["--cc", "--build", "-Wno-fatal", "--x-assign", "fast", "--x-initial", "fast", "-O2", "--no-timing",
           "--threads", "1", "-CFLAGS", "-fPIC -O2", "--top-module", TOP]
+# EDGEMOE_TOP_GPARAMS="EnAttn=0,EnMoe=0": top parameters for the build (-G, part of the hash):
+# leave executors out of a development build (their opcodes end BAD_OPCODE)
+GPARAMS = [f"-G{kv.strip()}" for kv in os.environ.get("EDGEMOE_TOP_GPARAMS", "").split(",") if kv.strip()]
+VFLAGS += GPARAMS
 NUM_PORTS = 4
 PORTS_ALL = (1 << NUM_PORTS) - 1
 RESP = {0: "OKAY", 1: "EXOKAY", 2: "SLVERR", 3: "DECERR"}
@@ -117,7 +121,9 @@ def _cached(vbin: Path) -> Path | None:
             continue
         try:
             files = [Path(p) for p in json.loads(deps.read_text())]
-            if all(f.is_file() for f in files) and _digest(files, vbin) == d.name:
+            # a build of another RTL folder (EDGEMOE_RTL) is not this one's, whatever its hash
+            if all(f.is_file() and (RTL in f.parents or f.parent == RTL) for f in files) and \
+                    _digest(files, vbin) == d.name:
                 return lib
         except (OSError, ValueError):
             continue
@@ -125,7 +131,23 @@ def _cached(vbin: Path) -> Path | None:
 
 
 def build(*, quiet: bool = True) -> Path:
-    """The shared library of the model, built if no cached build matches the sources; :class:`ModelError`."""
+    """The shared library of the model, built if no cached build matches the sources; :class:`ModelError`.
+
+    An RTL file edited while Verilator ran: built again (up to three times)."""
+    for attempt in range(3):
+        try:
+            return _build(quiet=quiet)
+        except _SourcesChanged as e:
+            if attempt == 2:
+                raise ModelError(str(e)) from None
+    raise AssertionError("unreachable")
+
+
+class _SourcesChanged(ModelError):
+    pass
+
+
+def _build(*, quiet: bool) -> Path:
     vbin, cxx = _tools()
     lib = _cached(vbin)
     if lib is not None:
@@ -142,6 +164,9 @@ def build(*, quiet: bool = True) -> Path:
         stage = Path(tempfile.mkdtemp(prefix="stage-", dir=BUILD))
         try:
             obj = stage / "obj"
+            # what Verilator is about to read: an RTL file edited during the build must not be cached
+            # under the new content's hash (the library has the old one)
+            before = {f: f.read_bytes() for f in RTL.rglob("*") if f.suffix in (".sv", ".v", ".svh", ".vh")}
             cmd = [str(vbin / "verilator"), *VFLAGS, "--Mdir", str(obj), "-y", str(RTL), "-y", str(RTL / "gen"),
                    *map(str, _sources())]
             t0 = time.perf_counter()
@@ -150,6 +175,10 @@ def build(*, quiet: bool = True) -> Path:
                 tail = "\n".join((r.stdout + r.stderr).strip().splitlines()[-15:])
                 raise ModelError(f"verilator build of {TOP} failed (exit {r.returncode}):\n{tail}")
             deps = _read_deps(obj / f"V{TOP}__ver.d")
+            changed = [f.name for f in deps if f in before and f.read_bytes() != before[f]]
+            if changed:
+                raise _SourcesChanged(f"RTL files changed while the model of {TOP} was being built "
+                                 f"({', '.join(changed)}): build again")
             inc = vbin.parent / "include"
             out = stage / "libtop_model.so"
             link = [cxx, "-shared", "-fPIC", "-O2", "-std=c++17", "-I", str(obj), "-I", str(inc), "-I",

@@ -934,20 +934,44 @@ def instances(cfg: Config) -> dict[str, int]:
 DEVICE = {"lut": 274_080, "ff": 548_160, "dsp": 2520, "bram36": 912}
 """xczu9eg resources."""
 CONTROL_ALLOWANCE = {"lut": 20_000, "ff": 30_000, "dsp": 0, "bram36": 24}
-"""Not synthesised: AXI-Lite registers, sequencer, weight and activation DMAs (4 AXI4 masters with
-reorder buffers), buffer ports and muxes. An allowance, sized like a Xilinx AXI DMA per port plus
-the datapath muxes; replace with the integrated top's numbers once it exists."""
+"""Used only while the top's glue (``edgemoe_top`` in hw/synth/results.json) is not recorded: AXI-Lite
+registers, sequencer, weight and activation DMAs, buffer ports and muxes, sized like a Xilinx AXI DMA
+per port plus the datapath muxes."""
+TOP = "edgemoe_top"
+"""The kernels.toml entry of the integrated top synthesised with its kernels as black boxes."""
+
+
+def _box_params_note(group: dict, r) -> str:
+    """Instance parameters of a black box that differ from those its kernel estimate was synthesised
+    with (the module defaults overridden by the kernel entry's parameters); empty when none differ."""
+    defaults = {k: (group["differs"][k][1] if k in group.get("differs", {}) else v) for k, v in group["params"].items()}
+    est = {**defaults, **r.params}
+    diff = {k: v for k, v in group["params"].items() if est.get(k) != v}
+    if not diff:
+        return ""
+    return ("; instances: " + ", ".join(f"{k}={v}" for k, v in diff.items()) + " (estimate: "
+            + ", ".join(f"{est.get(k)}" for k in diff) + ")")
 
 
 def resources(cfg: Config, results: dict | None = None) -> dict:
-    """Totals: synthesised kernels x instances + buffers + the control allowance.
+    """Resource total of the design from the Yosys estimates (``hw/synth/results.json``).
 
-    Returns ``{"rows": [...], "total": {...}, "missing": [kernel names without an estimate]}``.
+    With the top's glue recorded (``edgemoe_top``: the integrated top with its kernels as black
+    boxes) the total is that glue (registers, sequencer, buffers, AXI engines, executors, cluster
+    glue) + each black-box kernel's own estimate x the instances the top's netlist has. Otherwise
+    (``how == "allowance"``): kernel estimates x :func:`instances` + the activation buffers
+    (:func:`buffers`) + :data:`CONTROL_ALLOWANCE`.
+
+    Returns ``{"rows": [...], "total": {...}, "missing": [kernels without an estimate], "how": "top" |
+    "allowance", "formed": one sentence saying how the total is formed}``.
     """
     if results is None:
         from edgemoe.synth import load_results
 
         results = load_results()
+    top = results.get(TOP)
+    if top is not None and top.ok and top.blackboxes:
+        return _resources_top(top, results)
     rows = []
     total = {"lut": 0.0, "ff": 0.0, "dsp": 0.0, "bram36": 0.0}
     missing = []
@@ -970,7 +994,35 @@ def resources(cfg: Config, results: dict | None = None) -> dict:
     for q in total:
         total[q] += bb if q == "bram36" else 0
         total[q] += CONTROL_ALLOWANCE[q]
-    return {"rows": rows, "total": total, "missing": missing}
+    formed = ("Total = kernel estimates x instances + activation buffers + an allowance for the control "
+              f"logic ({TOP} not synthesised yet).")
+    return {"rows": rows, "total": total, "missing": missing, "how": "allowance", "formed": formed}
+
+
+def _resources_top(top, results: dict) -> dict:
+    """:func:`resources` from the top's glue and its black boxes' kernel estimates."""
+    q4 = ("lut", "ff", "dsp", "bram36")
+    glue = {q: float(getattr(top, q)) for q in q4}
+    rows = [{"what": f"{TOP} glue", "n": 1, "source": "Yosys: the top, kernels as black boxes", **glue}]
+    total = dict(glue)
+    missing = []
+    for g in top.blackboxes:
+        k, n = g["module"], int(g.get("elaborated", g["count"]))
+        r = results.get(k)
+        if r is None or not r.ok:
+            missing.append(k)
+            rows.append({"what": k, "n": n, "source": "not synthesised" if r is None else r.status})
+            continue
+        ps = ", ".join(f"{a}={b}" for a, b in r.params.items())
+        row = {"what": k, "n": n, "source": (f"Yosys ({ps})" if ps else "Yosys") + _box_params_note(g, r),
+               **{q: float(getattr(r, q)) * n for q in q4}}
+        rows.append(row)
+        for q in q4:
+            total[q] += row[q]
+    formed = (f"Total = {TOP}'s glue (the integrated top synthesised with its kernels as black boxes: registers, "
+              "sequencer, activation buffers, AXI engines, executors, cluster glue) + each kernel's own estimate "
+              "x the instances of it in the top's netlist; no allowance.")
+    return {"rows": rows, "total": total, "missing": missing, "how": "top", "formed": formed}
 
 
 def table_resources(cfg: Config, results: dict | None = None) -> str:
@@ -988,7 +1040,7 @@ def table_resources(cfg: Config, results: dict | None = None) -> str:
     rows.append(["xczu9eg", "", "", f"{DEVICE['lut']:,}", f"{DEVICE['ff']:,}", f"{DEVICE['dsp']:,}",
                  f"{DEVICE['bram36']:,}"])
     rows.append(["utilisation", "", "", *(f"{100 * t[q] / DEVICE[q]:.0f}%" for q in ("lut", "ff", "dsp", "bram36"))])
-    out = _md(rows, "lrlrrrr")
+    out = _md(rows, "lrlrrrr") + "\n\n" + res["formed"]
     if res["missing"]:
         out += "\n\nNo estimate yet (counted as 0 above): " + ", ".join(res["missing"]) + "."
     return out
@@ -1005,7 +1057,7 @@ def table_synth(results: dict | None = None) -> str:
         r = results[name]
         ps = ", ".join(f"{k}={v}" for k, v in r.params.items()) or "-"
         if r.ok:
-            rows.append([name, ps, r.part_of or "top", f"{r.lut:,}", f"{r.lutram:,}", f"{r.ff:,}", str(r.dsp),
+            rows.append([name, ps, r.part_of or ("- (kernels as black boxes)" if r.blackboxes else "top"), f"{r.lut:,}", f"{r.lutram:,}", f"{r.ff:,}", str(r.dsp),
                          f"{r.bram36:g}", "ok"])
         else:
             e = r.error or {}

@@ -153,6 +153,10 @@ def _run(args: argparse.Namespace, d, tasks: list[str], img: np.ndarray, img_des
         try:
             acc = Accelerator.open(args.backend, **({"overlay": args.overlay} if args.backend == "pynq" else {}))
             acc.load_weights(fb.fw)   # weight image and both command lists, written once
+            model_acc = None
+            if args.backend == "rtl":  # the model's prediction for the same frame: the ISS's CYCLES
+                model_acc = Accelerator.open("iss")
+                model_acc.load_weights(fb.fw)
         except (BackendUnavailable, DriverError, HwhError) as e:
             print(one_line(f"edgemoe run: error: {e}"), file=sys.stderr)
             return 2
@@ -200,9 +204,16 @@ def _run(args: argparse.Namespace, d, tasks: list[str], img: np.ndarray, img_des
             summary["tasks"][task].update(cycles=res.cycles, counters=res.counters,
                                           driver_wall_s=round(res.wall_s, 4),
                                           host_overhead_s=round(res.overhead_s, 6))
+            if model_acc is not None:
+                # edgemoe.perf_model's cycles for this frame (its queue counts): the ISS's CYCLES
+                pred = model_acc.run(pix, ti).cycles
+                summary["tasks"][task].update(model_cycles=pred, cycles_over_model=round(res.cycles / pred, 4),
+                                              sim_cycles_per_s=round(res.cycles / max(res.wall_s, 1e-9)))
     bar.close()
     if args.backend in DRIVER_BACKENDS:
         acc.close()
+        if model_acc is not None:
+            model_acc.close()
     if args.check:
         summary["check"] = check
 
@@ -241,7 +252,10 @@ def _run(args: argparse.Namespace, d, tasks: list[str], img: np.ndarray, img_des
     print(f"{args.backend} backend on {img_desc}")
     print(f"weights: {w.source}; {w.describe_synthetic()}")
     for task, info in summary["tasks"].items():
-        cyc = f", device {info['cycles']:,} cycles (ISS CYCLES)" if "cycles" in info else ""
+        cyc = f", device {info['cycles']:,} cycles (CYCLES register)" if "cycles" in info else ""
+        if "model_cycles" in info:
+            cyc += (f"; perf model {info['model_cycles']:,} (measured/model {info['cycles_over_model']:.3f}), "
+                    f"simulated at {info['sim_cycles_per_s']:,} cycles/s")
         print(f"  {task:5s}: backbone {info['backbone_s']:.3f} s, head {info['head_s']:.3f} s{cyc}")
     print(f"wrote {', '.join(files)} and summary.json to {out}")
     if args.check:

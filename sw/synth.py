@@ -122,11 +122,22 @@ REWRITES: tuple[Rewrite, ...] = (
     ),
     Rewrite(
         "function-return",
-        re.compile(r"(?P<head>\bfunction\b[^;]*?\b(?P<name>\w+)\s*\([^;]*\)\s*;\s*)return\b"
-                   r"(?P<expr>[^;]*;\s*endfunction)"),
-        "{head}{name} ={expr}",
+        re.compile(r"(?P<head>\bfunction\b[^;]*?\b(?P<name>\w+)\s*\([^;]*\)\s*;)"
+                   r"(?P<body>(?:(?!\b(?:return|function|endfunction)\b).)*?)\breturn\b"
+                   r"(?P<expr>[^;]*;\s*endfunction)", re.S),
+        "{head}{body}{name} ={expr}",
         "`return expr;` is not supported by Yosys 0.70 (parsed as a call of a task named return); "
-        "in a function whose whole body is that one statement it becomes `name = expr;`, same meaning",
+        "in a function whose only return is its last statement it becomes `name = expr;`, same meaning",
+    ),
+    Rewrite(
+        "cast-shift-reduction",
+        re.compile(r"&\(\s*(?P<a>\w+)\s*\|\s*\(\s*(?P<w>[A-Za-z_]\w*)'\((?P<e>[^()]*)\)\s*<<\s*(?P<k>\w+)\s*\)\s*\)"),
+        "&({a} | {w}'({w}'({e}) << {k}))",
+        "Yosys 0.70 folds a constant `P'(e) << k` (size cast by a parameter, shifted by a constant or "
+        "genvar) to 32 bits, so `&(a | (Units'(1) << u))` reduces over 28 extra zero bits and is always "
+        "0 (checked with `eval`; a shift by a signal is right): the cluster's parsers never took a "
+        "command and Yosys removed the whole cluster. Cast again to P bits: the same value where `a` "
+        "has P bits (every use in hw/rtl: edgemoe_cluster's p_cmd_ready and a_ok masks)",
     ),
 )
 
@@ -142,12 +153,14 @@ def rtl_files() -> dict[str, Path]:
 _COMMENT_RE = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
 
 
-def module_deps(top: str, files: Mapping[str, Path] | None = None) -> list[str]:
+def module_deps(top: str, files: Mapping[str, Path] | None = None, stop: Iterable[str] = ()) -> list[str]:
     """The modules ``top`` instantiates, transitively, leaves first, ``top`` last.
 
     An instantiation is a known module name followed by ``#(`` or an instance name
-    and ``(``. Raises :class:`FileNotFoundError` when ``top`` has no file.
+    and ``(``. A module in ``stop`` (a black box) is listed but not searched.
+    Raises :class:`FileNotFoundError` when ``top`` has no file.
     """
+    stop = set(stop)
     files = rtl_files() if files is None else files
     if top not in files:
         raise FileNotFoundError(f"no file hw/rtl/**/{top}.sv for module '{top}'")
@@ -158,6 +171,9 @@ def module_deps(top: str, files: Mapping[str, Path] | None = None) -> list[str]:
         if m in seen:
             return
         seen.add(m)
+        if m in stop:
+            order.append(m)
+            return
         text = _COMMENT_RE.sub("", files[m].read_text())
         for n in files:
             if n != m and re.search(rf"\b{n}\s*(#\s*\(|\w+\s*(\[[^\]]*\]\s*)?\()", text):
@@ -174,6 +190,8 @@ class KernelSpec:
 
     ``part_of`` names the kernel that instantiates this one in the accelerator (its
     resources are already inside that kernel's), empty for a top-level block.
+    ``blackbox`` names modules below the top that are kept as black-box cells (their
+    own estimates are separate kernels): the result is everything else of the top.
     """
 
     name: str
@@ -181,18 +199,34 @@ class KernelSpec:
     params: dict[str, int]
     part_of: str = ""
     note: str = ""
+    blackbox: tuple[str, ...] = ()
 
     def sources(self) -> list[Path]:
         """The package, then every module below the top (leaves first), the top last.
 
+        Below a black-box module nothing is read (its file is, for its ports: :meth:`lib_sources`).
         Raises :class:`FileNotFoundError` naming the first module without a file.
         """
         files = rtl_files()
         try:
-            mods = module_deps(self.top, files)
+            mods = module_deps(self.top, files, stop=self.blackbox)
         except FileNotFoundError as e:
             raise FileNotFoundError(f"kernel {self.name}: {e}") from None
-        return [PKG] + [files[m] for m in mods if files[m] != PKG]
+        missing = [b for b in self.blackbox if b not in mods]
+        if missing:
+            raise FileNotFoundError(f"kernel {self.name}: black box(es) {', '.join(missing)} not instantiated "
+                                    f"below {self.top}")
+        srcs = [files[m] for m in mods if files[m] != PKG]
+        # packages other than edgemoe_pkg (the register block's hwif types) that a module
+        # names as `pkg::`, read right after edgemoe_pkg
+        text = "".join(_COMMENT_RE.sub("", f.read_text()) for f in srcs)
+        pkgs = [f for n, f in files.items() if n.endswith("_pkg") and f != PKG and f not in srcs
+                and re.search(rf"\b{n}::", text)]
+        return [PKG] + pkgs + srcs
+
+    def lib_sources(self, files: Iterable[Path]) -> set[Path]:
+        """Those of ``files`` (:meth:`sources`) that are black-box modules, read with ``read_verilog -lib``."""
+        return {f for f in files if f.stem in self.blackbox}
 
 
 @dataclass
@@ -229,6 +263,9 @@ class SynthResult:
     note: str = ""
     timing: dict[str, Any] | None = None
     """:class:`edgemoe.timing.TimingReport` as JSON (``--timing``), None when not analysed."""
+    blackboxes: list[dict[str, Any]] = field(default_factory=list)
+    """Black-box cells of the netlist (kernels with a ``blackbox`` list): one entry per module and
+    parameter set, ``{"module", "count", "params", "cells"}``; their resources are not in this result."""
 
     @property
     def ok(self) -> bool:
@@ -276,7 +313,10 @@ def load_kernels(path: Path = KERNELS_TOML, hw: Mapping[str, int] | None = None)
             if isinstance(v, bool) or not isinstance(v, int):
                 raise SynthError(f"{path}: kernel '{name}' parameter {p} = {v!r}: expected an integer or a [hw] key")
             params[p] = v
-        out[name] = KernelSpec(name, k["top"], params, k.get("part_of", ""), k.get("note", ""))
+        bb = k.get("blackbox", [])
+        if not isinstance(bb, list) or not all(isinstance(b, str) and re.fullmatch(r"\w+", b) for b in bb):
+            raise SynthError(f"{path}: kernel '{name}' blackbox = {bb!r}: expected a list of module names")
+        out[name] = KernelSpec(name, k["top"], params, k.get("part_of", ""), k.get("note", ""), tuple(bb))
     for s in out.values():
         if s.part_of and s.part_of not in out:
             raise SynthError(f"{path}: kernel '{s.name}' is part_of '{s.part_of}', which is not listed")
@@ -310,17 +350,60 @@ def yosys_script(spec: KernelSpec, files: Iterable[str | Path], parse_only: bool
     """The Yosys script for ``spec``; ``files`` as Yosys will see them (relative to its working folder).
 
     ``parse_only``: read, elaborate with the parameters and check the hierarchy, no synthesis.
+    With black boxes see :func:`_blackbox_reads`.
     """
-    head = ["read_verilog -sv -DSYNTHESIS " + " ".join(str(f) for f in files)]
+    head = _blackbox_reads(spec, files) if spec.blackbox else ["read_verilog -sv -DSYNTHESIS " + " ".join(str(f) for f in files)]
     if spec.params:  # chparam before hierarchy: `hierarchy -chparam` derives some tops twice (Yosys assert)
         head.append("chparam " + " ".join(f"-set {k} {v}" for k, v in spec.params.items()) + f" {spec.top}")
     head.append(f"hierarchy -check -top {spec.top}")
+    if spec.blackbox:
+        head += _box_derived(spec)
     if parse_only:
-        return "\n".join(head + ["proc", ""])
+        return "\n".join(head + ["proc"] + (["tee -q -o stat.json stat -json"] if spec.blackbox else []) + [""])
     # synth_xilinx in two halves: before ABC9 maps the LUTs (which drops the register wire names)
     # the registers, DSPs and RAMs are named after the wires they drive, for the timing report
     return "\n".join(head + [SYNTH_CMD + " -run begin:map_luts", RENAME_CMD, SYNTH_CMD + " -run map_luts:",
                               "tee -q -o stat.json stat -json", "write_json -compat-int netlist.json", ""])
+
+
+BOX_DEFAULTS_JSON = "box_defaults.json"
+BOX_JSON = "boxes.json"
+BOX_STAT_JSON = "stat_elab.json"
+"""``stat`` right after elaboration: the black-box instances the RTL has, before any optimisation."""
+
+
+def _box_derived(spec: KernelSpec) -> list[str]:
+    """After ``hierarchy``: the black boxes as derived for their instances (ports and parameters) to
+    ``boxes.json`` (``write_json`` skips boxed modules, hence the attribute is lifted around it), then
+    every one of them (an underived original included) boxed."""
+    sel = "=A:blackbox " + " ".join(f"={m}" for m in spec.blackbox)
+    return [f"select -set boxes {sel}", "setattr -mod -unset blackbox @boxes", "select @boxes",
+            f"write_json -selected -compat-int {BOX_JSON}", "setattr -mod -set blackbox 1 @boxes", "select -clear",
+            f"tee -q -o {BOX_STAT_JSON} stat -json"]
+
+
+def _blackbox_reads(spec: KernelSpec, files: Iterable[str | Path]) -> list[str]:
+    """How a kernel with black boxes is read (Yosys 0.70).
+
+    ``read_verilog -lib`` keeps only a module's ports; a lib module whose port widths depend on
+    its parameters (``dynports``) is *not* derived by ``hierarchy`` while it is boxed, so its
+    instances would keep the default widths (linear_unit's ``cfg_data_i``: 36 bits at the default
+    MaxN, 30 in the cluster). Hence the ``blackbox`` attribute is lifted before ``hierarchy``:
+    each instance's parameter set derives a ``$paramod`` module from the ports-only AST, which
+    comes out boxed again (no cells, ``hdlname`` = the module). Anything not derived is boxed
+    again after ``hierarchy``. The defaults go to ``box_defaults.json`` (what a kernel estimate
+    with only its listed parameters was synthesised with).
+    """
+    names = [str(f) for f in files]
+    pkgs = [f for f in names if Path(f).stem.endswith("_pkg")]
+    lib = [f for f in names if Path(f).stem in spec.blackbox]
+    rest = [f for f in names if f not in pkgs and f not in lib]
+    sel = " ".join(f"={m}" for m in spec.blackbox)
+    return ["read_verilog -sv -DSYNTHESIS " + " ".join(pkgs),
+            "read_verilog -sv -DSYNTHESIS -lib " + " ".join(lib),
+            f"setattr -mod -unset blackbox {sel}", f"select {sel}",
+            f"write_json -selected -compat-int {BOX_DEFAULTS_JSON}", "select -clear",
+            "read_verilog -sv -DSYNTHESIS " + " ".join(rest)]
 
 
 def source_hash(spec: KernelSpec, files: Iterable[Path]) -> str:
@@ -423,7 +506,10 @@ def run_kernel(spec: KernelSpec, *, use_cache: bool = True, timeout: float = DEF
         if r.ok and net.is_file():
             from edgemoe import timing as tm
 
-            rep = tm.analyse(tm.load_netlist(net))
+            nl = tm.load_netlist(net)
+            if r.blackboxes:
+                nl = cut_boxes(nl, {g["type"] for g in r.blackboxes})
+            rep = tm.analyse(nl)
             r.timing = {"version": TIMING_VERSION, **rep.to_json()}
             cached = r.cached
             r.cached = False
@@ -486,24 +572,141 @@ def _run_kernel(spec: KernelSpec, *, use_cache: bool, timeout: float, yosys: str
         stat = tdir / "stat.json"
         if parse_only and proc.returncode == 0:
             base.status = "parsed"
+            if spec.blackbox:
+                boxes = read_boxes(tdir, spec)
+                cells = _top_cells(json.loads(stat.read_text()), spec.top)
+                base.blackboxes = _box_groups(boxes, cells, None)
+                _check_boxes(base, spec, boxes)
             return base
         if proc.returncode != 0 or not stat.exists():
             phase, err = parse_error(log + "\n" + proc.stderr, path_map)
             base.status, base.error = f"{phase}_error", err
         else:
             cells = _top_cells(json.loads(stat.read_text()), spec.top)
-            base.cells = dict(sorted(cells.items()))
             netlist = tdir / "netlist.json"
-            if netlist.exists():  # kept (top module only, compressed) for the timing estimate: edgemoe.timing
+            net = json.loads(netlist.read_text()) if netlist.exists() else None
+            if spec.blackbox:
+                boxes = read_boxes(tdir, spec)
+                elab = json.loads((tdir / BOX_STAT_JSON).read_text()) if (tdir / BOX_STAT_JSON).is_file() else {}
+                base.blackboxes = _box_groups(boxes, cells, net, _top_cells(elab, spec.top) if elab else None)
+                cells = {c: n for c, n in cells.items() if c not in boxes}
+            base.cells = dict(sorted(cells.items()))
+            if net is not None:  # kept (top module only, compressed) for the timing estimate: edgemoe.timing
                 from edgemoe.timing import slim_netlist
 
                 with gzip.open(netlist_path(cache_file), "wt", compresslevel=3) as dst:
-                    json.dump(slim_netlist(json.loads(netlist.read_text())), dst, separators=(",", ":"))
+                    json.dump(slim_netlist(net), dst, separators=(",", ":"))
             r = classify_cells(cells)
             for k, v in r.items():
                 setattr(base, k, v)
+            if spec.blackbox:
+                _check_boxes(base, spec, boxes)
     cache_file.write_text(json.dumps(base.to_json(), indent=1))
     return base
+
+
+def cut_boxes(netlist: Mapping[str, Any], types: set[str]) -> dict[str, Any]:
+    """The top module of ``netlist`` with every black-box cell of ``types`` replaced by ports, for
+    :func:`edgemoe.timing.analyse`: a box input becomes an output port, a box output an input port,
+    named ``<instance>/<port>``. So a path into or out of a kernel ends or starts at its port the way
+    the kernel's own estimate assumes (a register on the other side); combinational kernel-to-kernel
+    paths through the glue show up as feed-throughs."""
+    from edgemoe.timing import top_module
+
+    name, mod = top_module(netlist)
+    ports = dict(mod.get("ports", {}))
+    cells = {}
+    for cname, c in mod.get("cells", {}).items():
+        if c["type"] not in types:
+            cells[cname] = c
+            continue
+        dirs = c.get("port_directions", {})
+        for port, bits in c["connections"].items():
+            d = dirs.get(port)
+            if d not in ("input", "output"):
+                raise SynthError(f"black box {cname} ({c['type']}): port {port} has no direction in the netlist")
+            ports[f"{cname}/{port}"] = {"direction": "output" if d == "input" else "input", "bits": bits}
+    return {"modules": {name: {**mod, "ports": ports, "cells": cells}}}
+
+
+@dataclass(frozen=True)
+class Box:
+    """A black-box module as Yosys derived it for its instances: the RTL module, the instance
+    parameters (every parameter, defaults resolved), the module defaults, its cell count (0)."""
+
+    module: str
+    params: dict[str, int]
+    defaults: dict[str, int]
+    cells: int
+    ports: int
+
+
+def _int_params(d: Mapping[str, Any]) -> dict[str, int]:
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, str) and re.fullmatch(r"[01xz]+", v):  # write_json: a constant wider than 32 bits
+            v = int(v, 2) if re.fullmatch(r"[01]+", v) else v
+        out[k] = v
+    return out
+
+
+def read_boxes(tdir: Path, spec: KernelSpec) -> dict[str, Box]:
+    """The black boxes of a run in ``tdir`` (``boxes.json``, ``box_defaults.json``), by the cell type
+    the netlist uses for them (``$paramod...`` or the module name)."""
+    def load(name: str) -> dict[str, Any]:
+        f = tdir / name
+        return json.loads(f.read_text()).get("modules", {}) if f.is_file() else {}
+
+    defaults = {n: _int_params(m.get("parameter_default_values", {})) for n, m in load(BOX_DEFAULTS_JSON).items()}
+    out = {}
+    for name, m in load(BOX_JSON).items():
+        mod = m.get("attributes", {}).get("hdlname", name)
+        out[name] = Box(mod, _int_params(m.get("parameter_default_values", {})), defaults.get(mod, {}),
+                        len(m.get("cells", {})), len(m.get("ports", {})))
+    return out
+
+
+def _box_groups(boxes: Mapping[str, Box], cells: Mapping[str, int], net: Mapping[str, Any] | None,
+                elab: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+    """:attr:`SynthResult.blackboxes`: per box type its module, instance count in the netlist
+    (``count``) and in the elaborated RTL (``elaborated``: Yosys removes a box whose outputs drive
+    nothing after optimisation), parameters (those that differ from the module's defaults under
+    ``differs``) and instance names (from the flattened netlist; empty without one)."""
+    names: dict[str, list[str]] = {}
+    if net is not None:
+        from edgemoe.timing import top_module
+
+        _, top = top_module(net)
+        for cname, c in top.get("cells", {}).items():
+            if c["type"] in boxes:
+                names.setdefault(c["type"], []).append(cname)
+    out = []
+    for t, b in sorted(boxes.items(), key=lambda kv: (kv[1].module, kv[0])):
+        differs = {k: [v, b.defaults.get(k)] for k, v in b.params.items() if b.defaults.get(k) != v}
+        out.append({"module": b.module, "type": t, "count": int(cells.get(t, 0)),
+                    "elaborated": int((elab if elab is not None else cells).get(t, 0)), "params": b.params,
+                    "differs": differs, "cells": sorted(names.get(t, [])), "box_cells": b.cells})
+    return out
+
+
+def _check_boxes(r: SynthResult, spec: KernelSpec, boxes: Mapping[str, Box]) -> None:
+    """Every listed black box is instantiated and has no logic of its own, and nothing else is boxed;
+    else ``r.status`` becomes ``blackbox_error`` naming what is wrong."""
+    found = {g["module"] for g in r.blackboxes if g["count"] > 0}
+    problems = [f"{m}: no black-box instance in the netlist" for m in spec.blackbox if m not in found]
+    problems += [f"{b.module} ({t}): {b.cells} cells in a black box" for t, b in boxes.items() if b.cells]
+    problems += [f"{b.module}: boxed but not in the kernel's blackbox list" for b in boxes.values()
+                 if b.module not in spec.blackbox]
+    # a box Yosys removed had outputs that drive nothing after optimisation: the glue feeding it was
+    # removed with it, so the figure would miss logic the RTL has (and the instance count be wrong)
+    problems += [f"synthesis removed {g['elaborated'] - g['count']} of the {g['elaborated']} {g['module']} "
+                 f"instances (their outputs drive nothing after optimisation; kept: {', '.join(g['cells']) or '-'})"
+                 for g in r.blackboxes if g.get("elaborated", g["count"]) > g["count"]]
+    if r.status in ("ok", "parsed"):
+        if not boxes:
+            problems.append("Yosys wrote no black-box modules (boxes.json)")
+        if problems:
+            r.status, r.error = "blackbox_error", {"message": "; ".join(problems)}
 
 
 def netlist_path(cache_file: Path) -> Path:
@@ -658,6 +861,11 @@ def format_table(results: Iterable[SynthResult]) -> str:
             notes.append(f"{r.kernel}: {r.status}: {where}{e.get('message', '')}")
             if "source" in e:
                 notes.append(f"    {e['source']}")
+        for g in r.blackboxes:
+            ps = ",".join(f"{k}={v[0]}" for k, v in g["differs"].items()) or "defaults"
+            n = f"x{g['count']}" if g.get("elaborated", g["count"]) == g["count"] else \
+                f"x{g['count']} of {g['elaborated']} in the RTL"
+            notes.append(f"{r.kernel}: black box {g['module']} {n} ({ps}; not in the figures above)")
         if r.rewrites:
             notes.append(f"{r.kernel}: rewritten for Yosys: " + ", ".join(f"{k} x{n}" for k, n in r.rewrites.items()))
     w = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -722,7 +930,7 @@ def _apply_overrides(specs: dict[str, KernelSpec], sets: list[str]) -> dict[str,
         if k not in specs:
             raise SynthError(f"--set {s!r}: no kernel '{k}'")
         old = specs[k]
-        specs[k] = KernelSpec(old.name, old.top, {**old.params, p: v}, old.part_of, old.note)
+        specs[k] = KernelSpec(old.name, old.top, {**old.params, p: v}, old.part_of, old.note, old.blackbox)
     return specs
 
 
@@ -740,10 +948,11 @@ def main(args: argparse.Namespace) -> int:
             for n in names:
                 s = specs[n]
                 try:
-                    mods = module_deps(s.top)[:-1]
+                    mods = module_deps(s.top, stop=s.blackbox)[:-1]
                 except FileNotFoundError as e:
                     mods = [f"missing: {e}"]
                 part = f" part_of={s.part_of}" if s.part_of else ""
+                part += f" blackbox={list(s.blackbox)}" if s.blackbox else ""
                 print(f"{n:<18} top={s.top} params={s.params}{part} below={mods}  # {s.note}")
             return 0
         if args.record_timing and not args.timing:

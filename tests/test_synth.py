@@ -58,7 +58,7 @@ def test_rewrites_keep_lines():
     for rw in synth.REWRITES:
         out, n = rw.apply(out)
         counts[rw.name] = n
-    assert counts == {"header-import": 1, "function-return": 1}
+    assert counts == {"header-import": 1, "function-return": 1, "cast-shift-reduction": 0}
     assert out.count("\n") == src.count("\n")
     lines = out.splitlines()
     assert lines[0] == "import edgemoe_pkg::*; module m"
@@ -203,3 +203,174 @@ def test_all_kernels_synthesise():
     for r in results.values():
         assert not r.unmapped, (r.kernel, r.unmapped)
     json.dumps([r.to_json() for r in results.values()])
+
+
+# ---- the integrated top with its kernels as black boxes (kernels.toml edgemoe_top) ----------------
+BOXES = ("linear_unit", "attention", "layernorm", "moe_gate_softmax", "expert_queues")
+
+
+def test_blackbox_entry_sources_and_script():
+    """edgemoe_top lists its kernels as black boxes: nothing below them is read, their own files are
+    read with -lib (ports only), and the script derives them with the instances' parameters."""
+    spec = synth.load_kernels()["edgemoe_top"]
+    assert set(spec.blackbox) == set(BOXES)
+    files = spec.sources()
+    stems = [f.stem for f in files]
+    assert files[0] == synth.PKG and stems[-1] == "edgemoe_top" and "edgemoe_regs_pkg" in stems
+    for inner in ("gelu_unit", "linear_mac_array", "softmax_stats", "ln_stats", "recip_core", "exp_core"):
+        assert inner not in stems, f"{inner} is inside a black box and must not be read"
+    assert {f.stem for f in spec.lib_sources(files)} == set(BOXES)
+    script = synth.yosys_script(spec, [f.name for f in files]).splitlines()
+    lib = [ln for ln in script if " -lib " in ln]
+    assert len(lib) == 1 and sorted(lib[0].split()[4:]) == sorted(f"{b}.sv" for b in BOXES)
+    # the boxes' blackbox attribute is lifted before hierarchy (so parameterised ports are derived), and
+    # everything boxed again after it, before synthesis
+    i_unset = next(i for i, ln in enumerate(script) if ln.startswith("setattr -mod -unset blackbox ="))
+    i_hier = script.index("hierarchy -check -top edgemoe_top")
+    i_set = script.index("setattr -mod -set blackbox 1 @boxes")
+    i_synth = next(i for i, ln in enumerate(script) if ln.startswith(synth.SYNTH_CMD))
+    assert i_unset < i_hier < i_set < i_synth
+    # a kernel without black boxes keeps the one-read script
+    plain = synth.load_kernels()["gelu_unit"]
+    assert sum(ln.startswith("read_verilog") for ln in synth.yosys_script(plain, ["a.sv"]).splitlines()) == 1
+
+
+def test_blackbox_entry_errors(tmp_path):
+    bad = tmp_path / "k.toml"
+    bad.write_text('[kernels.a]\ntop = "linear_unit"\nblackbox = "gelu_unit"\n')
+    with pytest.raises(synth.SynthError, match="list of module names"):
+        synth.load_kernels(bad)
+    spec = synth.KernelSpec("a", "linear_post", {}, blackbox=("attention",))
+    with pytest.raises(FileNotFoundError, match="not instantiated"):
+        spec.sources()
+    assert synth.run_kernel(spec, cache_dir=tmp_path).status == "missing"
+
+
+def test_function_return_rewrite_multi_statement():
+    """A function whose only return is its last statement (after other statements) is rewritten too."""
+    src = ("  function automatic req_t mk(logic [3:0] s,\n      logic g);\n    req_t r;\n    r.s = s; r.g = g;\n"
+           "    return r;\n  endfunction\n")
+    out, n = synth.REWRITES[1].apply(src)
+    assert n == 1 and out.count("\n") == src.count("\n")
+    assert out.splitlines()[4].strip() == "mk = r;" and "return" not in out
+    two = "function automatic int f(input int a);\n  int b;\n  b = a;\n  return b;\nendfunction\n" * 2
+    assert synth.REWRITES[1].apply(two)[1] == 2
+
+
+@needs_yosys
+def test_top_blackbox_flow_parses(tmp_path):
+    """Parse-only run of edgemoe_top (seconds): every kernel is a black-box cell with no logic, with the
+    parameters of params.toml [hw] (via edgemoe_pkg), and as many instances as perf_model.instances."""
+    from edgemoe import perf_model as pm
+
+    spec = synth.load_kernels()["edgemoe_top"]
+    r = synth.run_kernel(spec, cache_dir=tmp_path, parse_only=True, timeout=600)
+    assert r.status == "parsed", (r.status, r.error)
+    groups = {g["module"]: g for g in r.blackboxes}
+    assert set(groups) == set(BOXES) and len(r.blackboxes) == len(BOXES), r.blackboxes
+    assert all(g["box_cells"] == 0 for g in groups.values())
+    hw = load_raw()["hw"]
+    lu = groups["linear_unit"]["params"]
+    assert (lu["TileIn"], lu["TileOut"]) == (hw["lin_tile_in"], hw["lin_tile_out"])
+    assert groups["linear_unit"]["params"]["CfgW"] == 30  # derived for the instance (MaxN=16), not the default 36
+    assert groups["attention"]["params"]["P"] == hw["attn_p"]
+    assert (groups["layernorm"]["params"]["Lanes"], groups["layernorm"]["params"]["StepsPerCycle"]) == (
+        hw["ln_lanes"], hw["ln_steps"])
+    assert groups["expert_queues"]["params"]["QDepth"] == hw["queue_depth"]
+    # the kernel estimates were synthesised with the instances' values of the parameters they set
+    specs = synth.load_kernels()
+    for m, g in groups.items():
+        for k, v in specs[m].params.items():
+            assert g["params"][k] == v, (m, k, g["params"][k], v)
+    assert {m: g["count"] for m, g in groups.items()} == pm.instances(pm.Config.zcu102())
+
+
+def test_cut_boxes_for_timing():
+    """A black-box cell becomes ports: paths end at its inputs and start at its outputs."""
+    from edgemoe import timing as tm
+
+    net = {"modules": {"top": {"attributes": {"top": 1},
+        "ports": {"clk": {"direction": "input", "bits": [2]}},
+        "cells": {
+            "a_reg": {"type": "FDRE", "port_directions": {"C": "input", "CE": "input", "R": "input", "D": "input",
+                                                          "Q": "output"},
+                      "connections": {"C": [2], "CE": ["1"], "R": ["0"], "D": [5], "Q": [3]}},
+            "l1": {"type": "LUT1", "parameters": {"INIT": "10"}, "port_directions": {"I0": "input", "O": "output"},
+                   "connections": {"I0": [3], "O": [4]}},
+            "u_k": {"type": "$paramod\\k\\P=1", "port_directions": {"clk_i": "input", "a_i": "input", "y_o": "output"},
+                    "connections": {"clk_i": [2], "a_i": [4], "y_o": [6]}},
+            "l2": {"type": "LUT1", "parameters": {"INIT": "10"}, "port_directions": {"I0": "input", "O": "output"},
+                   "connections": {"I0": [6], "O": [5]}}},
+        "netnames": {"a": {"bits": [3], "hide_name": 0}}}}}
+    cut = synth.cut_boxes(net, {"$paramod\\k\\P=1"})
+    m = cut["modules"]["top"]
+    assert "u_k" not in m["cells"] and m["ports"]["u_k/a_i"]["direction"] == "output"
+    assert m["ports"]["u_k/y_o"]["direction"] == "input"
+    rep = tm.analyse(cut)
+    ends = {p.end for p in rep.top}
+    assert any("u_k/a_i" in e for e in ends) and rep.worst is not None
+    assert not rep.unknown  # the box is not timed as an unknown combinational cell
+
+
+def _res(kernel, lut, ff, dsp, bram36, **kw):
+    return synth.SynthResult(kernel, kernel, kw.pop("params", {}), "ok", lut=lut, ff=ff, dsp=dsp, bram36=bram36, **kw)
+
+
+def test_resources_total_from_top_glue():
+    """With edgemoe_top recorded: total = glue + each black box's kernel estimate x its instance count
+    (from the top's netlist); no allowance, no separate buffer row (the buffers are in the glue)."""
+    from edgemoe import perf_model as pm
+
+    box = lambda m, n, params, differs=None: {"module": m, "type": f"$paramod\\{m}", "count": n, "params": params,  # noqa: E731
+                                              "differs": differs or {}, "cells": [], "box_cells": 0}
+    top = _res("edgemoe_top", 1000, 2000, 3, 200.0, blackboxes=[
+        box("linear_unit", 4, {"TileIn": 16, "MaxN": 16}, {"MaxN": [16, 768]}), box("attention", 1, {"P": 5}),
+        box("layernorm", 1, {"Lanes": 16})])
+    results = {"edgemoe_top": top, "linear_unit": _res("linear_unit", 10, 20, 30, 1.0, params={"TileIn": 16}),
+               "attention": _res("attention", 100, 200, 300, 2.0, params={"P": 5}),
+               "moe_gate": _res("moe_gate", 99999, 0, 0, 0.0)}  # not an instance of this top: not counted
+    res = pm.resources(pm.Config.zcu102(), results)
+    assert res["how"] == "top" and res["missing"] == ["layernorm"]
+    assert res["total"] == {"lut": 1000 + 4 * 10 + 100, "ff": 2000 + 4 * 20 + 200, "dsp": 3 + 4 * 30 + 300,
+                            "bram36": 200.0 + 4 * 1.0 + 2.0}
+    what = [r["what"] for r in res["rows"]]
+    assert what == ["edgemoe_top glue", "linear_unit", "attention", "layernorm"]
+    lu = res["rows"][1]
+    assert "MaxN=16" in lu["source"] and "768" in lu["source"]  # the instance differs from the estimate
+    assert "instances" not in res["rows"][2]["source"]
+    table = pm.table_resources(pm.Config.zcu102(), results)
+    assert "(allowance)" not in table and "glue" in table and "black boxes" in table
+    # without the top: kernels x instances + buffers + the allowance
+    old = pm.resources(pm.Config.zcu102(), {k: v for k, v in results.items() if k != "edgemoe_top"})
+    assert old["how"] == "allowance" and any("allowance" in r["what"] for r in old["rows"])
+    assert old["total"]["lut"] == 4 * 10 + 100 + pm.CONTROL_ALLOWANCE["lut"]
+
+
+def test_cast_shift_reduction_rewrite():
+    """`&(a | (P'(e) << k))`: Yosys 0.70 widens the constant cast-shift to 32 bits (the reduction is then
+    always 0); the rewrite casts it back to P bits on the same line."""
+    src = "    assign others = &(a_ok | (Units'(1) << u));\n    assign y = &(r | (x << 1));\n"
+    out, n = synth.REWRITES[2].apply(src)
+    assert n == 1 and out.count("\n") == src.count("\n")
+    assert out.splitlines()[0].strip() == "assign others = &(a_ok | Units'(Units'(1) << u));"
+    assert out.splitlines()[1] == src.splitlines()[1]
+    # the cluster's two one-hot masks are the occurrences in hw/rtl
+    assert synth.REWRITES[2].apply((synth.RTL / "edgemoe_cluster.sv").read_text())[1] == 2
+
+
+def test_removed_black_box_is_an_error():
+    """A black box that synthesis removed (outputs driving nothing) makes the result a blackbox_error:
+    its glue went with it, so the figure would be too low."""
+    spec = synth.KernelSpec("t", "edgemoe_top", {}, blackbox=("linear_unit",))
+    box = synth.Box("linear_unit", {"TileIn": 16}, {"TileIn": 16}, 0, 20)
+    r = synth.SynthResult("t", "edgemoe_top", {}, "ok", lut=10, ff=10)
+    r.blackboxes = synth._box_groups({"$paramod\\linear_unit": box}, {"$paramod\\linear_unit": 1}, None,
+                                     {"$paramod\\linear_unit": 4})
+    assert r.blackboxes[0]["count"] == 1 and r.blackboxes[0]["elaborated"] == 4
+    synth._check_boxes(r, spec, {"$paramod\\linear_unit": box})
+    assert r.status == "blackbox_error" and "removed 3 of the 4 linear_unit" in r.error["message"]
+    ok = synth.SynthResult("t", "edgemoe_top", {}, "ok", lut=10, ff=10)
+    ok.blackboxes = synth._box_groups({"$paramod\\linear_unit": box}, {"$paramod\\linear_unit": 4}, None,
+                                      {"$paramod\\linear_unit": 4})
+    synth._check_boxes(ok, spec, {"$paramod\\linear_unit": box})
+    assert ok.status == "ok"

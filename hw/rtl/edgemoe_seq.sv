@@ -13,8 +13,29 @@
 //   buffer word and a u8 beat is one whole word. LOAD: one beat per cycle (int32
 //   saturated to act, to q for Q; pix << 8). STORE: one buffer word per 4 beats, saturated
 //   to act and sign-extended to int32, one beat per cycle (a 2-word FIFO after the buffer read).
-// * The compute opcodes (LAYERNORM, LINEAR, ATTENTION, MOE_GATE, EXPERTS) are not
-//   integrated: they end the run with BAD_OPCODE at their index (never a silent success).
+// * The compute opcodes (LAYERNORM, LINEAR, ATTENTION, MOE_GATE, EXPERTS) go to their
+//   executor (edgemoe_exec_*), which checks their fields. Two issue classes: class 0 =
+//   LAYERNORM, LINEAR, MOE_GATE, EXPERTS (they share the read engines and the cluster),
+//   class 1 = ATTENTION (no DDR traffic). Each class runs one command at a time
+//   (ex_go_o[c] with its descriptor in ex_cmd_o[c], held until ex_done_i[c]); the two
+//   classes run concurrently under the scoreboard: commands issue in list order, and a
+//   command issues only when its class is idle and, per buffer and 64-column block, it
+//   reads nothing the other class's command writes and writes nothing it reads or
+//   writes (docs/architecture.md, "Sequencer rules"). So ATTENTION of head h runs while
+//   the cluster computes the projections of head h + 1. Class 0 takes a second LINEAR
+//   behind a running LINEAR when exec_lin says it can queue one (lin_qready_i: its weights
+//   load while the first computes; exec_lin keeps the order and the data dependencies of
+//   the two, and reports their dones in order). LOAD, STORE, MARK and END wait
+//   until both classes are idle (MARK: the last finished block). An opcode whose
+//   executor is not built into the top (ex_en_i) ends the run with BAD_OPCODE.
+//   An executor's error (BAD_FIELD, BAD_IMAGE, AXI_READ) stops the run like an AXI
+//   error: the read engines drain, then the code is reported at that command's index
+//   (with two commands in flight: the first error to arrive).
+//   ex_kill_o (one cycle) resets the executors: at an accepted START, a SOFT_RESET, and
+//   whenever a run stops (ABORT, watchdog, any error while executing).
+// * Command fetch and LOAD use this sequencer's own read engine (port 0, AXI id 0); the
+//   executors' engine on port 0 has id 1, so descriptors are fetched while the cluster
+//   streams weights.
 // * Stopping (ABORT, AXI error, watchdog): no new command or burst is issued; the AXI
 //   engines drain what is in flight. ABORT and AXI errors report once drained (BUSY
 //   until then); the watchdog reports at once (the top is idle while drain_o shows
@@ -61,7 +82,17 @@ module edgemoe_seq #(
   input  logic [127:0]          rd_data_i,
   input  logic                  rd_first_i,
   input  logic                  rd_last_i,
-  input  logic                  rd_hs_i,       // an R beat was taken on the bus (counted)
+  input  logic [2:0]            rd_hs_i,       // R beats taken on the buses this cycle (all ports; counted)
+  input  logic                  rd_busy_all_i, // any read engine (all ports) busy: the drain waits for it
+  // executors of the compute opcodes 0x03..0x07
+  input  logic [4:0]            ex_en_i,       // bit op - 3: the opcode's executor is built in
+  output logic [1:0]            ex_go_o,       // per class, one cycle: execute ex_cmd_o[c] (opcode in word 0)
+  output logic [1:0][7:0][31:0] ex_cmd_o,      // per class: descriptor words, stable until its done
+  output logic                  ex_kill_o,     // one cycle: reset the executors
+  output logic                  ex_clear_o,    // one cycle: START or SOFT_RESET (clears QCOUNT; not at a stop)
+  input  logic [1:0]            ex_done_i,     // per class
+  input  logic [1:0][7:0]       ex_err_i,      // per class, with its done
+  input  logic                  lin_qready_i,  // exec_lin takes a second LINEAR while one runs (dones in order)
   // write engine
   output logic                  wr_start_o,
   output logic [AddrW-1:0]      wr_addr_o,
@@ -111,7 +142,7 @@ module edgemoe_seq #(
   // SCheck, SCheck2: the field checks, registered in two steps (the rectangle's size, then
   // the ranges) so that no path runs from a descriptor word through them to the AXI engines.
   typedef enum logic [3:0] {
-    SIdle, SFetch, SFetchWait, SCheck, SCheck2, SDecode, SNext, SLoad, SStore, SStop
+    SIdle, SFetch, SFetchWait, SCheck, SCheck2, SDecode, SIssue, SNext, SLoad, SStore, SStop
   } state_e;
   state_e state_q;
 
@@ -122,6 +153,36 @@ module edgemoe_seq #(
   logic [23:0] err_index_q;
   logic [63:0] cycles_q, rd_bytes_q, wr_bytes_q;
   logic [31:0] mark_q, wd_q;
+  logic        kill_q, clear_q;
+  logic [23:0] stop_idx_q;            // index the stop reports (SStop)
+
+  // ---- scoreboard: buffer blocks (64 columns) read and written by the commands in flight -------
+  // bit 3 b + k: block k of buffer b < 6 (192 columns); bit 18 + k: block k of H (768 columns)
+  localparam int unsigned NBlk = 30;
+  function automatic logic [NBlk-1:0] bmask(logic [3:0] b, logic [12:0] lo, logic [12:0] hi);  // columns [lo, hi)
+    bmask = '0;
+    for (int k = 0; k < 12; k++) begin
+      if (13'(64 * k) < hi && 13'(64 * k + 64) > lo) begin
+        if (b == BufH) bmask[18 + k] = 1'b1;
+        else if (b < BufH && k < 3) bmask[3 * int'(b) + k] = 1'b1;
+      end
+    end
+  endfunction
+  logic [1:0]          cbusy_q;                 // class c has a command in flight
+  logic [1:0][NBlk-1:0] crd_q, cwr_q;            // its blocks
+  logic [1:0][23:0]    cidx_q;                  // its index
+  logic [1:0][31:0]    cwd_q;                   // its watchdog
+  logic [1:0][7:0][31:0] ccmd_q;                // its descriptor
+  logic [NBlk-1:0]     drd, dwr, drd_q, dwr_q;  // the decoded command's blocks (SCheck -> SCheck2)
+  logic                c0lin_q;                 // class 0's command is a LINEAR
+  logic                q2busy_q;                // a second LINEAR queued behind it (class 0)
+  logic [NBlk-1:0]     q2rd_q, q2wr_q;
+  logic [23:0]         q2idx_q;
+  logic [31:0]         q2wd_q;
+  logic                issue0, issueq, done0;
+  logic                dcls;                    // its class
+  logic                issue_ok, drained;
+
 
   // ---- decode of the descriptor in w_q -------------------------------------------------
   logic [7:0]  op;
@@ -170,10 +231,66 @@ module edgemoe_seq #(
                       dec_err = ErrBadField;
       OpLoad:       if (!(ba == 4'd0 && bc == 4'd0 && spec[11:1] == 11'd0 && io_ok)) dec_err = ErrBadField;
       OpStore:      if (!(bb == 4'd0 && bc == 4'd0 && spec == 12'd0 && io_ok)) dec_err = ErrBadField;
-      // 0x03..0x07 (LAYERNORM, LINEAR, ATTENTION, MOE_GATE, EXPERTS): not integrated in this top yet.
+      // 0x03..0x07 (LAYERNORM, LINEAR, ATTENTION, MOE_GATE, EXPERTS): their executor checks the fields
+      8'h03, 8'h04, 8'h05, 8'h06, 8'h07:
+                    if (!ex_en_i[3'(op - 8'h03)]) dec_err = ErrBadOpcode;
       default:      dec_err = ErrBadOpcode;
     endcase
   end
+
+  // blocks of the compute command in w_q (field values beyond range: the executor's BAD_FIELD; the
+  // masks are then merely conservative)
+  logic [12:0] k_n, n_n, sc_c, dc_c, h_c, all_c;
+  assign k_n   = 13'(w_q[2][9:0]) + 13'd1;
+  assign n_n   = 13'(w_q[2][25:16]) + 13'd1;
+  assign sc_c  = {1'b0, w_q[3][15:8], 4'd0};   // 16 x first source chunk
+  assign dc_c  = {1'b0, w_q[3][23:16], 4'd0};  // 16 x first destination chunk
+  assign h_c   = {5'd0, w_q[0][21:20], 6'd0};
+  assign all_c = 13'd768;
+  always_comb begin
+    drd = '0;
+    dwr = '0;
+    unique case (op)
+      8'h03: begin drd = bmask(ba, 13'd0, all_c); dwr = bmask(bb, 13'd0, all_c); end
+      8'h04: begin
+        drd = bmask(ba, sc_c, sc_c + k_n) | bmask(bc, dc_c, dc_c + n_n);
+        dwr = bmask(bb, dc_c, dc_c + n_n) | ((spec[2:0] == 3'd5) ? bmask(4'd0, 13'd0, all_c) : '0);  // embed: X
+      end
+      8'h05: begin
+        drd = bmask(4'd2, h_c, h_c + 13'd64) | bmask(4'd3, h_c, h_c + 13'd64) | bmask(4'd4, h_c, h_c + 13'd64);
+        dwr = bmask(4'd5, h_c, h_c + 13'd64);
+      end
+      8'h06: drd = bmask(ba, 13'd0, all_c);
+      8'h07: begin
+        drd = bmask(ba, 13'd0, all_c) | bmask(BufH, 13'd0, all_c) | bmask(4'd0, 13'd0, all_c);
+        dwr = bmask(BufH, 13'd0, all_c) | bmask(4'd0, 13'd0, all_c);
+      end
+      default: ;
+    endcase
+  end
+  assign dcls = (op == 8'h05);
+  // the buffers a block mask touches (each buffer has one read and one write port: two commands
+  // in flight never share a port, even on different blocks)
+  function automatic logic [6:0] bufs(logic [NBlk-1:0] m);
+    for (int b = 0; b < 6; b++) bufs[b] = |m[3*b +: 3];
+    bufs[6] = |m[NBlk-1:18];
+  endfunction
+  // issue: the class idle, no conflict with the other class's command (read after write, write
+  // after read or write per block; a shared port per buffer)
+  logic [NBlk-1:0] o_rd, o_wr;
+  logic            no_conflict;
+  assign o_rd = dcls ? (crd_q[0] | q2rd_q) : crd_q[1];
+  assign o_wr = dcls ? (cwr_q[0] | q2wr_q) : cwr_q[1];
+  assign no_conflict = !(cbusy_q[!dcls] && ((((drd_q & o_wr) | (dwr_q & (o_rd | o_wr))) != '0) ||
+                                            ((bufs(drd_q) & bufs(o_rd)) != '0) || ((bufs(dwr_q) & bufs(o_wr)) != '0)));
+  assign issue_ok = !cbusy_q[dcls] && no_conflict;
+  logic is_compute;
+  assign is_compute = (op >= 8'h03) && (op <= 8'h07);
+  assign issue0 = (state_q == SIssue) && is_compute && issue_ok;
+  assign issueq = (state_q == SIssue) && (op == 8'h04) && cbusy_q[0] && c0lin_q && !q2busy_q && lin_qready_i &&
+                  no_conflict;
+  assign done0  = ex_done_i[0] && cbusy_q[0];
+  assign drained = (cbusy_q == 2'b00);
 
   // ---- LOAD / STORE beat walk ---------------------------------------------------------------
   // Position of the next beat in the rectangle: row r_q, chunk ck_q, quarter qt_q (int32:
@@ -237,11 +354,39 @@ module edgemoe_seq #(
   // ---- control ------------------------------------------------------------------------------
   logic running, wd_fire, io_done, rd_err, wr_err, start_bad;
   assign running = (state_q != SIdle);
-  assign wd_fire = running && (timeout_i != 32'd0) && (wd_q >= timeout_i);
+  // the watchdog: the sequencer's own command (fetch, LOAD, STORE) or a class's command in flight
+  logic       wd_seq, ex_fail;
+  logic [1:0] wd_cls;
+  logic [7:0] ex_fail_code;
+  logic [23:0] wd_idx, ex_fail_idx;
+  assign wd_seq = (timeout_i != 32'd0) && (wd_q >= timeout_i) && state_q != SIssue;
+  for (genvar c = 0; c < 2; c++) begin : g_wd
+    assign wd_cls[c] = (timeout_i != 32'd0) && cbusy_q[c] && (cwd_q[c] >= timeout_i);
+  end
+  logic wd_q2;
+  assign wd_q2 = (timeout_i != 32'd0) && q2busy_q && (q2wd_q >= timeout_i);
+  assign wd_fire = running && (wd_seq || wd_cls != 2'b00 || wd_q2);
+  // the oldest in flight first: a class's command issued before the one being fetched
+  always_comb begin
+    wd_idx = idx_q[23:0];
+    if (wd_cls[1] && (!wd_cls[0] || cidx_q[1] < cidx_q[0])) wd_idx = cidx_q[1];
+    else if (wd_cls[0]) wd_idx = cidx_q[0];
+    else if (wd_q2) wd_idx = q2idx_q;
+  end
+  // an executor's error (with its done)
+  assign ex_fail = (ex_done_i[0] && cbusy_q[0] && ex_err_i[0] != 8'h00) ||
+                   (ex_done_i[1] && cbusy_q[1] && ex_err_i[1] != 8'h00);
+  always_comb begin
+    if (ex_done_i[0] && cbusy_q[0] && ex_err_i[0] != 8'h00) begin
+      ex_fail_code = ex_err_i[0]; ex_fail_idx = cidx_q[0];
+    end else begin
+      ex_fail_code = ex_err_i[1]; ex_fail_idx = cidx_q[1];
+    end
+  end
   assign io_done = (state_q == SLoad) ? (left_q == 32'd0 && !rd_busy_i)
                                       : (left_q == 32'd0 && !st_rd_q && !wv && !wr_busy_i);
   // the engines' error flags hold until their next start: only the states using them look
-  assign rd_err = rd_err_i && (state_q == SFetchWait || state_q == SLoad);
+  assign rd_err = rd_err_i && (state_q == SFetchWait || state_q == SLoad);  // executors report their own
   assign wr_err = wr_err_i && (state_q == SStore);
   assign start_bad = (cmd_count_i == 32'd0) || (cmd_base_i[4:0] != 5'd0) || (wbase_i[11:0] != 12'd0) ||
                      (io_base_i[11:0] != 12'd0);
@@ -249,7 +394,9 @@ module edgemoe_seq #(
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       state_q <= SIdle; idx_q <= '0; done_q <= 1'b0; stop_q <= 1'b0; abort_q <= 1'b0;
-      err_evt_q <= 1'b0; done_evt_q <= 1'b0;
+      err_evt_q <= 1'b0; done_evt_q <= 1'b0; kill_q <= 1'b0; clear_q <= 1'b0; stop_idx_q <= '0;
+      cbusy_q <= '0; crd_q <= '0; cwr_q <= '0; cidx_q <= '0; cwd_q <= '0; ccmd_q <= '0; drd_q <= '0; dwr_q <= '0;
+      c0lin_q <= 1'b0; q2busy_q <= 1'b0; q2rd_q <= '0; q2wr_q <= '0; q2idx_q <= '0; q2wd_q <= '0;
       err_code_q <= '0; err_index_q <= '0; stop_code_q <= '0; opcode_q <= '0;
       cycles_q <= '0; rd_bytes_q <= '0; wr_bytes_q <= '0; mark_q <= '0; wd_q <= '0;
       for (int i = 0; i < 8; i++) w_q[i] <= '0;
@@ -261,12 +408,34 @@ module edgemoe_seq #(
       err_evt_q  <= 1'b0;
       done_evt_q <= 1'b0;
       // bus counters (all traffic of port 0, drained bursts included)
-      if (rd_hs_i) rd_bytes_q <= rd_bytes_q + 64'd16;
+      rd_bytes_q <= rd_bytes_q + {57'd0, rd_hs_i, 4'd0};  // 16 B per beat
       if (wr_hs_i) wr_bytes_q <= wr_bytes_q + 64'd16;
       if (running) cycles_q <= cycles_q + 64'd1;
       wd_q <= wd_q + 32'd1;
+      cwd_q[0] <= cwd_q[0] + 32'd1;
+      cwd_q[1] <= cwd_q[1] + 32'd1;
+      q2wd_q   <= q2wd_q + 32'd1;
+      // a command finished (an error stops the run at its index, below); class 0's queued
+      // LINEAR becomes its running one
+      if (ex_done_i[1] && cbusy_q[1]) begin
+        cbusy_q[1] <= 1'b0;
+        crd_q[1]   <= '0;
+        cwr_q[1]   <= '0;
+      end
+      if (done0) begin
+        if (q2busy_q) begin
+          crd_q[0] <= q2rd_q; cwr_q[0] <= q2wr_q; cidx_q[0] <= q2idx_q; cwd_q[0] <= q2wd_q + 32'd1;
+          q2busy_q <= 1'b0; q2rd_q <= '0; q2wr_q <= '0;
+        end else begin
+          cbusy_q[0] <= 1'b0;
+          crd_q[0]   <= '0;
+          cwr_q[0]   <= '0;
+        end
+      end
       // the drain of a stopped run ends when both engines are idle
-      if (stop_q && !rd_busy_i && !wr_busy_i) stop_q <= 1'b0;
+      if (stop_q && !rd_busy_all_i && !wr_busy_i) stop_q <= 1'b0;
+      kill_q <= 1'b0;
+      clear_q <= 1'b0;
       if (abort_i && running) abort_q <= 1'b1;
       // START while busy (or still draining a stopped run): the run is left alone, START_BUSY recorded
       if (start_i && (running || (stop_q && err_code_q == 8'h00))) begin
@@ -278,6 +447,8 @@ module edgemoe_seq #(
       unique case (state_q)
         SIdle: begin
           if (start_i && !stop_q && err_code_q == 8'h00) begin  // with an error recorded: SOFT_RESET first
+            kill_q <= 1'b1;  // the queues of an earlier run go
+            clear_q <= 1'b1;
             done_q <= 1'b0; abort_q <= 1'b0; mark_q <= '0;
             cycles_q <= '0; rd_bytes_q <= '0; wr_bytes_q <= '0; idx_q <= '0; opcode_q <= '0; wd_q <= '0;
             if (start_bad) begin
@@ -288,6 +459,8 @@ module edgemoe_seq #(
               state_q <= SFetch;
             end
           end else if (soft_reset_i) begin
+            kill_q <= 1'b1;
+            clear_q <= 1'b1;
             done_q <= 1'b0; err_code_q <= '0; err_index_q <= '0; abort_q <= 1'b0; opcode_q <= '0;
             cycles_q <= '0; rd_bytes_q <= '0; wr_bytes_q <= '0; idx_q <= '0; mark_q <= '0;
           end
@@ -295,9 +468,11 @@ module edgemoe_seq #(
         SFetch: begin
           wd_q <= '0;
           if (idx_q == cmd_count_i) begin
-            done_q     <= 1'b1;  // a run ends after CMD_COUNT descriptors as at END
-            done_evt_q <= 1'b1;
-            state_q    <= SIdle;
+            if (drained) begin
+              done_q     <= 1'b1;  // a run ends after CMD_COUNT descriptors as at END
+              done_evt_q <= 1'b1;
+              state_q    <= SIdle;
+            end
           end else begin
             state_q <= SFetchWait;
           end
@@ -324,6 +499,8 @@ module edgemoe_seq #(
                                                                                                 : dec_pre_q;
           io_bytes_q <= io_bytes;
           base_q     <= rowbase_q + 13'(col0 >> 4);
+          drd_q      <= drd;
+          dwr_q      <= dwr;
           state_q    <= SDecode;
         end
         SDecode: begin
@@ -331,20 +508,52 @@ module edgemoe_seq #(
           wa_q <= base_q; ck_q <= '0; qt_q <= '0;
           left_q <= (op == OpLoad) ? 32'(io_bytes_q >> 4) : (n_elems_q >> 4);  // LOAD: beats; STORE: words
           st_rd_q <= 1'b0; wn_q <= '0; wh_q <= 1'b0; wq_q <= '0;
-          if (dec_err_q != 8'h00) begin
-            err_code_q  <= dec_err_q;  // nothing in flight: report at once
-            err_evt_q   <= 1'b1;
-            err_index_q <= idx_q[23:0];
-            state_q     <= SIdle;
+          if (dec_err_q != 8'h00) begin  // the commands in flight stop with it (killed, drained)
+            stop_code_q <= dec_err_q;
+            stop_idx_q  <= idx_q[23:0];
+            stop_q      <= 1'b1;
+            kill_q      <= 1'b1;
+            state_q     <= SStop;
           end else begin
-            unique case (op)
-              OpEnd:   begin done_q <= 1'b1; done_evt_q <= 1'b1; state_q <= SIdle; end
-              OpMark:  begin mark_q <= w_q[1]; state_q <= SNext; end
-              OpLoad:  state_q <= SLoad;
-              OpStore: state_q <= SStore;
-              default: state_q <= SNext;  // NOP
-            endcase
+            state_q <= SIssue;
           end
+        end
+        SIssue: begin  // compute: when the scoreboard allows; the others once both classes are idle
+          wd_q <= '0;  // waiting to issue is not running
+          unique case (op)
+            8'h03, 8'h04, 8'h05, 8'h06, 8'h07: begin
+              if (issue0 || (issueq && done0 && !q2busy_q)) begin  // ex_go_o next cycle (the class is free)
+                cbusy_q[dcls] <= 1'b1;
+                crd_q[dcls]   <= drd_q;
+                cwr_q[dcls]   <= dwr_q;
+                cidx_q[dcls]  <= idx_q[23:0];
+                cwd_q[dcls]   <= '0;
+                if (!dcls) c0lin_q <= (op == 8'h04);
+                ccmd_q[dcls]  <= {w_q[7], w_q[6], w_q[5], w_q[4], w_q[3], w_q[2], w_q[1], w_q[0]};
+                state_q       <= SNext;
+              end else if (issueq) begin  // queued behind class 0's running LINEAR
+                q2busy_q  <= 1'b1;
+                q2rd_q    <= drd_q;
+                q2wr_q    <= dwr_q;
+                q2idx_q   <= idx_q[23:0];
+                q2wd_q    <= '0;
+                ccmd_q[0] <= {w_q[7], w_q[6], w_q[5], w_q[4], w_q[3], w_q[2], w_q[1], w_q[0]};
+                state_q   <= SNext;
+              end
+            end
+            OpNop: state_q <= SNext;
+            default: begin
+              if (drained) begin
+                unique case (op)
+                  OpEnd:   begin done_q <= 1'b1; done_evt_q <= 1'b1; state_q <= SIdle; end
+                  OpMark:  begin mark_q <= w_q[1]; state_q <= SNext; end
+                  OpLoad:  state_q <= SLoad;
+                  OpStore: state_q <= SStore;
+                  default: state_q <= SNext;
+                endcase
+              end
+            end
+          endcase
         end
         SNext: begin
           idx_q   <= idx_q + 32'd1;
@@ -376,10 +585,10 @@ module edgemoe_seq #(
           if (io_done) state_q <= SNext;
         end
         SStop: begin
-          if (!rd_busy_i && !wr_busy_i) begin
+          if (!rd_busy_all_i && !wr_busy_i) begin
             err_code_q  <= stop_code_q;
             err_evt_q   <= 1'b1;
-            err_index_q <= idx_q[23:0];
+            err_index_q <= stop_idx_q;
             state_q     <= SIdle;
           end
         end
@@ -393,11 +602,19 @@ module edgemoe_seq #(
       wlanes_q <= ld_lanes;
       wdata_q  <= ld_data;
 
-      // Stopping: an abort or an AXI error in a busy state; the watchdog overrides all.
+      // Stopping: an abort, an AXI error or an executor's error in a busy state; the watchdog
+      // overrides all. The commands in flight are killed (their classes free).
       if (running && state_q != SStop) begin
-        if (rd_err || wr_err || abort_q || abort_i) begin
-          stop_code_q <= rd_err ? ErrAxiRead : (wr_err ? ErrAxiWrite : ErrAborted);
+        if (rd_err || wr_err || abort_q || abort_i || ex_fail) begin
+          stop_code_q <= rd_err ? ErrAxiRead : (wr_err ? ErrAxiWrite : (ex_fail ? ex_fail_code : ErrAborted));
+          stop_idx_q  <= ex_fail && !rd_err && !wr_err ? ex_fail_idx : idx_q[23:0];
+          if (ex_fail && !rd_err && !wr_err) idx_q <= 32'(ex_fail_idx);  // CMD_INDEX: the failing command
           stop_q      <= 1'b1;
+          kill_q      <= 1'b1;
+          cbusy_q     <= '0;
+          crd_q       <= '0;
+          cwr_q       <= '0;
+          q2busy_q    <= 1'b0;
           wn_q        <= '0;
           state_q     <= SStop;
         end
@@ -405,8 +622,14 @@ module edgemoe_seq #(
       if (wd_fire) begin
         err_code_q  <= ErrTimeout;
         err_evt_q   <= 1'b1;
-        err_index_q <= idx_q[23:0];
+        err_index_q <= wd_idx;
+        idx_q       <= 32'(wd_idx);
         stop_q      <= 1'b1;
+        kill_q      <= 1'b1;
+        cbusy_q     <= '0;
+        crd_q       <= '0;
+        cwr_q       <= '0;
+        q2busy_q    <= 1'b0;
         wn_q        <= '0;
         state_q     <= SIdle;
       end
@@ -415,18 +638,30 @@ module edgemoe_seq #(
 
   // ---- outputs --------------------------------------------------------------------------------
   assign rd_start_o = (state_q == SFetch && idx_q != cmd_count_i) ||
-                      (state_q == SDecode && dec_err_q == 8'h00 && op == OpLoad);
+                      (state_q == SIssue && drained && op == OpLoad);
   assign rd_addr_o  = (state_q == SFetch || state_q == SFetchWait) ? (cmd_base_i + AddrW'({idx_q, 5'b0}))
                                                                    : (io_base_i + AddrW'(w_q[1]));
   assign rd_bytes_o = (state_q == SFetch) ? LenW'(32) : io_bytes_q;
   assign rd_stop_o  = stop_q;
   assign rd_ready_o = (state_q == SFetchWait) || (state_q == SLoad && left_q != 32'd0);
-  assign wr_start_o = (state_q == SDecode && dec_err_q == 8'h00 && op == OpStore);
+  assign wr_start_o = (state_q == SIssue && drained && op == OpStore);
   assign wr_addr_o  = io_base_i + AddrW'(w_q[1]);
   assign wr_bytes_o = io_bytes_q;
   assign wr_stop_o  = stop_q;
   assign wr_valid_o = wv && !stop_q;
   assign wr_data_o  = st_beat;
+
+  // go one cycle after the issue (the descriptor latched in ccmd_q)
+  logic [1:0] go_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) go_q <= '0;
+    else go_q <= ((issue0 || issueq) && !wd_fire && !ex_fail && !abort_q && !abort_i) ? (dcls ? 2'b10 : 2'b01)
+                                                                                      : 2'b00;
+  end
+  assign ex_go_o   = go_q & cbusy_q;
+  assign ex_cmd_o  = ccmd_q;
+  assign ex_kill_o = kill_q;
+  assign ex_clear_o = clear_q;
 
   assign buf_we_o     = we_q;
   assign buf_wid_o    = wid_q;
@@ -452,10 +687,9 @@ module edgemoe_seq #(
   // IRQ events: done at END / CMD_COUNT, error whenever a code is recorded, mark by MARK [20].
   assign irq_done_o  = done_evt_q;
   assign irq_error_o = err_evt_q;
-  assign irq_mark_o  = (state_q == SDecode) && (dec_err_q == 8'h00) && (op == OpMark) && w_q[0][20];
+  assign irq_mark_o  = (state_q == SIssue) && drained && (op == OpMark) && w_q[0][20];
 
-  // Unused by this version: WBASE's high bits (only its alignment is checked before the
-  // weight DMA exists), the read engine's first-beat flag outside the fetch.
+  // WBASE is the executors' (only its alignment is checked here).
   logic unused;
   assign unused = ^{wbase_i[63:12]};
 

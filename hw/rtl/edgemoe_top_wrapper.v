@@ -6,9 +6,12 @@
 //   ap_rst_n          synchronous active-low reset
 //   interrupt         level-high (to pl_ps_irq0)
 // The ports are edgemoe_top's, renamed to Vivado's conventions; nothing else happens here.
+// EN_COMPUTE = 0 builds the control plane only (the compute opcodes end BAD_OPCODE):
+// for the protocol testbench, never for a bitstream.
 module edgemoe_top_wrapper #(
   parameter C_S_AXI_CTRL_ADDR_WIDTH = 12,
-  parameter C_M_AXI_ADDR_WIDTH      = 64
+  parameter C_M_AXI_ADDR_WIDTH      = 64,
+  parameter EN_COMPUTE              = 1
 ) (
   (* X_INTERFACE_INFO = "xilinx.com:signal:clock:1.0 ap_clk CLK" *)
   (* X_INTERFACE_PARAMETER = "XIL_INTERFACENAME ap_clk, ASSOCIATED_BUSIF s_axi_ctrl:m_axi_gmem0:m_axi_gmem1:m_axi_gmem2:m_axi_gmem3, ASSOCIATED_RESET ap_rst_n, FREQ_HZ 300000000" *)
@@ -467,7 +470,9 @@ module edgemoe_top_wrapper #(
   assign rlast = {m_axi_gmem3_rlast, m_axi_gmem2_rlast, m_axi_gmem1_rlast, m_axi_gmem0_rlast};
   assign rvalid = {m_axi_gmem3_rvalid, m_axi_gmem2_rvalid, m_axi_gmem1_rvalid, m_axi_gmem0_rvalid};
 
-  edgemoe_top #(.NumPorts(4), .AddrW(C_M_AXI_ADDR_WIDTH), .LiteAw(C_S_AXI_CTRL_ADDR_WIDTH)) u_top (
+  edgemoe_top #(.NumPorts(4), .AddrW(C_M_AXI_ADDR_WIDTH), .LiteAw(C_S_AXI_CTRL_ADDR_WIDTH),
+                .EnLn(EN_COMPUTE != 0), .EnLin(EN_COMPUTE != 0), .EnAttn(EN_COMPUTE != 0),
+                .EnMoe(EN_COMPUTE != 0)) u_top (
     .clk_i            (ap_clk),
     .rst_ni           (ap_rst_n),
     .s_axil_awaddr_i   (s_axi_ctrl_awaddr),
