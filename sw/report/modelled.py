@@ -5,7 +5,8 @@
   the expert queue counts come from the golden model on the sample frame
   (``queues="sample"``) or are uniform (``"uniform"``, no golden run);
 * resources: Yosys estimates of ``hw/synth/results.json``: the synthesised
-  top ``edgemoe_top`` when it is recorded there, otherwise the sum the
+  top ``edgemoe_top`` when it is recorded there (its glue with the kernels as black
+  boxes + each kernel's estimate x its instances), otherwise the sum the
   performance model makes (kernels x instances + activation buffers + the
   control allowance for what is not synthesised), each row saying which;
 * power: none of its own. A declared FPGA power (``--fpga-power-w``) is used
@@ -37,7 +38,11 @@ def model_resources() -> dict[str, Any]:
 
     results = load_results()
     top = results.get(TOP)
-    if top is not None and top.ok:
+    if top is not None and top.ok and top.blackboxes:  # the top's glue + its kernels' estimates
+        res = pm.resources(pm.Config.zcu102(), results)
+        total, rows = dict(res["total"]), res["rows"]
+        source = f"Yosys: {res['formed']} (hw/synth/results.json)"
+    elif top is not None and top.ok:  # a flat synthesis of the whole top
         total = {"lut": float(top.lut), "ff": float(top.ff), "dsp": float(top.dsp), "bram36": float(top.bram36)}
         rows = [{"what": TOP, "n": 1, "source": f"Yosys synthesis of the integrated top ({top.yosys})", **total}]
         source = f"Yosys: synthesised {TOP} (hw/synth/results.json)"
