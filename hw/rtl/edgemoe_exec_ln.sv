@@ -31,7 +31,8 @@
 //   about 3 + Lr + 52 (record) + 192 (prm) + 3 (first beat to the kernel)
 //   + layernorm's latency 2 Beats + L + 5 = 65 + (T - 1) 12 + 2.
 // Measured through the top (tests/test_rtl_ln_attn.py, Lr = 75): 1,930 cycles for T = 129
-// (the kernel's own 1,601 + 135 record read + 192 parameter load + 2).
+// (the kernel's own 1,601 + 135 record read + 192 parameter load + 2), with the layernorm
+// before its 300 MHz rework (its latency is 45 cycles longer now).
 // kill_i clears the executor (synchronously) and resets the kernel and the FIFO through a
 // registered reset (the cycle after kill_i). Every output is 0 while idle.
 module edgemoe_exec_ln
