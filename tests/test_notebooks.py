@@ -90,14 +90,14 @@ def _backend_or_skip(backend: str) -> None:
         pytest.skip(f"backend {backend!r} cannot run here: {e}")
 
 
-def _run(path: Path, backend: str, tmp_path: Path) -> Path:
+def _run(path: Path, backend: str, tmp_path: Path, extra: dict | None = None) -> Path:
     import papermill as pm
 
     if not (SHARED / "weights").is_dir():
         pytest.skip(f"{SHARED} absent: the notebooks run on the shared reference weights")
     _ensure_kernel()
     out = tmp_path / path.name
-    params = {"backend": backend, **CI_PARAMS[path.name]}
+    params = {"backend": backend, **CI_PARAMS[path.name], **(extra or {})}
     if "out" in _param_names(path):
         params["out"] = str(tmp_path / "run")
     pm.execute_notebook(str(path), str(out), parameters=params, kernel_name="python3", cwd=str(tmp_path),
@@ -136,10 +136,18 @@ def test_deploy_one_frame_iss(tmp_path, record_property):
 
 
 @pytest.mark.timeout(900)
-def test_deploy_one_frame_rtl(tmp_path):
+def test_deploy_one_frame_rtl(tmp_path, record_property, request):
+    """The seg frame through the RTL top (a simulated frame takes a minute or more; depth's frame runs in
+    tests/test_rtl_frame.py, both here with --full)."""
     _backend_or_skip("rtl")
-    out = _run(NB_DIR / "01_deploy_one_frame.ipynb", "rtl", tmp_path)
-    assert "bit-exact: 49,536 codes checked" in _text(out)
+    full = request.config.getoption("--full")
+    out = _run(NB_DIR / "01_deploy_one_frame.ipynb", "rtl", tmp_path,
+               {} if full else {"tasks": ["seg"]})
+    n = 49536 if full else 24768
+    assert f"bit-exact: {n:,} codes checked" in _text(out)
+    from edgemoe.sim.runner import record_vectors
+
+    record_vectors(record_property, "notebook 01 (rtl backend)", n)
 
 
 @pytest.mark.timeout(900)
