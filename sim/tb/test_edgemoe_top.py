@@ -51,6 +51,10 @@ def raw(op: int, a: int = 0, b: int = 0, c: int = 0, spec: int = 0, *words: int)
     return Descriptor(op, a, b, c, spec, tuple(words) + (0,) * (7 - len(words)))
 
 
+EN_COMPUTE = os.environ.get("EDGEMOE_EN_COMPUTE", "0") == "1"
+"""The top under test has its executors (the wrapper's EN_COMPUTE; set by the pytest side below)."""
+
+
 def io(k: int) -> int:
     return IO0 + k * IO_SPAN
 
@@ -410,10 +414,11 @@ async def test_bad_opcode_and_fields(dut):
     await tb.reset()
     pix = isa.LoadFormat.PIX
     # Built without its executors (CONTROL_ONLY), the top ends a well-formed compute command with BAD_OPCODE at
-    # its index (so this part is checked against the document, not the ISS).
+    # its index (so this part is checked against the document, not the ISS). Built with them (EN_COMPUTE = 1:
+    # test_edgemoe_top_with_compute) the compute opcodes run: test_edgemoe_top_ops.py checks them against the ISS.
     compute = [isa.layernorm(X, N, 0, TOKENS), isa.linear(isa.Mode.PLAIN, N, K, 0, 192, 64, TOKENS),
                isa.attention(0, TOKENS), isa.moe_gate(N, 0, TOKENS), isa.experts(N, 0)]
-    for d in compute:
+    for d in ([] if EN_COMPUTE else compute):
         await tb.setup_run([isa.nop(), isa.mark(3), d, isa.end()])
         await tb.start()
         st = await tb.wait_idle(5000, f"not integrated {d.name}")
@@ -442,7 +447,7 @@ async def test_bad_opcode_and_fields(dut):
         raw(Op.END, 0, 0, 0, 0, 1), raw(Op.NOP, 1), raw(Op.NOP, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1),
         raw(Op.END, spec=1), raw(Op.MARK, spec=2), raw(Op.MARK, 0, 0, 0, 0, 5, 1), raw(Op.MARK, c=1),
     ]
-    n = len(compute)
+    n = 0 if EN_COMPUTE else len(compute)
     for i, bad in enumerate(cases):
         # a good prefix, then the bad descriptor at index 2, then END (never reached)
         cmds = [isa.nop(), isa.load(V, 0, 1, 16, first_row=i % 100), bad, isa.end()]
@@ -608,10 +613,11 @@ def top_sources() -> list[Path]:
             + [RTL / "edgemoe_top_wrapper.v"])
 
 
-# This testbench checks the control plane (registers, sequencer, port-0 engines, buffers, errors)
-# with cocotbext-axi: the top is built without its executors (EN_COMPUTE = 0: the compute opcodes
-# end BAD_OPCODE), which keeps the build small; the compute opcodes are checked on the whole top
-# by tests/test_rtl_*.py through the C++ model (edgemoe.sim.top_model).
+# This testbench checks the control plane (registers, sequencer, port-0 engines, buffers, errors) with
+# cocotbext-axi on the top built without its executors (EN_COMPUTE = 0: the compute opcodes end
+# BAD_OPCODE): a small build that simulates fast (the whole top runs this testbench about 25 times
+# slower). test_edgemoe_top_ops.py checks every compute opcode on the whole top (EN_COMPUTE = 1);
+# with --full this testbench runs on that build too (it passes with the executors present).
 CONTROL_ONLY = {"EN_COMPUTE": 0}
 
 
@@ -629,3 +635,14 @@ def test_edgemoe_top(record_property) -> None:
     s = build_and_test(src, "edgemoe_top_wrapper", "edgemoe.sim.tb.test_edgemoe_top", build, build / "run_all",
                        CONTROL_ONLY, extra_env={"SEED": "1"})
     record_vectors(record_property, "edgemoe_top", s["vectors"], cycles=s.get("cycles", {}).get("run1"))
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(2400)
+def test_edgemoe_top_with_compute(record_property) -> None:
+    """This testbench on the whole top (the build of test_edgemoe_top_ops.py): the control plane with
+    the executors present."""
+    from edgemoe.sim.tb.test_edgemoe_top_ops import run_compute_build
+
+    s = run_compute_build("edgemoe.sim.tb.test_edgemoe_top", "run_control", {"SEED": "1", "EDGEMOE_EN_COMPUTE": "1"})
+    record_vectors(record_property, "edgemoe_top", s["vectors"], build="EN_COMPUTE=1")
