@@ -25,7 +25,7 @@ and embed passes at T = 129 (embed 128) against the cluster's closed form (modul
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 import pytest
@@ -34,98 +34,36 @@ from edgemoe import perf_model
 from edgemoe.driver import image as wimage, isa, regmap as R
 from edgemoe.driver.isa import Buf, Descriptor, Err, LoadFormat, Mode, Op
 from edgemoe.golden.fixedpoint import Scaled
-from edgemoe.sim import top_model
+from edgemoe.sim import rtl_compare as rc
 from edgemoe.sim.runner import record_vectors
 
-CMD, IO, W = 0x0, 0x10000, 0x100000     # command list, I/O region, weight area in the DDR
+CMD, IO, W = rc.CMD, rc.IO, rc.W       # command list, I/O region, weight area in the DDR
 MEM = 4 << 20
 SYN = 0x200000                           # synthetic records, relative to W
 T_ALL = isa.TOKENS
 D, HID = 192, 768
 COLS = {b: isa.BUF_COLS[b] for b in isa.BUF_COLS}
 BG32 = 99_072                            # I/O offset of the 129 x 192 int32 background
-COMPARE_REGS = ("STATUS", "ERROR", "CMD_INDEX")
+COMPARE_REGS = rc.CORE_REGS              # STATUS, ERROR, CMD_INDEX
 # The error cases compare STATUS and ERROR; CMD_INDEX after an executor's error (the failing
 # command's index, docs "Sequencer rules") has its own test, test_cmd_index_after_an_error.
 ERR_REGS = ("STATUS", "ERROR")
 
 
-# ---------------------------------------------------------------- devices
-@pytest.fixture(scope="module")
-def avail():
-    ok, why = top_model.available()
-    if not ok:
-        if top_model.tools_present()[0]:
-            pytest.fail(why)  # Verilator and a compiler are here: the RTL or the harness does not build
-        pytest.skip(why)
-
-
-@pytest.fixture(scope="module")
-def model(avail):
-    m = top_model.TopModel(mem_size=MEM)
-    yield m
-    m.close()
-
-
-class RtlDev:
-    def __init__(self, m: top_model.TopModel):
-        self.m, self.mem, self.mem_base = m, m.mem, m.mem_base
-
-    def write32(self, off: int, v: int) -> None:
-        assert self.m.axil_write(off, v) == 0, f"write 0x{off:03x} not OKAY"
-
-    def read32(self, off: int) -> int:
-        d, r = self.m.axil_read(off)
-        assert r == 0, f"read 0x{off:03x} not OKAY"
-        return d
-
-    def run(self, max_cycles: int = 2_000_000) -> None:
-        n = 0
-        while not self.m.irq and n < max_cycles:
-            n += self.m.step(min(16384, max_cycles - n), until_irq=True)
-        assert self.m.irq, f"no interrupt within {max_cycles} cycles (STATUS 0x{self.read32(R.STATUS):x})"
-
-
-class IssDev:
-    def __init__(self):
-        from edgemoe.driver.iss import Iss
-
-        self.iss = Iss(mem_size=MEM)
-        self.mem, self.mem_base = self.iss.mem, self.iss.mem_base
-        self.write32, self.read32 = self.iss.write32, self.iss.read32
-
-    def run(self, max_cycles: int = 0) -> None:
-        self.iss.advance()
-
-
-def program(dev, cmds, *, timeout: int = R.TIMEOUT_RESET, soft_reset: bool = True) -> None:
-    """Write ``cmds`` at CMD, program the bases, START with the done and error interrupts enabled."""
-    blob = isa.encode(cmds)
-    dev.mem[CMD:CMD + len(blob)] = np.frombuffer(blob, np.uint8)
-    b = dev.mem_base
-    if soft_reset:
-        dev.write32(R.CTRL, R.CTRL_SOFT_RESET)
-    for off, v in ((R.CMD_BASE_LO, (b + CMD) & 0xFFFFFFFF), (R.CMD_BASE_HI, b >> 32), (R.CMD_COUNT, len(cmds)),
-                   (R.WBASE_LO, (b + W) & 0xFFFFFFFF), (R.WBASE_HI, b >> 32), (R.IOBASE_LO, (b + IO) & 0xFFFFFFFF),
-                   (R.IOBASE_HI, (b + IO) >> 32), (R.TIMEOUT, timeout), (R.IRQ_STATUS, 7),
-                   (R.IRQ_ENABLE, R.IRQ_DONE | R.IRQ_ERROR)):
-        dev.write32(off, v)
-    dev.write32(R.CTRL, R.CTRL_START)
+# ---------------------------------------------------------------- devices (edgemoe.sim.rtl_compare)
+avail = rc.avail_fixture()
+model = rc.model_fixture(MEM)
+RtlDev = rc.RtlDev
+IssDev = partial(rc.IssDev, MEM)
+program = rc.program
 
 
 def regs(dev, names: tuple[str, ...] = COMPARE_REGS) -> dict[str, int]:
-    return {n: dev.read32(getattr(R, n)) for n in names}
+    return rc.regs(dev, names)
 
 
 def compare(rtl, iss, what: str, names: tuple[str, ...] = COMPARE_REGS) -> None:
-    a, b = rtl.mem[IO:IO + isa.IO_BYTES], iss.mem[IO:IO + isa.IO_BYTES]
-    bad = np.flatnonzero(a != b)
-    if bad.size:
-        o = int(bad[0]) // 4 * 4
-        got, want = int(a[o:o + 4].view("<i4")[0]), int(b[o:o + 4].view("<i4")[0])
-        raise AssertionError(f"{what}: {bad.size} I/O bytes differ from the ISS, first at I/O offset {o} "
-                             f"(int32 word {o // 4}: RTL {got}, ISS {want})")
-    assert regs(rtl, names) == regs(iss, names), f"{what}: registers {regs(rtl)} != ISS {regs(iss)}"
+    rc.compare_io(rtl, iss, what, names)
 
 
 # ---------------------------------------------------------------- DDR contents
@@ -224,7 +162,7 @@ def stores(buf: int) -> list[list[Descriptor]]:
 
 
 def run_case(model, lin: Descriptor, *, src_pix: bool = False, seed: int = 0, timeout: int = R.TIMEOUT_RESET
-             ) -> tuple[RtlDev, IssDev, int, int]:
+             ) -> tuple[rc.RtlDev, rc.IssDev, int, int]:
     """Background, inputs, the LINEAR, the stores; every run compared. Returns the devices, the
     destination elements compared and LIN_BUSY of the LINEAR's run."""
     src, dst, T = lin.a, lin.b, (lin.words[2] & 0xFF) + 1
@@ -251,7 +189,7 @@ def name_of(d: Descriptor) -> str:
     return f"LINEAR {f}"
 
 
-def lin_busy(dev: RtlDev) -> int:
+def lin_busy(dev: rc.RtlDev) -> int:
     return dev.read32(R.LIN_BUSY)
 
 
@@ -308,6 +246,7 @@ def test_synthetic_pass_equals_the_iss(model, case, record_property):
     record_vectors(record_property, "rtl_linear", n, case=case, weights="synthetic", lin_busy=busy)
 
 
+@pytest.mark.slow  # the default suite: every LINEAR mode under bursty AxiRam traffic, sim/tb/test_edgemoe_top_ops.py
 def test_bursty_traffic_equals_the_iss(model, record_property):
     """Seeded bursty ready/valid gaps on every AXI channel of the four ports and a jittered DDR
     latency (the feeders pair beats across R-channel gaps; jobs wait for idle engines)."""

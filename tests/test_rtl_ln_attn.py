@@ -30,109 +30,49 @@ the kernels' own cycle formulas (edgemoe.perf_model).
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
 from edgemoe import perf_model as pm
 from edgemoe.driver import image as wimage, isa, regmap as R
 from edgemoe.driver.isa import Buf, Err, Op
-from edgemoe.sim import top_model
+from edgemoe.sim import rtl_compare as rc, top_model
 from edgemoe.sim.runner import record_vectors
 
-CMD, IO, W = 0x0, 0x10000, 0x100000     # command list, I/O region and LN records in the DDR
+CMD, IO, W = rc.CMD, rc.IO, rc.W       # command list, I/O region and LN records in the DDR
 MEM = 2 << 20
 REC = 1024                               # LN record stride in the W area
 T_ALL = isa.TOKENS
 D = 192
 ACT_MAX = 2 ** 25 - 1
-COMPARE_REGS = ("STATUS", "ERROR", "CMD_INDEX")
+COMPARE_REGS = rc.CORE_REGS              # STATUS, ERROR, CMD_INDEX
 
 
-# ---------------------------------------------------------------- devices
-@pytest.fixture(scope="module")
-def avail():
-    ok, why = top_model.available()
-    if not ok:
-        if top_model.tools_present()[0]:
-            pytest.fail(why)  # Verilator and a compiler are here: the RTL or the harness does not build
-        pytest.skip(why)
+# ---------------------------------------------------------------- devices (edgemoe.sim.rtl_compare)
+avail = rc.avail_fixture()
+model = rc.model_fixture(MEM)
+RtlDev = partial(rc.RtlDev, max_cycles=1_000_000)
+program = rc.program
 
 
-@pytest.fixture(scope="module")
-def model(avail):
-    m = top_model.TopModel(mem_size=MEM)
-    yield m
-    m.close()
-
-
-class RtlDev:
-    def __init__(self, m: top_model.TopModel):
-        self.m, self.mem, self.mem_base = m, m.mem, m.mem_base
-
-    def write32(self, off: int, v: int) -> None:
-        assert self.m.axil_write(off, v) == 0, f"write 0x{off:03x} not OKAY"
-
-    def read32(self, off: int) -> int:
-        d, r = self.m.axil_read(off)
-        assert r == 0, f"read 0x{off:03x} not OKAY"
-        return d
-
-    def run(self, max_cycles: int = 1_000_000) -> None:
-        n = 0
-        while not self.m.irq and n < max_cycles:
-            n += self.m.step(min(8192, max_cycles - n), until_irq=True)
-        assert self.m.irq, f"no interrupt within {max_cycles} cycles (STATUS 0x{self.read32(R.STATUS):x})"
-
-
-class IssDev:
-    def __init__(self, mem_size: int = MEM):
-        from edgemoe.driver.iss import Iss
-
-        self.iss = Iss(mem_size=mem_size)
-        self.mem, self.mem_base = self.iss.mem, self.iss.mem_base
-        self.write32, self.read32 = self.iss.write32, self.iss.read32
-
-    def run(self, max_cycles: int = 0) -> None:
-        self.iss.advance()
-
-
-def program(dev, cmds, *, timeout: int = R.TIMEOUT_RESET, soft_reset: bool = True) -> None:
-    """Write ``cmds`` at CMD, program the bases, START with the done and error interrupts enabled."""
-    blob = isa.encode(cmds)
-    dev.mem[CMD:CMD + len(blob)] = np.frombuffer(blob, np.uint8)
-    b = dev.mem_base
-    if soft_reset:
-        dev.write32(R.CTRL, R.CTRL_SOFT_RESET)
-    for off, v in ((R.CMD_BASE_LO, (b + CMD) & 0xFFFFFFFF), (R.CMD_BASE_HI, b >> 32), (R.CMD_COUNT, len(cmds)),
-                   (R.WBASE_LO, (b + W) & 0xFFFFFFFF), (R.WBASE_HI, b >> 32), (R.IOBASE_LO, (b + IO) & 0xFFFFFFFF),
-                   (R.IOBASE_HI, (b + IO) >> 32), (R.TIMEOUT, timeout), (R.IRQ_STATUS, 7),
-                   (R.IRQ_ENABLE, R.IRQ_DONE | R.IRQ_ERROR)):
-        dev.write32(off, v)
-    dev.write32(R.CTRL, R.CTRL_START)
+def IssDev(mem_size: int = MEM) -> rc.IssDev:
+    return rc.IssDev(mem_size)
 
 
 def regs(dev) -> dict[str, int]:
-    return {n: dev.read32(getattr(R, n)) for n in COMPARE_REGS}
+    return rc.regs(dev, COMPARE_REGS)
 
 
-def run_both(model, cmds, memory: dict[int, np.ndarray]) -> tuple[RtlDev, IssDev]:
+def run_both(model, cmds, memory: dict[int, np.ndarray]) -> tuple[rc.RtlDev, rc.IssDev]:
     """``memory`` {offset: bytes} written into both DDRs, then ``cmds`` run on each."""
-    rtl, iss = RtlDev(model), IssDev()
-    for d in (rtl, iss):
-        for off, a in memory.items():
-            d.mem[off:off + a.size] = a
-        program(d, cmds)
-        d.run()
-    return rtl, iss
+    return rc.run_both(model, cmds, memory, mem_size=MEM, max_cycles=1_000_000)
 
 
 def compare(rtl, iss, what: str) -> int:
     """Every byte of the I/O region and the registers; the number of bytes compared."""
-    a, b = rtl.mem[IO:IO + isa.IO_BYTES], iss.mem[IO:IO + isa.IO_BYTES]
-    bad = np.flatnonzero(a != b)
-    assert bad.size == 0, f"{what}: {bad.size} I/O bytes differ from the ISS, first at I/O offset {bad[0]}"
-    assert regs(rtl) == regs(iss), f"{what}: registers {regs(rtl)} != ISS {regs(iss)}"
-    return a.size
+    return rc.compare_io(rtl, iss, what, COMPARE_REGS)
 
 
 def cycles_of(model, cmds) -> tuple[int, int]:
@@ -206,7 +146,8 @@ LN_CASES = [
 ]
 
 
-@pytest.mark.parametrize("traffic", ["clean", "bursty"])
+# bursty with --full; the default suite: LAYERNORM under bursty AxiRam traffic, sim/tb/test_edgemoe_top_ops.py
+@pytest.mark.parametrize("traffic", ["clean", pytest.param("bursty", marks=pytest.mark.slow)])
 def test_layernorm_equals_the_iss(model, ln_records, traffic, record_property, capsys):
     recs, kind = ln_records
     rng = np.random.default_rng(3 if traffic == "clean" else 4)

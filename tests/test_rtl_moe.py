@@ -21,17 +21,17 @@ beside the ISS's (the perf model's) figures.
 """
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 import pytest
 
 from edgemoe.driver import image as wimage, isa, regmap as R
 from edgemoe.driver.isa import Buf, Descriptor, Err, Op
-from edgemoe.sim import top_model
+from edgemoe.sim import rtl_compare as rc
 from edgemoe.sim.runner import record_vectors
 
-CMD, IO, W = 0x0, 0x10000, 0x100000     # command list, I/O region, weight area in the DDR
+CMD, IO, W = rc.CMD, rc.IO, rc.W       # command list, I/O region, weight area in the DDR
 MEM = 12 << 20
 T_ALL = isa.TOKENS
 D, HD = 192, 384
@@ -39,84 +39,30 @@ GATE0, GATE1, EXPS = 0, 8192, 16384      # W offsets of the two gate records and
 WIDE = EXPS + 16 * isa.EXPERT_BYTES      # a second copy of the block at stride EXPERT_BYTES + 4096
 WIDE_STRIDE = isa.EXPERT_BYTES + 4096
 X_IN, N_IN = 99_072, 0                   # I/O offsets of the residual and the source rows (int32)
-COMPARE_REGS = ("STATUS", "ERROR", "CMD_INDEX")
+COMPARE_REGS = rc.CORE_REGS              # STATUS, ERROR, CMD_INDEX
 QCOUNT_REGS = ("QCOUNT0", "QCOUNT1", "QCOUNT2", "QCOUNT3")
 
 
-# ---------------------------------------------------------------- devices
-@pytest.fixture(scope="module")
-def model():
-    ok, why = top_model.available()
-    if not ok:
-        if top_model.tools_present()[0]:
-            pytest.fail(why)  # Verilator and a compiler are here: the RTL or the harness does not build
-        pytest.skip(why)
-    m = top_model.TopModel(mem_size=MEM)
-    yield m
-    m.close()
-
-
-class RtlDev:
-    def __init__(self, m: top_model.TopModel):
-        self.m, self.mem, self.mem_base = m, m.mem, m.mem_base
-
-    def write32(self, off: int, v: int) -> None:
-        assert self.m.axil_write(off, v) == 0, f"write 0x{off:03x} not OKAY"
-
-    def read32(self, off: int) -> int:
-        d, r = self.m.axil_read(off)
-        assert r == 0, f"read 0x{off:03x} not OKAY"
-        return d
-
-    def run(self, max_cycles: int = 4_000_000) -> None:
-        n = 0
-        while not self.m.irq and n < max_cycles:
-            n += self.m.step(min(65536, max_cycles - n), until_irq=True)
-        assert self.m.irq, f"no interrupt within {max_cycles} cycles (STATUS 0x{self.read32(R.STATUS):x})"
-
-
-class IssDev:
-    def __init__(self):
-        from edgemoe.driver.iss import Iss
-
-        self.iss = Iss(mem_size=MEM)
-        self.mem, self.mem_base = self.iss.mem, self.iss.mem_base
-        self.write32, self.read32 = self.iss.write32, self.iss.read32
-
-    def run(self, max_cycles: int = 0) -> None:
-        self.iss.advance()
+# ---------------------------------------------------------------- devices (edgemoe.sim.rtl_compare)
+avail = rc.avail_fixture()
+model = rc.model_fixture(MEM)
+RtlDev = partial(rc.RtlDev, max_cycles=4_000_000)
+IssDev = partial(rc.IssDev, MEM)
 
 
 def program(dev, cmds: list[Descriptor], *, soft_reset: bool = True) -> None:
     """Write ``cmds`` at CMD, program the bases, START with the done and error interrupts enabled."""
-    blob = isa.encode(cmds)
-    dev.mem[CMD:CMD + len(blob)] = np.frombuffer(blob, np.uint8)
-    b = dev.mem_base
-    if soft_reset:
-        dev.write32(R.CTRL, R.CTRL_SOFT_RESET)
-    for off, v in ((R.CMD_BASE_LO, (b + CMD) & 0xFFFFFFFF), (R.CMD_BASE_HI, b >> 32), (R.CMD_COUNT, len(cmds)),
-                   (R.WBASE_LO, (b + W) & 0xFFFFFFFF), (R.WBASE_HI, b >> 32), (R.IOBASE_LO, (b + IO) & 0xFFFFFFFF),
-                   (R.IOBASE_HI, (b + IO) >> 32), (R.TIMEOUT, R.TIMEOUT_RESET), (R.IRQ_STATUS, 7),
-                   (R.IRQ_ENABLE, R.IRQ_DONE | R.IRQ_ERROR)):
-        dev.write32(off, v)
-    dev.write32(R.CTRL, R.CTRL_START)
+    rc.program(dev, cmds, soft_reset=soft_reset)
 
 
 def regs(dev, qcount: bool = True) -> dict[str, int]:
     """STATUS, ERROR, CMD_INDEX and (``qcount``) QCOUNT0..3."""
-    return {n: dev.read32(getattr(R, n)) for n in COMPARE_REGS + (QCOUNT_REGS if qcount else ())}
+    return rc.regs(dev, COMPARE_REGS + (QCOUNT_REGS if qcount else ()))
 
 
 def compare(rtl, iss, what: str) -> None:
-    a, b = rtl.mem[IO:IO + isa.IO_BYTES], iss.mem[IO:IO + isa.IO_BYTES]
-    bad = np.flatnonzero(a != b)
-    if bad.size:
-        o = int(bad[0]) // 4 * 4
-        got, want = int(a[o:o + 4].view("<i4")[0]), int(b[o:o + 4].view("<i4")[0])
-        raise AssertionError(f"{what}: {bad.size} I/O bytes differ from the ISS, first at I/O offset {o} "
-                             f"(int32 word {o // 4}: RTL {got}, ISS {want})")
     # QCOUNT too after a failed run: both keep the last MOE_GATE's counts until START / SOFT_RESET
-    assert regs(rtl) == regs(iss), f"{what}: registers {regs(rtl)} != ISS {regs(iss)}"
+    rc.compare_io(rtl, iss, what, COMPARE_REGS + QCOUNT_REGS)
 
 
 # ---------------------------------------------------------------- DDR contents
@@ -181,7 +127,7 @@ def store_h() -> Descriptor:
     return isa.store(Buf.H, 0, T_ALL, HD)    # 129 x 384 int32: the whole I/O region
 
 
-def run_lists(model, lists: list[list[Descriptor]], seed: int, what: str, corrupt=None) -> tuple[RtlDev, IssDev]:
+def run_lists(model, lists: list[list[Descriptor]], seed: int, what: str, corrupt=None) -> tuple[rc.RtlDev, rc.IssDev]:
     """Run each list on both devices (the first after SOFT_RESET and a fresh DDR, the others keep
     the buffers), comparing after each."""
     rtl, iss = RtlDev(model), IssDev()

