@@ -49,6 +49,8 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # long items (marked early) first: under xdist they overlap the rest instead of ending the run
+    items.sort(key=lambda item: item.get_closest_marker("early") is None)
     if config.getoption("--full"):
         return
     skip = pytest.mark.skip(reason="long sweep: run with --full (make test-full)")

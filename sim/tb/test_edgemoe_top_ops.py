@@ -37,6 +37,7 @@ from pathlib import Path
 
 import cocotb
 import numpy as np
+import pytest
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, First, RisingEdge, SimTimeoutError, with_timeout
 
@@ -499,6 +500,7 @@ def run_compute_build(module: str, run: str, env: dict[str, str]) -> dict:
                               extra_env=env)
 
 
+@pytest.mark.early  # the whole top's build: minutes from a clean checkout
 def test_edgemoe_top_ops(record_property) -> None:
     """Every opcode on the whole top under cocotbext-axi against the ISS (bytes compared per opcode)."""
     s = run_compute_build("edgemoe.sim.tb.test_edgemoe_top_ops", "run_ops", {"SEED": "1"})
