@@ -424,6 +424,7 @@ def test_build_is_cached_and_keyed_by_the_sources(avail, tmp_path):
     lib = top_model.build()
     assert top_model.build() == lib and lib.parent.parent == top_model.BUILD  # reused, no rebuild
     vbin, _ = top_model._tools()
+    assert top_model._cached(vbin) == lib  # found by its recorded sources (a fresh process reuses it)
     deps = [top_model.Path(p) for p in __import__("json").loads((lib.parent / "deps.json").read_text())]
     assert any(p.name == "edgemoe_top.sv" for p in deps) and any(p.name == "edgemoe_seq.sv" for p in deps)
     assert top_model._digest(deps, vbin) == lib.parent.name
