@@ -396,6 +396,178 @@ def test_cmd_index_after_an_error(model):
         assert regs(rtl) == regs(iss), f"{name}: registers {regs(rtl)} != ISS {regs(iss)} (CMD_INDEX: the failing one)"
 
 
+# ---------------------------------------------------------------- queued LINEARs
+# Back-to-back LINEARs: the sequencer queues the second behind the first (lin_qready), exec_lin
+# loads its weights while the first computes and holds its act / side reads while they hit the
+# first's destination (read after write). Every buffer they touch is stored and compared.
+def run_chain(model, cmds: list[Descriptor], bufs: tuple[int, ...], *, src: tuple[tuple[int, int], ...] = (),
+              seed: int = 0, what: str = "") -> tuple[RtlDev, int, int]:
+    """Backgrounds of ``bufs``, the sources (buffer, T), ``cmds``, then every buffer of ``bufs``
+    stored and compared (one run per store list). Returns the RTL device, the elements compared
+    and LIN_BUSY of the commands' run."""
+    pre = [c for b in bufs for c in background(b)]
+    for b, T in src:
+        pre += source(b, T)
+    rtl, iss = RtlDev(model), IssDev()
+    n, busy = 0, 0
+    tails = [t for b in bufs for t in stores(b)]
+    for d in (rtl, iss):
+        setup(d, seed)
+        program(d, pre + cmds + [isa.end()])
+        d.run()
+    compare(rtl, iss, f"{what}: the chain")
+    assert rtl.read32(R.ERROR) == 0, f"{what}: ERROR 0x{rtl.read32(R.ERROR):x}"
+    busy = lin_busy(rtl)
+    for i, tail in enumerate(tails):
+        for d in (rtl, iss):
+            program(d, tail + [isa.end()], soft_reset=False)
+            d.run()
+        compare(rtl, iss, f"{what}: store {i}")
+    n = sum(T_ALL * COLS[b] for b in bufs)
+    return rtl, n, busy
+
+
+def chain_cases() -> dict[str, tuple[list[Descriptor], tuple[int, ...], tuple[tuple[int, int], ...]]]:
+    _, o = weight_area()
+    head = isa.pass_bytes(D, 64)
+    L = isa.linear
+    return {
+        # q, k, v of two heads: no dependency, each pass's weights load under the one before
+        "qkv_two_heads": ([L(Mode.Q, Buf.N, Buf.Q, o["l0_q"] + h * head, D, 64, 129, dst_chunk=4 * h) for h in (0, 1)]
+                          + [L(m, Buf.N, b, o[w] + h * head, D, 64, 129, dst_chunk=4 * h)
+                             for h in (0, 1) for m, b, w in ((Mode.PLAIN, Buf.K, "l0_k"), (Mode.PLAIN, Buf.V, "l0_v"))],
+                          (Buf.Q, Buf.K, Buf.V), ((Buf.N, 129),)),
+        # act read after write: the second reads the columns the first writes (held), then a
+        # third reads other columns of the same buffer (not held)
+        "act_raw": ([L(Mode.PLAIN, Buf.N, Buf.K, o["l0_k"], D, 64, 129, dst_chunk=4),
+                     L(Mode.PLAIN, Buf.K, Buf.V, o["k64n48"], 64, 48, 129, src_chunk=4, dst_chunk=1),
+                     L(Mode.GELU, Buf.K, Buf.A, o["k32n48"], 32, 48, 77, src_chunk=9, dst_chunk=6)],
+                    (Buf.K, Buf.V, Buf.A), ((Buf.N, 129),)),
+        # fc1 -> fc2 (the second's act is H, the first's destination), T 40
+        "fc1_fc2": ([L(Mode.GELU, Buf.N, Buf.H, o["l0_fc1"], D, HID, 40),
+                     L(Mode.RESID, Buf.H, Buf.X, o["l0_fc2"], HID, D, 40, side=Buf.X)],
+                    (Buf.H, Buf.X), ((Buf.N, 40),)),
+        # side read after write: two resid passes into X (the second's side is the first's
+        # destination), then a short pass whose source is X (held behind it)
+        "side_raw": ([L(Mode.RESID, Buf.A, Buf.X, o["l0_attn_proj"], D, D, 129, side=Buf.X),
+                      L(Mode.RESID, Buf.A, Buf.X, o["l0_attn_proj"], D, 48, 90, side=Buf.X, dst_chunk=5, dst_row=20),
+                      L(Mode.PLAIN, Buf.X, Buf.V, o["k16"], 16, 64, 3, src_chunk=7, dst_chunk=8)],
+                     (Buf.X, Buf.V), ((Buf.A, 129),)),
+        # short passes (T 1, 3) back to back, a last round of one slab, an embed behind a pass
+        "short_and_embed": ([L(Mode.PLAIN, Buf.N, Buf.V, o["k16"], 16, 64, 1, dst_chunk=2),
+                             L(Mode.GELU, Buf.N, Buf.A, o["k32n80"], 32, 80, 3, src_chunk=1, dst_chunk=3),
+                             L(Mode.EMBED, Buf.K, Buf.V, o["k32n48"], 32, 48, 129, src_chunk=1, dst_chunk=6,
+                               embed_offset=o["embed_add"]),
+                             L(Mode.PLAIN, Buf.V, Buf.A, o["k16"], 16, 64, 129, src_chunk=6, dst_chunk=8)],
+                            (Buf.V, Buf.A), ((Buf.N, 129), (Buf.K, 129))),
+    }
+
+
+@pytest.mark.parametrize("case", list(chain_cases()))
+def test_queued_linears_equal_the_iss(model, case, record_property):
+    cmds, bufs, src = chain_cases()[case]
+    _, n, busy = run_chain(model, cmds, bufs, src=src, seed=31 + len(case), what=case)
+    record_vectors(record_property, "rtl_linear_queued", n, case=case, lin_busy=busy)
+
+
+def test_queued_linears_bursty_equal_the_iss(model, record_property):
+    """The chains under seeded bursty ready/valid gaps and a jittered DDR latency."""
+    saved = dict(model._cfg)
+    model.backpressure("bursty")
+    model.configure(read_jitter=40, max_outstanding=(2, 2))
+    try:
+        n = 0
+        for case in ("act_raw", "side_raw", "short_and_embed"):
+            cmds, bufs, src = chain_cases()[case]
+            n += run_chain(model, cmds, bufs, src=src, seed=41, what=f"bursty {case}")[1]
+    finally:
+        model.backpressure("none")
+        model.configure(**saved)
+    record_vectors(record_property, "rtl_linear_queued", n, case="bursty")
+
+
+def test_queued_linear_errors_equal_the_iss(model, record_property):
+    """Errors with a second LINEAR queued: BAD_FIELD of the queued one (the first completes, the
+    error has the second's index), BAD_IMAGE and AXI_READ of the queued one, BAD_IMAGE of the
+    running one (the queued one never runs); STATUS, ERROR, CMD_INDEX equal the ISS, then the
+    buffers the first wrote (read after a SOFT_RESET) and a clean pass."""
+    _, o = weight_area()
+    L = isa.linear
+    rec = isa.slab_bytes(D)
+    fc1 = L(Mode.GELU, Buf.N, Buf.H, o["l0_fc1"], D, HID, 60)
+    proj = L(Mode.RESID, Buf.A, Buf.X, o["l0_attn_proj"], D, D, 60, side=Buf.X)
+    qk = L(Mode.PLAIN, Buf.N, Buf.K, o["l0_q"], D, 64, 60)
+    cases = {
+        "queued_bad_field": ([fc1, bad_field_cases()["dst_cols"]], None, Err.BAD_FIELD, 2, Buf.H),
+        "queued_bad_image": ([fc1, proj], lambda d: _corrupt(d, o["l0_attn_proj"], 5 * rec + 45, xor=0x10),
+                             Err.BAD_IMAGE, 2, Buf.H),
+        "queued_axi_read": ([fc1, L(Mode.PLAIN, Buf.N, Buf.K, MEM - W, D, 64, 10)], None, Err.AXI_READ, 2, Buf.H),
+        "running_bad_image": ([proj, qk], lambda d: _corrupt(d, o["l0_attn_proj"], 9 * rec + 47, xor=0x80),
+                              Err.BAD_IMAGE, 1, None),
+        "running_bad_image_first_record": ([qk, fc1], lambda d: _corrupt(d, o["l0_q"], 45, xor=0x01),
+                                           Err.BAD_IMAGE, 1, None),
+    }
+    n = 0
+    for name, (lins, corrupt, code, idx, keep) in cases.items():
+        rtl, iss = RtlDev(model), IssDev()
+        pre = (background(keep) if keep is not None else []) + [isa.load(Buf.N, 0, 60, D), isa.load(Buf.A, 0, 60, D)]
+        cmds = pre + lins + [isa.store(Buf.X, 0, 1, D), isa.end()]
+        for dev in (rtl, iss):
+            setup(dev, 5)
+            if corrupt:
+                corrupt(dev)
+            program(dev, cmds)
+            dev.run()
+        for _ in range(200):
+            if not rtl.read32(R.STATUS) & R.STATUS_DRAIN:
+                break
+            model.step(100)
+        err = rtl.read32(R.ERROR)
+        assert (err & R.ERROR_CODE, err >> R.ERROR_INDEX_SHIFT) == (code, len(pre) + idx - 1), f"{name}: ERROR 0x{err:x}"
+        assert regs(rtl) == regs(iss), f"{name}: registers {regs(rtl)} != ISS {regs(iss)}"
+        if keep is not None:
+            # the first LINEAR completed: its destination (read after a SOFT_RESET, which keeps the
+            # RTL's buffers and zeroes the ISS's, docs "Implementation status") equals the ISS's
+            # after the list without the failing command
+            ref = IssDev()
+            setup(ref, 5)
+            for i, tail in enumerate(stores(keep)):
+                program(rtl, tail + [isa.end()])
+                rtl.run()
+                program(ref, (pre + lins[:1] if i == 0 else []) + tail + [isa.end()], soft_reset=i == 0)
+                ref.run()
+                compare(rtl, ref, f"{name}: the first LINEAR's destination, store {i}", ERR_REGS)
+            n += T_ALL * COLS[keep]
+        run_case(model, real_cases()["q_head1"][0], seed=11)
+        n += 1
+    record_vectors(record_property, "rtl_linear_queued_errors", n)
+
+
+def test_queued_chain_cycles(model, record_property):
+    """LIN_BUSY of a layer's nine q / k / v passes back to back (queued) against the same passes
+    one by one (printed and recorded)."""
+    _, o = weight_area()
+    head = isa.pass_bytes(D, 64)
+    L = isa.linear
+    cmds = [L(m, Buf.N, b, o[w] + h * head, D, 64, 129, dst_chunk=4 * h)
+            for h in range(3) for m, b, w in ((Mode.Q, Buf.Q, "l0_q"), (Mode.PLAIN, Buf.K, "l0_k"),
+                                               (Mode.PLAIN, Buf.V, "l0_v"))]
+    dev = RtlDev(model)
+    setup(dev, 2)
+    program(dev, source(Buf.N, 129) + cmds + [isa.end()])
+    dev.run()
+    assert dev.read32(R.ERROR) == 0
+    chained = lin_busy(dev)
+    alone = 0
+    for d in cmds:
+        program(dev, [d, isa.end()])
+        dev.run()
+        alone += lin_busy(dev)
+    print(f"\nq/k/v x 3 heads, T 129: LIN_BUSY {chained:,} back to back, {alone:,} one at a time "
+          f"({(alone - chained) / (len(cmds) - 1):.0f} cycles saved per queued pass)")
+    record_property("cycles_qkv_chain", {"queued": chained, "alone": alone})
+
+
 # ---------------------------------------------------------------- cycles
 def closed_form(K: int, N: int, T: int, units: int = 4) -> int:
     """edgemoe_cluster.sv's closed form: L_0 + P T Kt + Lat + A_last + 3 (cmd .. last out)."""

@@ -31,6 +31,9 @@
 //      out_tok_o; order: for round rho, for token t, for active unit u (S T
 //      beats), from one 4-entry FIFO per unit merged onto this one port.
 // done (out) one beat per pass after its last out beat has been taken.
+// cmd_taken_o: one cycle when the parsers take a cmd out of the skid (all idle): the
+//      pass whose records they parse from then on, so a user with a second cmd queued
+//      can tell whose record raised bad_image_o.
 // bad_image_o: a slab record's magic, K - 1 or valid rows - 1 is not the
 //      command's (docs "Field rules", BAD_IMAGE); sticky; the cluster then
 //      consumes no further weight beats or commands and needs rst_ni (the top
@@ -85,6 +88,7 @@ module edgemoe_cluster
   input  logic                                cmd_valid_i,
   output logic                                cmd_ready_o,
   input  logic [31:0]                         cmd_data_i,
+  output logic                                cmd_taken_o,   // one cycle: the parsers took a cmd (from the skid)
   input  logic [Units-1:0]                    w_valid_i,
   output logic [Units-1:0]                    w_ready_o,
   input  logic [Units-1:0][255:0]             w_data_i,
@@ -158,6 +162,7 @@ module edgemoe_cluster
 
   // every parser takes the same cmd in the same cycle (when all are idle)
   assign cs_ready = &p_cmd_ready;
+  assign cmd_taken_o = cs_valid && cs_ready;
   for (genvar u = 0; u < Units; u++) begin : g_parser
     assign p_cmd_valid[u] = cs_valid && &(p_cmd_ready | (Units'(1) << u));
     edgemoe_slab_parser #(

@@ -5,10 +5,12 @@
 // cluster command (mode, has_bias, K, N, T) with its four weight feeders, the act, side
 // and out streams. A LINEAR command is a pass of its own; exec_moe's MOE_GATE and
 // EXPERTS send theirs through the pass port (ps_*), so both paths share every line here.
+// Up to two passes are in flight (below, "two passes").
 //
 // ---------------------------------------------------------------- a LINEAR command
-// go_i -> field checks, the ISS's rules (edgemoe.driver.iss Iss._linear) on cmd_i: any
-// failure ends with done_o + BAD_FIELD (0x02) before any buffer write or DDR read.
+// go_i -> field checks, the ISS's rules (edgemoe.driver.iss Iss._linear) on cmd_i (latched
+// at go_i with the fields the pass needs): a failure ends with done_o + BAD_FIELD (0x02),
+// nothing of the command read or written.
 // Mode 5 (embed) first copies the embed_add record (word 4: T rows of 448 B, 192 int16
 // mantissas + an exponent byte) through read engine 0: row t's first N mantissas into
 // the destination B at row dr + t, columns 16 dc .. 16 dc + N - 1 (exactly the elements
@@ -39,34 +41,67 @@
 // * the pass ends with the cluster's done beat (every out beat taken): done_o /
 //   ps_done_o with 0. The cluster's bad_image_o: BAD_IMAGE (0x06); a read engine's
 //   rd_err_i for a job started here: AXI_READ (0x03); both reset the cluster (and the
-//   stream FIFOs here) for one cycle after the done; the sequencer drains the engines.
+//   stream FIFOs here) the cycle of the done; the sequencer drains the engines.
 // * gather / scatter (pass port only): the token table (tt_tok_i, tt_score_i of
-//   exec_moe, registered read) is first copied into a local table (T + 1 cycles, while
-//   the first round's weights load, so it costs nothing), which then serves the act,
-//   side and out streams (three reads a cycle).
+//   exec_moe, registered read) is first copied into the pass's local table (T + 1
+//   cycles, while its first round's weights load), which then serves the act, side and
+//   out streams (three reads a cycle).
+//
+// ---------------------------------------------------------------- two passes
+// A second pass is taken while one executes: a LINEAR from the sequencer's queue slot
+// (lin_qready_o: a LINEAR executes and nothing is queued; its go_i may come any cycle
+// later, its descriptor is latched then) or a second pass-port request (ps_ready_o once
+// the first's token table is copied; exec_moe serves the table of the last request taken).
+// Each pass has a slot (descriptor, token table, flags) from its acceptance to its done;
+// the cluster cmd, each feeder and the act, side and out streams walk the passes in order,
+// each on its own, so the second pass's cmd waits in the cluster's cmd skid (taken when
+// the parsers have the first's last record), its feeders start their jobs as soon as each
+// unit's records of the first have been issued (its first round loads under the first's
+// last rounds: the cluster's "queued cmd" timing), and its act / side beats follow the
+// first's. Read after write: the second's act stream (its source buffer and chunks
+// against the first's destination) and its side stream (X, or the destination for
+// embed) are held while they overlap the first's destination, until the first has
+// retired (its done: its last out beat written); rows are not compared. Write after read
+// or write needs nothing: the second's out beats follow every out beat of the first in
+// the cluster's merge, and each of the first's act / side reads precedes its last out
+// beat. An embed pass copies only as the front pass (its copy writes the destination).
+// Dones (and errors) come in acceptance order, one cycle after the retirement:
+// * the front pass's errors end it at once: BAD_FIELD (never launched), AXI_READ (an
+//   engine error of a job the pass started, or of its embed copy), BAD_IMAGE (bad_image_o
+//   while the parsers hold its cmd: cmd_taken_o counts the cmds they took); the pass
+//   behind it is dropped with it (everything reset, the cluster too);
+// * the second pass's errors wait until it is the front (the first completes, as in the
+//   ISS, whose command order makes the second's error the one at its index): a queued
+//   LINEAR with BAD_FIELD is never launched; a bad record of the second only stops the
+//   parsers after the first's last record; an engine error of its job only affects that
+//   engine after the first's jobs there.
+// After an error, ps_ready_o stays low until ps_valid_i has dropped (exec_moe ends).
 //
 // ---------------------------------------------------------------- cycles
 // go_i to done_o (LIN_BUSY) of an isolated pass = the cluster's closed form (edgemoe_cluster.sv:
 // L_0 + P T Kt + Lat + A_last + 3) + the round-0 records' second half at 16 B/cycle (2 + 16 Kt)
-// + one DDR read latency + 5 (check, init, done); embed adds the copy (28 T beats + a DDR
+// + one DDR read latency + 3 (accept, done); embed adds the copy (28 T beats + a DDR
 // latency). Measured through the top (tests/test_rtl_linear.py, 75-cycle DDR latency), against
-// the closed form and perf_model._Cluster: q/k/v head (192 -> 64, T 129) 2,042 / 1,768 / 2,024;
-// proj 5,138 / 4,864 / 5,120; fc1 19,070 / 18,796 / 19,052; fc2 20,222 / 19,372 / 20,408; embed
-// (T 128) 23,740 / 19,228 / 20,264. Later rounds' loads hide under the compute when
-// 2 (2 + 16 Kt) + latency <= T Kt (T >= about 40).
+// the closed form and perf_model._Cluster: q/k/v head (192 -> 64, T 129) 2,050 / 1,776 / 2,032;
+// proj 5,146 / 4,872 / 5,128; fc1 19,078 / 18,804 / 19,060; fc2 20,230 / 19,380 / 20,416; embed
+// (T 128) 23,748 / 19,236 / 20,272. Later rounds' loads hide under the compute when
+// 2 (2 + 16 Kt) + latency <= T Kt (T >= about 40). Back to back (queued), each later pass
+// loads under the one before it: a layer's nine q / k / v passes (3 heads, no ATTENTION
+// between them) take 14,442 cycles of LIN_BUSY against 9 x 2,050 = 18,450 one at a time.
 //
-// Resources (Yosys synth_xilinx, edgemoe_cluster a black box): 18,263 LUT (632 LUTRAM: the
-// token table, the stream FIFOs), 1,719 FF, 2 DSP, 0.5 BRAM36; most LUTs are the act and side
-// read muxes (7 buffers x 4 lane groups x 512 bits each) and the per-buffer write-data gating.
-// Path estimate (edgemoe.timing) 4.43 ns: the field check (cmd_i to the state), the out beat's
-// lane mask into the write register, the 28:1 read mux + sat_act into the act / side FIFOs.
+// Resources (Yosys synth_xilinx, edgemoe_cluster a black box), one pass at a time (before the
+// second slot: not yet re-measured): 18,263 LUT (632 LUTRAM: the token table, the stream FIFOs),
+// 1,719 FF, 2 DSP, 0.5 BRAM36; most LUTs are the act and side read muxes (7 buffers x 4 lane
+// groups x 512 bits each) and the per-buffer write-data gating. Path estimate (edgemoe.timing)
+// 4.43 ns: the field check (cmd_i to the state), the out beat's lane mask into the write
+// register, the 28:1 read mux + sat_act into the act / side FIFOs.
 //
-// Pass port rules: ps_cmd_i is the cluster's cmd beat; the destination row offset of a
-// pass-port pass is 0; the side buffer (X for scaled) must not be the act source (the
-// act read then has priority, which only costs time).
+// Pass port rules: ps_cmd_i is the cluster's cmd beat, latched with the other fields at the
+// handshake; the destination row offset of a pass-port pass is 0; the act read has the
+// buffer's read port when the act and side streams want the same buffer (only costs time).
 // kill_i: synchronous reset of this executor, the cluster reset the next cycle.
-// busy_o: high while a LINEAR or a pass executes (the cycle after go_i / the ps handshake
-// to done_o / ps_done_o).
+// busy_o: high while a LINEAR or a pass is in flight (the cycle after go_i / the ps handshake
+// to the last done_o / ps_done_o).
 module edgemoe_exec_lin
   import edgemoe_pkg::*;
 (
@@ -79,6 +114,7 @@ module edgemoe_exec_lin
   output logic                     busy_o,
   output logic                     done_o,
   output logic [7:0]               err_o,
+  output logic                     lin_qready_o,  // a go_i for a second LINEAR may come (one is executing)
   output logic [3:0]               rd_start_o,
   output logic [3:0][63:0]         rd_addr_o,
   output logic [3:0][23:0]         rd_bytes_o,
@@ -156,7 +192,12 @@ module edgemoe_exec_lin
     buf_cols = (b == BufH) ? 13'd768 : 13'd192;
   endfunction
 
-  // ---------------------------------------------------------------- field checks (LINEAR)
+  // chunk ranges [a0, a0 + an) and [b0, b0 + bn) overlap (an, bn >= 1)
+  function automatic logic overlap(logic [5:0] a0, logic [6:0] an, logic [5:0] b0, logic [6:0] bn);
+    overlap = ({1'b0, a0} < 7'(b0 + bn)) && ({1'b0, b0} < 7'(a0 + an));
+  endfunction
+
+  // ---------------------------------------------------------------- field checks (LINEAR, at go_i)
   logic [31:0] w0;
   logic [3:0]  f_a, f_b, f_c;
   logic [11:0] f_spec;
@@ -198,66 +239,85 @@ module edgemoe_exec_lin
              && extra_ok;
   end
 
-  // ---------------------------------------------------------------- state
-  typedef enum logic [2:0] {SIdle, SCheck, SCopy, SInit, SRun, SFin} state_e;
-  state_e      state_q;
-  logic        lin_q;            // executing a LINEAR command (else a pass-port pass)
-  logic [7:0]  err_q;
-  logic        clr_q;            // cluster + stream FIFO reset (after kill and failed passes)
-  logic        cl_rst_n;
-  assign cl_rst_n = rst_ni && !clr_q;
+  // ---------------------------------------------------------------- pass slots
+  // Passes get ids in acceptance order (2 bits, mod 4); a pass lives in slot id[0] from its
+  // acceptance to its retirement (its done). fr_q: the oldest (front) pass, acc_q: the next id.
+  logic [1:0] acc_q, fr_q, n_pass;
+  logic       fs;                          // the front's slot
+  assign n_pass = acc_q - fr_q;
+  assign fs     = fr_q[0];
 
-  // the pass
-  logic [31:0] p_cmd_q;
-  logic [63:0] p_waddr_q, p_eaddr_q;
-  logic [3:0]  p_src_q, p_dst_q;
-  logic [5:0]  p_sc_q, p_dc_q;
-  logic [7:0]  p_dr_q;
-  logic        p_gather_q, p_scatter_q;
+  logic [1:0]       d_lin_q, d_badf_q, d_launch_q, d_ttr_q, d_gather_q, d_scatter_q, d_rawa_q, d_raws_q;
+  logic [1:0][31:0] d_cmd_q;
+  logic [1:0][63:0] d_waddr_q, d_eaddr_q;
+  logic [1:0][3:0]  d_src_q, d_dst_q;
+  logic [1:0][5:0]  d_sc_q, d_dc_q;
+  logic [1:0][7:0]  d_dr_q;
 
-  logic [2:0]  p_mode;
-  logic [9:0]  p_nm1;
-  logic [7:0]  p_tm1;
-  logic [5:0]  kt_m1, s_m1;      // Kt - 1, S - 1 (slabs)
-  logic [3:0]  pr_m1;            // P - 1 (rounds)
-  logic [1:0]  alast_m1;         // active units in the last round - 1
-  logic [6:0]  kt;
-  logic [23:0] rec_full, stride4;
-  // per-pass decodes, registered in SInit (short paths in the streams)
-  logic        side_en, tap_mode, src_x, src_h, sbuf_h, side_resid, same_buf;
-  logic [3:0]  sbuf;             // the side stream's buffer
-  logic [23:0] rec_bytes, last_bytes;  // a record of 16 rows, the pass's last record
-  assign p_mode   = p_cmd_q[2:0];
-  assign kt_m1    = p_cmd_q[13:8];
-  assign p_nm1    = p_cmd_q[23:14];
-  assign p_tm1    = p_cmd_q[31:24];
-  assign s_m1     = p_nm1[9:4];
-  assign pr_m1    = p_nm1[9:6];
-  assign alast_m1 = s_m1[1:0];
-  assign kt       = {1'b0, kt_m1} + 7'd1;
-  assign rec_full = 24'd64 + {8'b0, kt, 9'b0};
-  assign stride4  = {rec_full[21:0], 2'b0};
-
-  logic running;
-  assign running = (state_q == SRun);
-
-  always_ff @(posedge clk_i) begin
-    if (state_q == SInit) begin
-      side_en    <= (p_mode == 3'd3) || (p_mode == 3'd4) || (p_mode == 3'd5);
-      tap_mode   <= (p_dst_q == BufNone);
-      sbuf       <= (p_mode == 3'd5) ? p_dst_q : BufX;
-      sbuf_h     <= (p_mode == 3'd5) && (p_dst_q == BufH);
-      side_resid <= (p_mode == 3'd3);
-      same_buf   <= (p_src_q == ((p_mode == 3'd5) ? p_dst_q : BufX));
-      src_x      <= (p_src_q == BufX);
-      src_h      <= (p_src_q == BufH);
-      rec_bytes  <= rec_full;
-      last_bytes <= 24'd64 + {8'b0, 11'({1'b0, p_nm1[3:0]} + 5'd1) * 11'(kt), 5'b0};
-    end
+  // per-slot decodes of the cluster cmd beat
+  logic [1:0][2:0]  p_mode;
+  logic [1:0][9:0]  p_nm1;
+  logic [1:0][7:0]  p_tm1;
+  logic [1:0][5:0]  kt_m1, s_m1;           // Kt - 1, S - 1 (slabs)
+  logic [1:0][3:0]  pr_m1;                 // P - 1 (rounds)
+  logic [1:0][1:0]  alast_m1;              // active units in the last round - 1
+  logic [1:0][23:0] rec_full, stride4, last_bytes;
+  logic [1:0]       side_en, tap_mode, src_x, src_h, dst_h, sbuf_h, side_resid, embed;
+  logic [1:0][3:0]  sbuf;                  // the side stream's buffer
+  for (genvar s = 0; s < 2; s++) begin : g_dec
+    logic [6:0] kt;
+    assign p_mode[s]     = d_cmd_q[s][2:0];
+    assign kt_m1[s]      = d_cmd_q[s][13:8];
+    assign p_nm1[s]      = d_cmd_q[s][23:14];
+    assign p_tm1[s]      = d_cmd_q[s][31:24];
+    assign s_m1[s]       = p_nm1[s][9:4];
+    assign pr_m1[s]      = p_nm1[s][9:6];
+    assign alast_m1[s]   = s_m1[s][1:0];
+    assign kt            = {1'b0, kt_m1[s]} + 7'd1;
+    assign rec_full[s]   = 24'd64 + {8'b0, kt, 9'b0};
+    assign stride4[s]    = {rec_full[s][21:0], 2'b0};
+    assign last_bytes[s] = 24'd64 + {8'b0, 11'({1'b0, p_nm1[s][3:0]} + 5'd1) * 11'(kt), 5'b0};
+    assign side_en[s]    = (p_mode[s] == 3'd3) || (p_mode[s] == 3'd4) || (p_mode[s] == 3'd5);
+    assign tap_mode[s]   = (d_dst_q[s] == BufNone);
+    assign embed[s]      = (p_mode[s] == 3'd5);
+    assign sbuf[s]       = embed[s] ? d_dst_q[s] : BufX;
+    assign sbuf_h[s]     = embed[s] && (d_dst_q[s] == BufH);
+    assign side_resid[s] = (p_mode[s] == 3'd3);
+    assign src_x[s]      = (d_src_q[s] == BufX);
+    assign src_h[s]      = (d_src_q[s] == BufH);
+    assign dst_h[s]      = (d_dst_q[s] == BufH);
   end
 
+  // the pass being accepted (go_i: a LINEAR; else the pass port)
+  logic        acc_go, acc_ps, acc_any;
+  logic [31:0] in_cmd;
+  logic [3:0]  in_src, in_dst;
+  logic [5:0]  in_sc, in_dc;
+  logic [2:0]  in_mode;
+  logic [6:0]  in_kt, in_s, o_s;
+  logic        in_side, rawa, raws;
+  assign in_cmd  = acc_go ? {f_tm1, f_nm1, f_km1, f_spec[3], f_mode} : ps_cmd_i;
+  assign in_src  = acc_go ? f_a : ps_src_i;
+  assign in_dst  = acc_go ? f_b : ps_dst_i;
+  assign in_sc   = acc_go ? f_sc[5:0] : ps_sc_i;
+  assign in_dc   = acc_go ? f_dc[5:0] : ps_dc_i;
+  assign in_mode = in_cmd[2:0];
+  assign in_kt   = {1'b0, in_cmd[13:8]} + 7'd1;
+  assign in_s    = {1'b0, in_cmd[23:18]} + 7'd1;
+  assign o_s     = {1'b0, s_m1[fs]} + 7'd1;
+  assign in_side = (in_mode == 3'd3) || (in_mode == 3'd4) || (in_mode == 3'd5);
+  // read after write against the pass in front of it (buffer and chunks; rows are not compared)
+  assign rawa = (n_pass != 2'd0) && !tap_mode[fs] && (d_dst_q[fs] == in_src)
+             && overlap(in_sc, in_kt, d_dc_q[fs], o_s);
+  assign raws = (n_pass != 2'd0) && !tap_mode[fs] && in_side
+             && (d_dst_q[fs] == ((in_mode == 3'd5) ? in_dst : BufX)) && overlap(in_dc, in_s, d_dc_q[fs], o_s);
+
+  logic clr_q;                             // cluster + stream FIFO reset (after kill and failed passes)
+  logic cl_rst_n;
+  assign cl_rst_n = rst_ni && !clr_q;
+
   // ---------------------------------------------------------------- cluster
-  logic        cl_cmd_valid, cl_cmd_ready;
+  logic        cl_cmd_valid, cl_cmd_ready, cl_cmd_taken;
   logic [U-1:0] cl_w_valid, cl_w_ready;
   logic [U-1:0][255:0] cl_w_data;
   logic        cl_act_valid, cl_act_ready;
@@ -269,10 +329,13 @@ module edgemoe_exec_lin
   logic [5:0]  cl_out_slab;
   logic [7:0]  cl_out_tok;
   logic        cl_done_valid, cl_done_ready, cl_bad;
+  logic [1:0]  c_id_q;                     // the next pass whose cmd goes to the cluster
+  logic [1:0]  pp_q;                       // cmds the cluster's parsers have taken
 
   edgemoe_cluster u_cluster (
     .clk_i, .rst_ni(cl_rst_n),
-    .cmd_valid_i(cl_cmd_valid), .cmd_ready_o(cl_cmd_ready), .cmd_data_i(p_cmd_q),
+    .cmd_valid_i(cl_cmd_valid), .cmd_ready_o(cl_cmd_ready), .cmd_data_i(d_cmd_q[c_id_q[0]]),
+    .cmd_taken_o(cl_cmd_taken),
     .w_valid_i(cl_w_valid), .w_ready_o(cl_w_ready), .w_data_i(cl_w_data),
     .act_valid_i(cl_act_valid), .act_ready_o(cl_act_ready), .act_data_i(cl_act_data),
     .side_valid_i(cl_side_valid), .side_ready_o(cl_side_ready), .side_data_i(cl_side_data),
@@ -280,49 +343,70 @@ module edgemoe_exec_lin
     .out_slab_o(cl_out_slab), .out_tok_o(cl_out_tok),
     .done_valid_o(cl_done_valid), .done_ready_i(cl_done_ready), .bad_image_o(cl_bad));
 
-  logic cmd_sent_q;
-  assign cl_cmd_valid  = running && !cmd_sent_q;
-  assign cl_done_ready = running;
+  logic active;                            // a pass is accepted and not retired
+  assign active        = (n_pass != 2'd0);
+  assign cl_cmd_valid  = (c_id_q != acc_q) && d_launch_q[c_id_q[0]];
+  assign cl_done_ready = active;
 
-  // ---------------------------------------------------------------- token table
+  // ---------------------------------------------------------------- token tables (one per slot)
   // tab_tok: the pass token's buffer row (gather / scatter); tab_sc: its score (scaled) or,
   // for embed, the embed_add row's exponent code.
-  logic [7:0]       tab_tok_q [NT];
-  logic [PBits-1:0] tab_sc_q  [NT];
-  logic       tt_ready_q, tt_v_q;
-  logic [7:0] tt_i_q, tt_cap_q;
+  logic [7:0]       tab_tok0_q [NT];
+  logic [7:0]       tab_tok1_q [NT];
+  logic [PBits-1:0] tab_sc0_q  [NT];
+  logic [PBits-1:0] tab_sc1_q  [NT];
+  logic       tc_busy_q, tc_slot_q, tt_v_q;
+  logic [7:0] tt_i_q, tt_cap_q, tc_tm1_q;
   logic       tt_issue;
-  assign tt_issue = running && !tt_ready_q && (tt_i_q <= p_tm1);
+  assign tt_issue = tc_busy_q && (tt_i_q <= tc_tm1_q);
   assign tt_re_o  = tt_issue;
   assign tt_idx_o = tt_issue ? tt_i_q : '0;
 
-  // ---------------------------------------------------------------- embed copy (engine 0)
-  logic       cp_started_q;
+  function automatic logic [7:0] tab_tok(logic s, logic [7:0] t);
+    tab_tok = s ? tab_tok1_q[t] : tab_tok0_q[t];
+  endfunction
+  function automatic logic [PBits-1:0] tab_sc(logic s, logic [7:0] t);
+    tab_sc = s ? tab_sc1_q[t] : tab_sc0_q[t];
+  endfunction
+
+  // ---------------------------------------------------------------- embed copy (engine 0, the front)
+  logic       cp_on, cp_started_q;
   logic [4:0] cp_b_q;            // beat in the 448-byte row (28)
   logic [7:0] cp_t_q;
   logic       cp_issue, cp_hs, cp_write, cp_last;
   logic [6:0] cp_chunk;
   logic [2:0] cp_grp;            // 8-lane group in the word
-  logic [23:0] cp_bytes;         // registered in SCheck: T x 448
-  assign cp_issue = (state_q == SCopy) && !cp_started_q && !rd_busy_i[0];
-  assign cp_hs    = (state_q == SCopy) && cp_started_q && rd_valid_i[0];
+  logic [23:0] cp_bytes;         // T x 448
+  logic [U-1:0] f_act_q;
+  assign cp_on    = active && embed[fs] && !d_launch_q[fs] && !d_badf_q[fs];
+  assign cp_bytes = {15'b0, 9'(p_tm1[fs]) + 9'd1} * 24'd448;
+  assign cp_issue = cp_on && !cp_started_q && !rd_busy_i[0] && !f_act_q[0];
+  assign cp_hs    = cp_on && cp_started_q && rd_valid_i[0];
   assign cp_last  = cp_hs && rd_last_i[0];
-  assign cp_write = cp_hs && (cp_b_q < 5'd24) && ({2'b0, cp_b_q} < {s_m1 + 6'd1, 1'b0});
-  assign cp_chunk = {1'b0, p_dc_q} + {3'b0, cp_b_q[4:1]};
+  assign cp_write = cp_hs && (cp_b_q < 5'd24) && ({2'b0, cp_b_q} < {s_m1[fs] + 6'd1, 1'b0});
+  assign cp_chunk = {1'b0, d_dc_q[fs]} + {3'b0, cp_b_q[4:1]};
   assign cp_grp   = {cp_chunk[1:0], cp_b_q[0]};
 
   // ---------------------------------------------------------------- weight feeders
-  logic [U-1:0]        f_act_q, f_hv_q, f_used_q, f_issue, f_rhs;
+  // Feeder u walks the passes in order (f_id_q[u]): records u, u + 4, ... of each, one engine
+  // job per record; a pass's first job may start while the pass in front still computes.
+  logic [U-1:0]        f_run_q, f_hv_q, f_used_q, f_issue, f_rhs, f_avail, f_fs;
+  logic [U-1:0][1:0]   f_id_q, f_eid_q;
   logic [U-1:0][5:0]   f_j_q;
-  logic [U-1:0][63:0]  f_addr_q;
+  logic [U-1:0][63:0]  f_addr_q, f_addr0;
   logic [U-1:0][127:0] f_half_q;
   logic [U-1:0][23:0]  f_bytes;
+  logic [U-1:0][5:0]   f_sm1;
   for (genvar u = 0; u < U; u++) begin : g_feed
-    assign f_bytes[u] = (f_j_q[u] == s_m1) ? last_bytes : rec_bytes;
-    assign f_issue[u] = running && !f_act_q[u] && (f_j_q[u] <= s_m1) && !rd_busy_i[u];
-    assign cl_w_valid[u] = running && f_act_q[u] && f_hv_q[u] && rd_valid_i[u];
+    assign f_fs[u]    = f_id_q[u][0];
+    assign f_sm1[u]   = s_m1[f_fs[u]];
+    assign f_avail[u] = (f_id_q[u] != acc_q) && d_launch_q[f_fs[u]];
+    assign f_addr0[u] = d_waddr_q[f_fs[u]] + 64'(rec_full[f_fs[u]] * 24'(u));
+    assign f_bytes[u] = (f_j_q[u] == f_sm1[u]) ? last_bytes[f_fs[u]] : rec_full[f_fs[u]];
+    assign f_issue[u] = f_run_q[u] && !f_act_q[u] && (f_j_q[u] <= f_sm1[u]) && !rd_busy_i[u];
+    assign cl_w_valid[u] = f_act_q[u] && f_hv_q[u] && rd_valid_i[u];
     assign cl_w_data[u]  = {rd_data_i[u], f_half_q[u]};
-    assign f_rhs[u]   = running && f_act_q[u] && rd_valid_i[u] && (!f_hv_q[u] || cl_w_ready[u]);
+    assign f_rhs[u]   = f_act_q[u] && rd_valid_i[u] && (!f_hv_q[u] || cl_w_ready[u]);
   end
 
   always_comb begin
@@ -336,77 +420,91 @@ module edgemoe_exec_lin
         rd_addr_o[u]  = f_addr_q[u];
         rd_bytes_o[u] = f_bytes[u];
       end
-      rd_ready_o[u] = running && f_act_q[u] && (!f_hv_q[u] || cl_w_ready[u]);
+      rd_ready_o[u] = f_act_q[u] && (!f_hv_q[u] || cl_w_ready[u]);
     end
     if (cp_issue) begin
       rd_start_o[0] = 1'b1;
-      rd_addr_o[0]  = p_eaddr_q;
+      rd_addr_o[0]  = d_eaddr_q[fs];
       rd_bytes_o[0] = cp_bytes;
     end
-    if (state_q == SCopy && cp_started_q) rd_ready_o[0] = 1'b1;
+    if (cp_on && cp_started_q) rd_ready_o[0] = 1'b1;
   end
 
   // ---------------------------------------------------------------- act stream
-  logic       a_done_q, a_re_q, a_v_q, a_issue;   // issue -> a_re_q (the read) -> a_v_q (its data)
+  // pass a_id_q: for round rho, token t, chunk c; held while it reads the destination of the
+  // pass in front of it (d_rawa_q) until that pass has retired (its last out beat written)
+  logic       a_run_q, a_re_q, a_v_q, a_issue, a_avail, asl, a_last;
+  logic [1:0] a_id_q;
   logic [10:0] a_ra_q;
-  logic [1:0] a_g1_q;
+  logic [3:0] a_rb_q;
+  logic [2:0] a_vb_q;
+  logic       a_x1_q, a_vx_q;
+  logic [1:0] a_g1_q, a_g_q;
   logic [3:0] a_rho_q;
   logic [7:0] a_t_q, a_row;
   logic [5:0] a_c_q;
   logic [6:0] a_chunk;
-  logic [1:0] a_g_q;
   logic [2:0] a_cnt_q;           // entries issued and not yet taken by the cluster
   logic [10:0] a_addr;
   logic       af_in_ready, af_valid, a_pop;
   logic [ActW-1:0] a_lanes, af_data;
-  assign a_row   = p_gather_q ? tab_tok_q[a_t_q] : a_t_q;
-  assign a_chunk = {1'b0, p_sc_q} + {1'b0, a_c_q};
-  assign a_addr  = rowbase(a_row, src_h) + {6'b0, a_chunk[6:2]};
-  assign a_issue = running && tt_ready_q && !a_done_q && (a_cnt_q < 3'(Cred));
+  assign asl     = a_id_q[0];
+  assign a_avail = (a_id_q != acc_q) && d_launch_q[asl] && d_ttr_q[asl] && !(d_rawa_q[asl] && a_id_q != fr_q);
+  assign a_row   = d_gather_q[asl] ? tab_tok(asl, a_t_q) : a_t_q;
+  assign a_chunk = {1'b0, d_sc_q[asl]} + {1'b0, a_c_q};
+  assign a_addr  = rowbase(a_row, src_h[asl]) + {6'b0, a_chunk[6:2]};
+  assign a_issue = a_run_q && (a_cnt_q < 3'(Cred));
+  assign a_last  = (a_c_q == kt_m1[asl]) && (a_t_q == p_tm1[asl]) && (a_rho_q == pr_m1[asl]);
   assign a_pop   = cl_act_valid && cl_act_ready;
 
   always_comb begin
     logic [511:0] grp;
-    grp = buf_rdata_i[p_src_q[2:0]][512*a_g_q +: 512];
+    grp = buf_rdata_i[a_vb_q][512*a_g_q +: 512];
     for (int i = 0; i < 16; i++) begin
-      a_lanes[ActBits*i +: ActBits] = src_x ? sat_act(grp[32*i +: 32]) : grp[32*i +: ActBits];
+      a_lanes[ActBits*i +: ActBits] = a_vx_q ? sat_act(grp[32*i +: 32]) : grp[32*i +: ActBits];
     end
   end
 
   stream_fifo #(.Width(ActW), .Depth(Cred)) u_act_fifo (
     .clk_i, .rst_ni(cl_rst_n), .in_valid_i(a_v_q), .in_ready_o(af_in_ready), .in_data_i(a_lanes),
-    .out_valid_o(af_valid), .out_ready_i(cl_act_ready && running), .out_data_o(af_data));
-  assign cl_act_valid = af_valid && running;
+    .out_valid_o(af_valid), .out_ready_i(cl_act_ready && active), .out_data_o(af_data));
+  assign cl_act_valid = af_valid && active;
   assign cl_act_data  = af_data;
 
   // ---------------------------------------------------------------- side stream
-  logic       s_done_q, s_re_q, s_v_q, s_issue;
+  logic       s_run_q, s_re_q, s_v_q, s_issue, s_have, ssl, s_last, s_hold;
+  logic [1:0] s_id_q;
   logic [10:0] s_ra_q;
-  logic [1:0] s_g1_q;
-  logic [PBits-1:0] s_p1_q;
+  logic [3:0] s_rb_q;
+  logic [2:0] s_vb_q;
+  logic       s_res1_q, s_vres_q;
+  logic [1:0] s_g1_q, s_g_q;
+  logic [PBits-1:0] s_p1_q, s_p_q;
   logic [3:0] s_rho_q;
   logic [7:0] s_t_q, s_row;
-  logic [1:0] s_u_q, s_am1, s_g_q;
+  logic [1:0] s_u_q, s_am1;
   logic [6:0] s_chunk;
   logic [2:0] s_cnt_q;
   logic [10:0] s_addr;
-  logic [PBits-1:0] s_p_q;
   logic       sf_in_ready, sf_valid, s_pop;
   logic [SideW-1:0] s_lanes, sf_data;
-  assign s_am1   = (s_rho_q == pr_m1) ? alast_m1 : 2'd3;
-  assign s_row   = p_scatter_q ? tab_tok_q[s_t_q] : (p_dr_q + s_t_q);
-  assign s_chunk = {1'b0, p_dc_q} + {1'b0, s_rho_q, s_u_q};
-  assign s_addr  = rowbase(s_row, sbuf_h) + {6'b0, s_chunk[6:2]};
+  assign ssl     = s_id_q[0];
+  assign s_have  = (s_id_q != acc_q) && d_launch_q[ssl] && d_ttr_q[ssl];
+  assign s_hold  = d_raws_q[ssl] && (s_id_q != fr_q);
+  assign s_am1   = (s_rho_q == pr_m1[ssl]) ? alast_m1[ssl] : 2'd3;
+  assign s_row   = d_scatter_q[ssl] ? tab_tok(ssl, s_t_q) : (d_dr_q[ssl] + s_t_q);
+  assign s_chunk = {1'b0, d_dc_q[ssl]} + {1'b0, s_rho_q, s_u_q};
+  assign s_addr  = rowbase(s_row, sbuf_h[ssl]) + {6'b0, s_chunk[6:2]};
   // the act read has the buffer's one read port when both want the same buffer
-  assign s_issue = running && tt_ready_q && side_en && !s_done_q && (s_cnt_q < 3'(Cred))
-                && !(a_issue && same_buf);
+  assign s_issue = s_run_q && (s_cnt_q < 3'(Cred)) && !(a_issue && d_src_q[asl] == sbuf[ssl]);
+  assign s_last  = (s_u_q == s_am1) && (s_t_q == p_tm1[ssl]) && (s_rho_q == pr_m1[ssl]);
   assign s_pop   = cl_side_valid && cl_side_ready;
 
   always_comb begin
     logic [511:0] grp;
-    grp = buf_rdata_i[sbuf[2:0]][512*s_g_q +: 512];
+    grp = buf_rdata_i[s_vb_q][512*s_g_q +: 512];
     for (int i = 0; i < 16; i++) begin
-      if (side_resid) begin
+      if (s_vres_q) begin
         s_lanes[MoeAccBits*i +: MoeAccBits] = MoeAccBits'(signed'(sat_act(grp[32*i +: 32])));
       end else begin
         s_lanes[MoeAccBits*i +: MoeAccBits] = grp[32*i +: MoeAccBits];
@@ -417,22 +515,27 @@ module edgemoe_exec_lin
 
   stream_fifo #(.Width(SideW), .Depth(Cred)) u_side_fifo (
     .clk_i, .rst_ni(cl_rst_n), .in_valid_i(s_v_q), .in_ready_o(sf_in_ready), .in_data_i(s_lanes),
-    .out_valid_o(sf_valid), .out_ready_i(cl_side_ready && running), .out_data_o(sf_data));
-  assign cl_side_valid = sf_valid && running;
+    .out_valid_o(sf_valid), .out_ready_i(cl_side_ready && active), .out_data_o(sf_data));
+  assign cl_side_valid = sf_valid && active;
   assign cl_side_data  = sf_data;
 
   // ---------------------------------------------------------------- out stream
-  logic       o_hs;
+  // the out beats come in pass order: o_id_q is the pass of the next one
+  logic       o_hs, o_fire, o_last, osl;
+  logic [1:0] o_id_q;
   logic [7:0] o_row;
   logic [6:0] o_chunk;
   logic [3:0] o_rm1;
   logic [15:0] o_mask;
   logic [2047:0] o_wdata;
-  assign cl_out_ready = running && (!tap_mode || tap_ready_i);
-  assign o_hs     = cl_out_valid && cl_out_ready && !tap_mode;
-  assign o_row    = p_scatter_q ? tab_tok_q[cl_out_tok] : (p_dr_q + cl_out_tok);
-  assign o_chunk  = {1'b0, p_dc_q} + {1'b0, cl_out_slab};
-  assign o_rm1    = (cl_out_slab == s_m1) ? p_nm1[3:0] : 4'hF;
+  assign osl          = o_id_q[0];
+  assign cl_out_ready = active && (!tap_mode[osl] || tap_ready_i);
+  assign o_fire       = cl_out_valid && cl_out_ready;
+  assign o_hs         = o_fire && !tap_mode[osl];
+  assign o_last       = (cl_out_slab == s_m1[osl]) && (cl_out_tok == p_tm1[osl]);
+  assign o_row    = d_scatter_q[osl] ? tab_tok(osl, cl_out_tok) : (d_dr_q[osl] + cl_out_tok);
+  assign o_chunk  = {1'b0, d_dc_q[osl]} + {1'b0, cl_out_slab};
+  assign o_rm1    = (cl_out_slab == s_m1[osl]) ? p_nm1[osl][3:0] : 4'hF;
   assign o_mask   = 16'hFFFF >> (4'hF - o_rm1);
   always_comb begin
     for (int g = 0; g < 4; g++) begin
@@ -441,7 +544,7 @@ module edgemoe_exec_lin
       end
     end
   end
-  assign tap_valid_o = running && tap_mode && cl_out_valid;
+  assign tap_valid_o = active && tap_mode[osl] && cl_out_valid;
   assign tap_data_o  = tap_valid_o ? cl_out_data : '0;
   assign tap_tok_o   = tap_valid_o ? cl_out_tok : '0;
 
@@ -459,15 +562,15 @@ module edgemoe_exec_lin
       wr_v_q <= o_hs || cp_write;
     end
     if (cp_write) begin
-      wr_buf_q   <= p_dst_q;
-      wr_addr_q  <= rowbase(p_dr_q + cp_t_q, p_dst_q == BufH) + {6'b0, cp_chunk[6:2]};
+      wr_buf_q   <= d_dst_q[fs];
+      wr_addr_q  <= rowbase(d_dr_q[fs] + cp_t_q, dst_h[fs]) + {6'b0, cp_chunk[6:2]};
       wr_lanes_q <= 64'hFF << (8 * cp_grp);
       for (int k = 0; k < 64; k++) begin
         wr_data_q[32*k +: 32] <= 32'(signed'(rd_data_i[0][16*(k%8) +: 16]));
       end
     end else if (o_hs) begin
-      wr_buf_q   <= p_dst_q;
-      wr_addr_q  <= rowbase(o_row, p_dst_q == BufH) + {6'b0, o_chunk[6:2]};
+      wr_buf_q   <= d_dst_q[osl];
+      wr_addr_q  <= rowbase(o_row, dst_h[osl]) + {6'b0, o_chunk[6:2]};
       wr_lanes_q <= {48'b0, o_mask} << (16 * o_chunk[1:0]);
       wr_data_q  <= o_wdata;
     end
@@ -481,11 +584,11 @@ module edgemoe_exec_lin
     buf_wlanes_o = '0;
     for (int b = 0; b < 7; b++) begin
       buf_wdata_o[b] = '0;
-      if (running && s_re_q && sbuf == 4'(b)) begin
+      if (s_re_q && s_rb_q == 4'(b)) begin
         buf_re_o[b]    = 1'b1;
         buf_raddr_o[b] = s_ra_q;
       end
-      if (running && a_re_q && p_src_q == 4'(b)) begin
+      if (a_re_q && a_rb_q == 4'(b)) begin
         buf_re_o[b]    = 1'b1;
         buf_raddr_o[b] = a_ra_q;
       end
@@ -498,234 +601,278 @@ module edgemoe_exec_lin
     end
   end
 
-  // ---------------------------------------------------------------- control
-  logic axi_err;
-  assign axi_err = ((state_q == SCopy) && cp_started_q && rd_err_i[0]) || (running && |(rd_err_i & f_used_q));
+  // ---------------------------------------------------------------- retirement of the front
+  // errors of the front pass: its fields; an engine error of a job it started (or of its
+  // embed copy); a bad record in the pass the parsers took last. Errors of the pass behind it
+  // wait until it is the front (after the front's done), as the commands' order has it.
+  logic [U-1:0] f_err_own;
+  logic         front_axi, front_img, ret_err, ret_ok;
+  logic [7:0]   ret_code;
+  for (genvar u = 0; u < U; u++) begin : g_err
+    assign f_err_own[u] = rd_err_i[u] && f_used_q[u] && (f_eid_q[u] == fr_q);
+  end
+  assign front_axi = (cp_on && cp_started_q && rd_err_i[0]) || |f_err_own;
+  assign front_img = cl_bad && (pp_q - 2'd1 == fr_q);
+  assign ret_err   = active && (d_badf_q[fs] || front_axi || front_img);
+  assign ret_ok    = active && !ret_err && cl_done_valid;
+  assign ret_code  = d_badf_q[fs] ? ErrField : (front_axi ? ErrAxi : ErrImage);
 
+  logic       fin_q, fin_lin_q, ps_block_q;
+  logic [7:0] fin_err_q;
+
+  assign ps_ready_o = ps_valid_i && !go_i && (n_pass != 2'd2) && !tc_busy_q && !ps_block_q && !ret_err;
+  assign acc_go     = go_i && !ret_err;
+  assign acc_ps     = ps_valid_i && ps_ready_o;
+  assign acc_any    = acc_go || acc_ps;
+
+  // ---------------------------------------------------------------- control
   always_ff @(posedge clk_i) begin
-    if (!rst_ni || kill_i) begin
-      state_q      <= SIdle;
-      lin_q        <= 1'b0;
-      err_q        <= ErrOk;
-      clr_q        <= 1'b1;
-      cmd_sent_q   <= 1'b0;
-      cp_started_q <= 1'b0;
-      tt_ready_q   <= 1'b0;
+    if (!rst_ni || kill_i || ret_err) begin
+      acc_q        <= '0;
+      fr_q         <= '0;
+      c_id_q       <= '0;
+      pp_q         <= '0;
+      d_lin_q      <= '0;
+      d_badf_q     <= '0;
+      d_launch_q   <= '0;
+      d_ttr_q      <= '0;
+      tc_busy_q    <= 1'b0;
       tt_v_q       <= 1'b0;
+      cp_started_q <= 1'b0;
+      cp_b_q       <= '0;
+      cp_t_q       <= '0;
+      f_run_q      <= '0;
       f_act_q      <= '0;
       f_hv_q       <= '0;
       f_used_q     <= '0;
-      a_done_q     <= 1'b1;
+      f_id_q       <= '0;
+      a_id_q       <= '0;
+      a_run_q      <= 1'b0;
       a_v_q        <= 1'b0;
       a_re_q       <= 1'b0;
       a_cnt_q      <= '0;
-      s_done_q     <= 1'b1;
+      s_id_q       <= '0;
+      s_run_q      <= 1'b0;
       s_v_q        <= 1'b0;
       s_re_q       <= 1'b0;
       s_cnt_q      <= '0;
+      o_id_q       <= '0;
     end else begin
-      clr_q <= 1'b0;
-      unique case (state_q)
-        SIdle: begin
-          if (go_i) begin
-            state_q <= SCheck;
-            lin_q   <= 1'b1;
-          end else if (ps_valid_i) begin
-            state_q     <= SInit;
-            lin_q       <= 1'b0;
-            p_cmd_q     <= ps_cmd_i;
-            p_waddr_q   <= ps_waddr_i;
-            p_eaddr_q   <= '0;
-            p_src_q     <= ps_src_i;
-            p_sc_q      <= ps_sc_i;
-            p_gather_q  <= ps_gather_i;
-            p_dst_q     <= ps_dst_i;
-            p_dc_q      <= ps_dc_i;
-            p_dr_q      <= '0;
-            p_scatter_q <= ps_scatter_i;
-          end
+      // acceptance
+      if (acc_any) begin
+        acc_q                 <= acc_q + 2'd1;
+        d_lin_q[acc_q[0]]     <= acc_go;
+        d_badf_q[acc_q[0]]    <= acc_go && !fields_ok;
+        d_launch_q[acc_q[0]]  <= acc_go ? (fields_ok && f_mode != 3'd5) : 1'b1;
+        d_ttr_q[acc_q[0]]     <= acc_go || !(ps_gather_i || ps_scatter_i);
+        d_rawa_q[acc_q[0]]    <= rawa;
+        d_raws_q[acc_q[0]]    <= raws;
+        d_cmd_q[acc_q[0]]     <= in_cmd;
+        d_waddr_q[acc_q[0]]   <= acc_go ? wbase_i + 64'(cmd_i[1]) : ps_waddr_i;
+        d_eaddr_q[acc_q[0]]   <= wbase_i + 64'(cmd_i[4]);
+        d_src_q[acc_q[0]]     <= in_src;
+        d_dst_q[acc_q[0]]     <= in_dst;
+        d_sc_q[acc_q[0]]      <= in_sc;
+        d_dc_q[acc_q[0]]      <= in_dc;
+        d_dr_q[acc_q[0]]      <= acc_go ? f_dr : 8'd0;
+        d_gather_q[acc_q[0]]  <= !acc_go && ps_gather_i;
+        d_scatter_q[acc_q[0]] <= !acc_go && ps_scatter_i;
+      end
+      if (acc_ps && (ps_gather_i || ps_scatter_i)) begin
+        tc_busy_q <= 1'b1;
+        tc_slot_q <= acc_q[0];
+        tc_tm1_q  <= ps_cmd_i[31:24];
+        tt_i_q    <= '0;
+      end
+      // retirement (ok; errors reset everything above)
+      if (ret_ok) fr_q <= fr_q + 2'd1;
+
+      // token table copy
+      if (tt_issue) tt_i_q <= tt_i_q + 8'd1;
+      tt_v_q   <= tt_issue;
+      tt_cap_q <= tt_i_q;
+      if (tt_v_q && tt_cap_q == tc_tm1_q) begin
+        tc_busy_q            <= 1'b0;
+        d_ttr_q[tc_slot_q]   <= 1'b1;
+      end
+
+      // embed copy (the front)
+      if (cp_issue) cp_started_q <= 1'b1;
+      if (cp_hs) begin
+        if (cp_b_q == 5'd27) begin
+          cp_b_q <= '0;
+          cp_t_q <= cp_t_q + 8'd1;
+        end else begin
+          cp_b_q <= cp_b_q + 5'd1;
         end
-        SCheck: begin
-          cp_bytes    <= ({16'b0, f_tm1} + 24'd1) * 24'd448;
-          p_cmd_q     <= {f_tm1, f_nm1, f_km1, f_spec[3], f_mode};
-          p_waddr_q   <= wbase_i + 64'(cmd_i[1]);
-          p_eaddr_q   <= wbase_i + 64'(cmd_i[4]);
-          p_src_q     <= f_a;
-          p_sc_q      <= f_sc[5:0];
-          p_gather_q  <= 1'b0;
-          p_dst_q     <= f_b;
-          p_dc_q      <= f_dc[5:0];
-          p_dr_q      <= f_dr;
-          p_scatter_q <= 1'b0;
-          cp_started_q <= 1'b0;
-          cp_b_q       <= '0;
-          cp_t_q       <= '0;
-          if (!fields_ok) begin
-            state_q <= SFin;
-            err_q   <= ErrField;
-          end else begin
-            state_q <= (f_mode == 3'd5) ? SCopy : SInit;
-          end
-        end
-        SCopy: begin
-          if (cp_issue) cp_started_q <= 1'b1;
-          if (cp_hs) begin
-            if (cp_b_q == 5'd24) tab_sc_q[cp_t_q] <= PBits'(rd_data_i[0][BExpBits-1:0]);
-            if (cp_b_q == 5'd27) begin
-              cp_b_q <= '0;
-              cp_t_q <= cp_t_q + 8'd1;
-            end else begin
-              cp_b_q <= cp_b_q + 5'd1;
-            end
-          end
-          if (axi_err) begin
-            state_q <= SFin;
-            err_q   <= ErrAxi;
-          end else if (cp_last) begin
-            state_q <= SInit;
-          end
-        end
-        SInit: begin
-          state_q    <= SRun;
-          cmd_sent_q <= 1'b0;
-          tt_ready_q <= !(p_gather_q || p_scatter_q);
-          tt_i_q     <= '0;
-          tt_v_q     <= 1'b0;
-          f_act_q    <= '0;
-          f_hv_q     <= '0;
-          f_used_q   <= '0;
-          for (int u = 0; u < U; u++) begin
+      end
+      if (cp_last) begin
+        d_launch_q[fs] <= 1'b1;
+        cp_started_q   <= 1'b0;
+        cp_b_q         <= '0;
+        cp_t_q         <= '0;
+      end
+
+      // cluster cmds
+      if (cl_cmd_valid && cl_cmd_ready) c_id_q <= c_id_q + 2'd1;
+      if (cl_cmd_taken) pp_q <= pp_q + 2'd1;
+
+      // feeders
+      for (int u = 0; u < U; u++) begin
+        if (!f_run_q[u] && f_avail[u]) begin
+          if (6'(u) <= f_sm1[u]) begin
+            f_run_q[u]  <= 1'b1;
             f_j_q[u]    <= 6'(u);
-          end
-          f_addr_q[0] <= p_waddr_q;
-          f_addr_q[1] <= p_waddr_q + 64'(rec_full);
-          f_addr_q[2] <= p_waddr_q + 64'({rec_full[22:0], 1'b0});
-          f_addr_q[3] <= p_waddr_q + 64'(rec_full) + 64'({rec_full[22:0], 1'b0});
-          a_done_q   <= 1'b0;
-          a_rho_q    <= '0;
-          a_t_q      <= '0;
-          a_c_q      <= '0;
-          a_cnt_q    <= '0;
-          a_v_q      <= 1'b0;
-          a_re_q     <= 1'b0;
-          s_done_q   <= 1'b0;
-          s_rho_q    <= '0;
-          s_t_q      <= '0;
-          s_u_q      <= '0;
-          s_cnt_q    <= '0;
-          s_v_q      <= 1'b0;
-          s_re_q     <= 1'b0;
-        end
-        SRun: begin
-          if (cl_cmd_valid && cl_cmd_ready) cmd_sent_q <= 1'b1;
-          // token table copy
-          if (tt_issue) tt_i_q <= tt_i_q + 8'd1;
-          tt_v_q   <= tt_issue;
-          tt_cap_q <= tt_i_q;
-          if (tt_v_q) begin
-            tab_tok_q[tt_cap_q] <= tt_tok_i;
-            tab_sc_q[tt_cap_q]  <= tt_score_i;
-            if (tt_cap_q == p_tm1) tt_ready_q <= 1'b1;
-          end
-          // feeders
-          for (int u = 0; u < U; u++) begin
-            if (f_issue[u]) begin
-              f_act_q[u]  <= 1'b1;
-              f_used_q[u] <= 1'b1;
-            end
-            if (f_rhs[u]) begin
-              if (!f_hv_q[u]) begin
-                f_half_q[u] <= rd_data_i[u];
-                f_hv_q[u]   <= 1'b1;
-              end else begin
-                f_hv_q[u]   <= 1'b0;
-              end
-              if (rd_last_i[u]) begin
-                f_act_q[u]  <= 1'b0;
-                f_j_q[u]    <= f_j_q[u] + 6'd4;
-                f_addr_q[u] <= f_addr_q[u] + 64'(stride4);
-              end
-            end
-          end
-          // act
-          a_re_q <= a_issue;
-          a_ra_q <= a_addr;
-          a_g1_q <= a_chunk[1:0];
-          a_v_q  <= a_re_q;
-          a_g_q  <= a_g1_q;
-          a_cnt_q <= a_cnt_q + 3'(a_issue) - 3'(a_pop);
-          if (a_issue) begin
-            if (a_c_q == kt_m1) begin
-              a_c_q <= '0;
-              if (a_t_q == p_tm1) begin
-                a_t_q <= '0;
-                if (a_rho_q == pr_m1) a_done_q <= 1'b1;
-                else a_rho_q <= a_rho_q + 4'd1;
-              end else begin
-                a_t_q <= a_t_q + 8'd1;
-              end
-            end else begin
-              a_c_q <= a_c_q + 6'd1;
-            end
-          end
-          // side
-          s_re_q <= s_issue;
-          s_ra_q <= s_addr;
-          s_g1_q <= s_chunk[1:0];
-          s_p1_q <= tab_sc_q[s_t_q];
-          s_v_q  <= s_re_q;
-          s_g_q  <= s_g1_q;
-          s_p_q  <= s_p1_q;
-          s_cnt_q <= s_cnt_q + 3'(s_issue) - 3'(s_pop);
-          if (s_issue) begin
-            if (s_u_q == s_am1) begin
-              s_u_q <= '0;
-              if (s_t_q == p_tm1) begin
-                s_t_q <= '0;
-                if (s_rho_q == pr_m1) s_done_q <= 1'b1;
-                else s_rho_q <= s_rho_q + 4'd1;
-              end else begin
-                s_t_q <= s_t_q + 8'd1;
-              end
-            end else begin
-              s_u_q <= s_u_q + 2'd1;
-            end
-          end
-          // end of the pass
-          if (axi_err) begin
-            state_q <= SFin;
-            err_q   <= ErrAxi;
-          end else if (cl_bad) begin
-            state_q <= SFin;
-            err_q   <= ErrImage;
-          end else if (cl_done_valid) begin
-            state_q <= SFin;
-            err_q   <= ErrOk;
+            f_addr_q[u] <= f_addr0[u];
+          end else begin
+            f_id_q[u] <= f_id_q[u] + 2'd1;       // no slab of this pass on unit u
           end
         end
-        SFin: begin
-          state_q <= SIdle;
-          err_q   <= ErrOk;
-          lin_q   <= 1'b0;
-          f_act_q <= '0;
-          f_hv_q  <= '0;
-          a_v_q   <= 1'b0;
-          s_v_q   <= 1'b0;
-          a_re_q  <= 1'b0;
-          s_re_q  <= 1'b0;
-          if (err_q != ErrOk) clr_q <= 1'b1;
+        if (f_run_q[u] && !f_act_q[u] && (f_j_q[u] > f_sm1[u])) begin
+          f_run_q[u] <= 1'b0;
+          f_id_q[u]  <= f_id_q[u] + 2'd1;
         end
-        default: state_q <= SIdle;
-      endcase
+        if (f_issue[u]) begin
+          f_act_q[u]  <= 1'b1;
+          f_used_q[u] <= 1'b1;
+          f_eid_q[u]  <= f_id_q[u];
+        end
+        if (f_rhs[u]) begin
+          if (!f_hv_q[u]) begin
+            f_half_q[u] <= rd_data_i[u];
+            f_hv_q[u]   <= 1'b1;
+          end else begin
+            f_hv_q[u]   <= 1'b0;
+          end
+          if (rd_last_i[u]) begin
+            f_act_q[u]  <= 1'b0;
+            f_j_q[u]    <= f_j_q[u] + 6'd4;
+            f_addr_q[u] <= f_addr_q[u] + 64'(stride4[f_fs[u]]);
+          end
+        end
+      end
+
+      // act
+      if (!a_run_q && a_avail) begin
+        a_run_q <= 1'b1;
+        a_rho_q <= '0;
+        a_t_q   <= '0;
+        a_c_q   <= '0;
+      end
+      a_re_q  <= a_issue;
+      a_ra_q  <= a_addr;
+      a_rb_q  <= d_src_q[asl];
+      a_x1_q  <= src_x[asl];
+      a_g1_q  <= a_chunk[1:0];
+      a_v_q   <= a_re_q;
+      a_vb_q  <= a_rb_q[2:0];
+      a_vx_q  <= a_x1_q;
+      a_g_q   <= a_g1_q;
+      a_cnt_q <= a_cnt_q + 3'(a_issue) - 3'(a_pop);
+      if (a_issue) begin
+        if (a_last) begin
+          a_run_q <= 1'b0;
+          a_id_q  <= a_id_q + 2'd1;
+        end else if (a_c_q == kt_m1[asl]) begin
+          a_c_q <= '0;
+          if (a_t_q == p_tm1[asl]) begin
+            a_t_q   <= '0;
+            a_rho_q <= a_rho_q + 4'd1;
+          end else begin
+            a_t_q <= a_t_q + 8'd1;
+          end
+        end else begin
+          a_c_q <= a_c_q + 6'd1;
+        end
+      end
+
+      // side
+      if (!s_run_q && s_have) begin
+        if (!side_en[ssl]) begin
+          s_id_q <= s_id_q + 2'd1;                // no side stream in this pass
+        end else if (!s_hold) begin
+          s_run_q <= 1'b1;
+          s_rho_q <= '0;
+          s_t_q   <= '0;
+          s_u_q   <= '0;
+        end
+      end
+      s_re_q   <= s_issue;
+      s_ra_q   <= s_addr;
+      s_rb_q   <= sbuf[ssl];
+      s_res1_q <= side_resid[ssl];
+      s_g1_q   <= s_chunk[1:0];
+      s_p1_q   <= tab_sc(ssl, s_t_q);
+      s_v_q    <= s_re_q;
+      s_vb_q   <= s_rb_q[2:0];
+      s_vres_q <= s_res1_q;
+      s_g_q    <= s_g1_q;
+      s_p_q    <= s_p1_q;
+      s_cnt_q  <= s_cnt_q + 3'(s_issue) - 3'(s_pop);
+      if (s_issue) begin
+        if (s_last) begin
+          s_run_q <= 1'b0;
+          s_id_q  <= s_id_q + 2'd1;
+        end else if (s_u_q == s_am1) begin
+          s_u_q <= '0;
+          if (s_t_q == p_tm1[ssl]) begin
+            s_t_q   <= '0;
+            s_rho_q <= s_rho_q + 4'd1;
+          end else begin
+            s_t_q <= s_t_q + 8'd1;
+          end
+        end else begin
+          s_u_q <= s_u_q + 2'd1;
+        end
+      end
+
+      // out
+      if (o_fire && o_last) o_id_q <= o_id_q + 2'd1;
     end
   end
 
-  assign busy_o     = (state_q != SIdle);
-  assign done_o     = (state_q == SFin) && lin_q;
-  assign err_o      = done_o ? err_q : '0;
-  assign ps_done_o  = (state_q == SFin) && !lin_q;
-  assign ps_err_o   = ps_done_o ? err_q : '0;
-  assign ps_ready_o = (state_q == SIdle) && !go_i && ps_valid_i;
+  // token tables: the pass port's copy, the embed row exponents
+  always_ff @(posedge clk_i) begin
+    if (tt_v_q) begin
+      if (tc_slot_q) begin
+        tab_tok1_q[tt_cap_q] <= tt_tok_i;
+        tab_sc1_q[tt_cap_q]  <= tt_score_i;
+      end else begin
+        tab_tok0_q[tt_cap_q] <= tt_tok_i;
+        tab_sc0_q[tt_cap_q]  <= tt_score_i;
+      end
+    end
+    if (cp_hs && cp_b_q == 5'd24) begin
+      if (fs) tab_sc1_q[cp_t_q] <= PBits'(rd_data_i[0][BExpBits-1:0]);
+      else    tab_sc0_q[cp_t_q] <= PBits'(rd_data_i[0][BExpBits-1:0]);
+    end
+  end
+
+  // dones in acceptance order, one cycle after the retirement; a failed pass resets the cluster
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni || kill_i) begin
+      fin_q      <= 1'b0;
+      fin_lin_q  <= 1'b0;
+      fin_err_q  <= ErrOk;
+      clr_q      <= 1'b1;
+      ps_block_q <= 1'b0;
+    end else begin
+      fin_q     <= ret_ok || ret_err;
+      fin_lin_q <= d_lin_q[fs];
+      fin_err_q <= ret_err ? ret_code : ErrOk;
+      clr_q     <= ret_err;
+      // after a failed pass-port pass, no further request until exec_moe has withdrawn its own
+      if (ret_err) ps_block_q <= 1'b1;
+      else if (!ps_valid_i) ps_block_q <= 1'b0;
+    end
+  end
+
+  assign busy_o       = active || fin_q;
+  assign done_o       = fin_q && fin_lin_q;
+  assign err_o        = done_o ? fin_err_q : '0;
+  assign ps_done_o    = fin_q && !fin_lin_q;
+  assign ps_err_o     = ps_done_o ? fin_err_q : '0;
+  assign lin_qready_o = (n_pass == 2'd1) && d_lin_q[fs] && !d_badf_q[fs] && !ret_err;
 
   logic unused;
   assign unused = ^{rd_first_i, af_in_ready, sf_in_ready, w0[7:0]};

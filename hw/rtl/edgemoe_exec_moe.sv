@@ -26,7 +26,7 @@
 // queues' read-out (header beat per active expert, ascending, then its entries) fills
 // the expert-entry table (two banks of up to 129 (token, score) entries: the next
 // expert's entries load while the current expert's passes run), and per active
-// expert e with n entries, in order, one pass at a time:
+// expert e with n entries, in order (up to two requests in flight, below):
 //   fc1: mode gelu, has_bias, K 192, N 384, T n, weights WBASE + word 1 + e x stride,
 //        source A (gather: act row of pass token t = tt_tok(t)), dst H chunk 0 (rows
 //        0..n-1);
@@ -50,10 +50,14 @@
 // ---------------------------------------------------------------- ports
 // Generic executor control (clk, rst, kill, go, cmd, wbase, busy, done, err); this
 // executor has no buffer or read-engine ports. Pass port client (mirror of
-// edgemoe_exec_lin's): ps_valid_o held until ps_ready_i; the request fields stay
-// stable until that pass's ps_done_i (0 otherwise). Token table server: tt_re_i,
+// edgemoe_exec_lin's): ps_valid_o held until ps_ready_i, the request fields with it
+// (the server latches them at the handshake; 0 while idle). EXPERTS makes its next
+// request as soon as the previous one is taken, up to two passes without their
+// ps_done_i (the server queues the second, loading its weights under the first, and
+// answers ps_done_i in request order). Token table server: tt_re_i,
 // tt_idx_i (pass token t) -> tt_tok_o, tt_score_o the cycle after (0 when no read was
-// made), from the bank of the pass in flight. Tap consumer: tap_* (one beat per
+// made), from the bank of the last accepted request (the server copies a request's
+// table before it takes the next request). Tap consumer: tap_* (one beat per
 // token, token index tap_tok_i). Every output but qcount_o is 0 while idle.
 //
 // ---------------------------------------------------------------- cycles
@@ -65,11 +69,11 @@
 // (tests/test_rtl_moe.py, layer 1 of the image): 2,771 cycles per MOE_GATE (the ISS /
 // perf model: 2,335).
 // EXPERTS: go -> first header 2 cycles (queues filled by MOE_GATE), the first expert's
-// entries n + 2 cycles, then its fc1 request; each later request 1..4 cycles after the
-// previous pass's ps_done (the next expert's entries are in by then); done 2 cycles
-// after the last ps_done. One pass at a time, so each pass's first weight round is
-// exposed: in the top, 16 active experts take about 96,000 cycles (the perf model,
-// whose weights stream across expert passes: about 88,800).
+// entries n + 2 cycles, then its fc1 request; each later request 2 cycles after the
+// previous one is taken, once fewer than two are in flight and its expert's entries are
+// in; done 2 cycles after the last ps_done. So each pass's first weight round loads
+// under the pass before it: in the top (tests/test_rtl_moe.py, layer 1, 16 active experts)
+// 86,682 cycles against the ISS / perf model's 88,839 (about 96,000 with one pass at a time).
 module edgemoe_exec_moe
   import edgemoe_pkg::*;
 (
@@ -283,7 +287,11 @@ module edgemoe_exec_moe
   logic [1:0][7:0]          bk_nm1_q;        // entries - 1
   logic [1:0][63:0]         bk_addr_q;       // fc1 weights
   logic                     wb_q;            // bank being loaded
-  logic                     cb_q;            // bank of the passes
+  logic                     cb_q;            // bank of the next pass requests
+  logic                     rb_q;            // bank of the oldest pass in flight (retired at its fc2's ps_done)
+  logic                     rph_q;           // that pass: 0 fc1, 1 fc2
+  logic                     tb_q;            // bank of the last accepted request (the token table served)
+  logic [1:0]               out_q;           // requests made and not yet done (exec_lin queues a second one)
   logic [7:0]               ld_i_q, ld_nm1_q;
   logic [35:0]              ld_off_q;        // e x stride
   logic                     ld_done_q;       // the read-out's last beat came
@@ -300,7 +308,7 @@ module edgemoe_exec_moe
       ent_mem[{wb_q, ld_i_q}] <= rd_data[EntW-1:0];
     end
     if (tt_re_i) begin
-      tt_q <= ent_mem[{cb_q, tt_idx_i}];
+      tt_q <= ent_mem[{tb_q, tt_idx_i}];
     end
   end
   assign tt_tok_o   = tt_vld_q ? tt_q[PBits +: TokBits] : '0;
@@ -360,7 +368,7 @@ module edgemoe_exec_moe
       ser_full_q <= 1'b0; ser_q <= '0; ser_e_q <= '0; ser_tok_q <= '0;
       rf_t_q <= '0;
       full_q <= '0; bk_nm1_q <= '0; bk_addr_q <= '0;
-      wb_q <= 1'b0; cb_q <= 1'b0; ld_i_q <= '0; ld_nm1_q <= '0; ld_off_q <= '0;
+      wb_q <= 1'b0; cb_q <= 1'b0; rb_q <= 1'b0; rph_q <= 1'b0; tb_q <= 1'b0; out_q <= '0; ld_i_q <= '0; ld_nm1_q <= '0; ld_off_q <= '0;
       ld_done_q <= 1'b0;
       tt_vld_q <= 1'b0;
       ps_valid_q <= 1'b0; ps_hold_q <= 1'b0; ps_q <= '0;
@@ -370,6 +378,7 @@ module edgemoe_exec_moe
       tt_vld_q <= tt_re_i && (state_q == StExpRun);
       if (ps_valid_q && ps_ready_i) begin
         ps_valid_q <= 1'b0;
+        tb_q       <= cb_q;
       end
 
       unique case (state_q)
@@ -406,6 +415,9 @@ module edgemoe_exec_moe
             full_q    <= '0;
             wb_q      <= 1'b0;
             cb_q      <= 1'b0;
+            rb_q      <= 1'b0;
+            rph_q     <= 1'b0;
+            out_q     <= '0;
             ld_i_q    <= '0;
             ld_done_q <= 1'b0;
             is_q      <= IsWait;
@@ -496,10 +508,27 @@ module edgemoe_exec_moe
             end
             if (rd_last) ld_done_q <= 1'b1;
           end
-          // passes of bank cb_q, one at a time
+          // pass requests of bank cb_q (fc1, fc2), up to two in flight: exec_lin loads the next
+          // pass's weights while the current one computes
+          if (ps_done_i) begin
+            out_q <= out_q - 2'd1 + 2'((is_q == IsFc1 || is_q == IsFc2) ? 1 : 0);
+            if (ps_err_i != '0) begin
+              err_q   <= ps_err_i;
+              qfull_q <= 1'b0;
+              state_q <= StFinish;
+            end else if (!rph_q) begin
+              rph_q <= 1'b1;
+            end else begin
+              rph_q        <= 1'b0;
+              full_q[rb_q] <= 1'b0;
+              rb_q         <= !rb_q;
+            end
+          end else if (is_q == IsFc1 || is_q == IsFc2) begin
+            out_q <= out_q + 2'd1;
+          end
           unique case (is_q)
             IsWait: begin
-              if (full_q[cb_q]) begin
+              if (full_q[cb_q] && !ps_valid_q && out_q != 2'd2) begin
                 is_q <= IsFc1;
               end else if (ld_done_q && full_q == '0) begin
                 qfull_q <= 1'b0;               // read out: a further EXPERTS refills the queues
@@ -513,21 +542,8 @@ module edgemoe_exec_moe
                                    BufH, 1'b0);
               is_q <= IsFc1W;
             end
-            IsFc1W, IsFc2W: begin
-              if (ps_done_i) begin
-                ps_hold_q <= 1'b0;
-                if (ps_err_i != '0) begin
-                  err_q   <= ps_err_i;
-                  qfull_q <= 1'b0;
-                  state_q <= StFinish;
-                end else if (is_q == IsFc1W) begin
-                  is_q <= IsFc2;
-                end else begin
-                  full_q[cb_q] <= 1'b0;
-                  cb_q         <= !cb_q;
-                  is_q         <= IsWait;
-                end
-              end
+            IsFc1W: begin
+              if (!ps_valid_q && out_q != 2'd2) is_q <= IsFc2;
             end
             IsFc2: begin
               ps_valid_q <= 1'b1;
@@ -535,6 +551,12 @@ module edgemoe_exec_moe
               ps_q       <= mk_req(pass_cmd(ModeScaled, 1'b1, Hd, D, bk_nm1_q[cb_q]),
                                    bk_addr_q[cb_q] + 64'(Fc1Bytes), BufH, 1'b0, BufX, 1'b1);
               is_q <= IsFc2W;
+            end
+            IsFc2W: begin
+              if (!ps_valid_q) begin
+                cb_q <= !cb_q;
+                is_q <= IsWait;
+              end
             end
             default: is_q <= IsWait;
           endcase

@@ -150,8 +150,7 @@ module edgemoe_top #(
   logic [1:0][7:0]     ex_err;
   logic [4:0]          ex_en;
   logic                sq_rd_busy, sq_rd_err, sq_rd_valid, sq_rd_first, sq_rd_last;
-  logic                lin_qready;  // exec_lin can queue a second LINEAR (not yet: 0)
-  assign lin_qready = 1'b0;
+  logic                lin_qready;  // exec_lin can queue a second LINEAR behind the one it executes
   logic [127:0]        sq_rd_data;
 
   // the read engines, one per port
@@ -293,7 +292,7 @@ module edgemoe_top #(
   if (EnLin) begin : g_lin
     edgemoe_exec_lin u_lin (
       .clk_i, .rst_ni, .kill_i(ex_kill), .go_i(x_go[1]), .cmd_i(ex_cmd[0]), .wbase_i(wbase),
-      .busy_o(x_busy[1]), .done_o(x_done[1]), .err_o(x_err[1]),
+      .busy_o(x_busy[1]), .done_o(x_done[1]), .err_o(x_err[1]), .lin_qready_o(lin_qready),
       .rd_start_o(x_rd_start[1]), .rd_addr_o(x_rd_addr[1]), .rd_bytes_o(x_rd_bytes[1]), .rd_ready_o(x_rd_ready[1]),
       .rd_busy_i(rd_busy), .rd_err_i(rd_err), .rd_valid_i(rd_valid), .rd_data_i(rd_data),
       .rd_first_i(rd_first), .rd_last_i(rd_last),
@@ -305,7 +304,7 @@ module edgemoe_top #(
       .tt_re_o(tt_re), .tt_idx_o(tt_idx), .tt_tok_i(tt_tok), .tt_score_i(tt_score),
       .tap_valid_o(tap_valid), .tap_ready_i(tap_ready), .tap_data_o(tap_data), .tap_tok_o(tap_tok));
   end else begin : g_no_lin
-    assign x_busy[1] = 1'b0; assign x_done[1] = 1'b0; assign x_err[1] = '0;
+    assign x_busy[1] = 1'b0; assign x_done[1] = 1'b0; assign x_err[1] = '0; assign lin_qready = 1'b0;
     assign x_rd_start[1] = '0; assign x_rd_addr[1] = '0; assign x_rd_bytes[1] = '0; assign x_rd_ready[1] = '0;
     assign x_re[1] = '0; assign x_raddr[1] = '0; assign x_we[1] = '0; assign x_waddr[1] = '0;
     assign x_wlanes[1] = '0; assign x_wdata[1] = '0;
