@@ -557,15 +557,22 @@ def test_queued_chain_cycles(model, record_property):
     program(dev, source(Buf.N, 129) + cmds + [isa.end()])
     dev.run()
     assert dev.read32(R.ERROR) == 0
-    chained = lin_busy(dev)
-    alone = 0
+    chained, ws_chained = lin_busy(dev), dev.read32(R.WSTALL)
+    alone = ws_alone = 0
     for d in cmds:
         program(dev, [d, isa.end()])
         dev.run()
         alone += lin_busy(dev)
+        ws_alone += dev.read32(R.WSTALL)
     print(f"\nq/k/v x 3 heads, T 129: LIN_BUSY {chained:,} back to back, {alone:,} one at a time "
-          f"({(alone - chained) / (len(cmds) - 1):.0f} cycles saved per queued pass)")
-    record_property("cycles_qkv_chain", {"queued": chained, "alone": alone})
+          f"({(alone - chained) / (len(cmds) - 1):.0f} cycles saved per queued pass); "
+          f"WSTALL {ws_chained:,} / {ws_alone:,}")
+    # the queued passes' weights load under the running pass: most of the saving is weight-wait
+    # time (the rest: each command's check, start and drain, about 40 cycles)
+    assert ws_chained < ws_alone and 4 * (ws_alone - ws_chained) >= 3 * (alone - chained), \
+        (chained, alone, ws_chained, ws_alone)
+    record_property("cycles_qkv_chain", {"queued": chained, "alone": alone, "wstall_queued": ws_chained,
+                                         "wstall_alone": ws_alone})
 
 
 # ---------------------------------------------------------------- cycles
@@ -606,11 +613,17 @@ def test_pass_cycles(model, record_property):
         program(dev, source(src, T, pix) + [d, isa.end()])
         dev.run()
         assert dev.read32(R.ERROR) == 0, f"{name}: ERROR 0x{dev.read32(R.ERROR):x} ({f})"
-        busy = lin_busy(dev)
+        busy, ws = lin_busy(dev), dev.read32(R.WSTALL)
         cf, pm = closed_form(K, N, T), model_cycles(K, N, T)
-        rows.append((name, K, N, T, busy, cf, pm))
-        record_property(f"cycles_{name}", {"lin_busy": busy, "closed_form": cf, "perf_model": round(pm)})
-    print("\npass   K    N    T  LIN_BUSY  closed form  perf_model  busy/closed")
-    for name, K, N, T, busy, cf, pm in rows:
-        print(f"{name:5s} {K:4d} {N:4d} {T:4d} {busy:9d} {cf:12d} {pm:11.0f} {busy / cf:8.3f}")
+        # WSTALL: an isolated pass waits at least for its first round's records (2 + R Kt cycles
+        # at one beat per cycle, R = 16 rows; embed loads them under its copy), and never longer
+        # than LIN_BUSY less the array's P T Kt act cycles
+        kt, P = -(-K // 16), -(-(-(-N // 16)) // 4)
+        assert ws <= busy - P * T * kt, f"{name}: WSTALL {ws} > LIN_BUSY {busy} - P T Kt {P * T * kt}"
+        assert pix or ws >= 2 + 16 * kt, f"{name}: WSTALL {ws} < the first round's load {2 + 16 * kt}"
+        rows.append((name, K, N, T, busy, ws, cf, pm))
+        record_property(f"cycles_{name}", {"lin_busy": busy, "wstall": ws, "closed_form": cf, "perf_model": round(pm)})
+    print("\npass   K    N    T  LIN_BUSY  WSTALL  closed form  perf_model  busy/closed")
+    for name, K, N, T, busy, ws, cf, pm in rows:
+        print(f"{name:5s} {K:4d} {N:4d} {T:4d} {busy:9d} {ws:7d} {cf:12d} {pm:11.0f} {busy / cf:8.3f}")
     record_vectors(record_property, "rtl_linear_cycles", len(rows))

@@ -102,6 +102,9 @@
 // kill_i: synchronous reset of this executor, the cluster reset the next cycle.
 // busy_o: high while a LINEAR or a pass is in flight (the cycle after go_i / the ps handshake
 // to the last done_o / ps_done_o).
+// wstall_o (the WSTALL register's count, one cycle late): an act beat waits at the cluster's
+// input and the cluster does not take it while its out stream is not held (the units wait
+// for a round's weights, or for the bank of round rho - 2 to drain: the perf model's wstall).
 module edgemoe_exec_lin
   import edgemoe_pkg::*;
 (
@@ -115,6 +118,7 @@ module edgemoe_exec_lin
   output logic                     done_o,
   output logic [7:0]               err_o,
   output logic                     lin_qready_o,  // a go_i for a second LINEAR may come (one is executing)
+  output logic                     wstall_o,      // a cycle the cluster waited for weights (WSTALL)
   output logic [3:0]               rd_start_o,
   output logic [3:0][63:0]         rd_addr_o,
   output logic [3:0][23:0]         rd_bytes_o,
@@ -873,6 +877,14 @@ module edgemoe_exec_lin
   assign ps_done_o    = fin_q && !fin_lin_q;
   assign ps_err_o     = ps_done_o ? fin_err_q : '0;
   assign lin_qready_o = (n_pass == 2'd1) && d_lin_q[fs] && !d_badf_q[fs] && !ret_err;
+
+  // registered: the top's 32-bit counter sits behind it
+  logic wstall_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni || kill_i) wstall_q <= 1'b0;
+    else wstall_q <= cl_act_valid && !cl_act_ready && !(cl_out_valid && !cl_out_ready);
+  end
+  assign wstall_o = wstall_q;
 
   logic unused;
   assign unused = ^{rd_first_i, af_in_ready, sf_in_ready, w0[7:0]};

@@ -151,6 +151,7 @@ module edgemoe_top #(
   logic [4:0]          ex_en;
   logic                sq_rd_busy, sq_rd_err, sq_rd_valid, sq_rd_first, sq_rd_last;
   logic                lin_qready;  // exec_lin can queue a second LINEAR behind the one it executes
+  logic                lin_wstall;  // exec_lin: a cycle the cluster waited for weights (WSTALL)
   logic [127:0]        sq_rd_data;
 
   // the read engines, one per port
@@ -292,7 +293,7 @@ module edgemoe_top #(
   if (EnLin) begin : g_lin
     edgemoe_exec_lin u_lin (
       .clk_i, .rst_ni, .kill_i(ex_kill), .go_i(x_go[1]), .cmd_i(ex_cmd[0]), .wbase_i(wbase),
-      .busy_o(x_busy[1]), .done_o(x_done[1]), .err_o(x_err[1]), .lin_qready_o(lin_qready),
+      .busy_o(x_busy[1]), .done_o(x_done[1]), .err_o(x_err[1]), .lin_qready_o(lin_qready), .wstall_o(lin_wstall),
       .rd_start_o(x_rd_start[1]), .rd_addr_o(x_rd_addr[1]), .rd_bytes_o(x_rd_bytes[1]), .rd_ready_o(x_rd_ready[1]),
       .rd_busy_i(rd_busy), .rd_err_i(rd_err), .rd_valid_i(rd_valid), .rd_data_i(rd_data),
       .rd_first_i(rd_first), .rd_last_i(rd_last),
@@ -304,7 +305,7 @@ module edgemoe_top #(
       .tt_re_o(tt_re), .tt_idx_o(tt_idx), .tt_tok_i(tt_tok), .tt_score_i(tt_score),
       .tap_valid_o(tap_valid), .tap_ready_i(tap_ready), .tap_data_o(tap_data), .tap_tok_o(tap_tok));
   end else begin : g_no_lin
-    assign x_busy[1] = 1'b0; assign x_done[1] = 1'b0; assign x_err[1] = '0; assign lin_qready = 1'b0;
+    assign x_busy[1] = 1'b0; assign x_done[1] = 1'b0; assign x_err[1] = '0; assign lin_qready = 1'b0; assign lin_wstall = 1'b0;
     assign x_rd_start[1] = '0; assign x_rd_addr[1] = '0; assign x_rd_bytes[1] = '0; assign x_rd_ready[1] = '0;
     assign x_re[1] = '0; assign x_raddr[1] = '0; assign x_we[1] = '0; assign x_waddr[1] = '0;
     assign x_wlanes[1] = '0; assign x_wdata[1] = '0;
@@ -595,13 +596,14 @@ module edgemoe_top #(
   end
 
   // ---- counters of the executors ------------------------------------------------------------
-  logic [31:0] lin_busy_q, attn_busy_q;
+  logic [31:0] lin_busy_q, attn_busy_q, wstall_q;
   always_ff @(posedge clk_i) begin
     if (!rst_ni || (hwif_out.CTRL.start.value && !busy && !drain && err_code == 8'h00) ||
         (hwif_out.CTRL.soft_reset.value && !busy)) begin  // cleared as the sequencer's counters are
-      lin_busy_q <= '0; attn_busy_q <= '0;
+      lin_busy_q <= '0; attn_busy_q <= '0; wstall_q <= '0;
     end else begin
       if (x_busy[1]) lin_busy_q <= lin_busy_q + 32'd1;
+      if (lin_wstall) wstall_q <= wstall_q + 32'd1;
       if (x_busy[2]) attn_busy_q <= attn_busy_q + 32'd1;
     end
   end
@@ -624,7 +626,7 @@ module edgemoe_top #(
     hwif_in.MARK.value.next       = mark;
     hwif_in.LIN_BUSY.count.next   = lin_busy_q;   // cycles exec_lin was executing (LINEAR, passes)
     hwif_in.ATTN_BUSY.count.next  = attn_busy_q;
-    // WSTALL reads 0: the cluster's weight-wait cycles are not counted in this version.
+    hwif_in.WSTALL.count.next     = wstall_q;     // cycles the cluster waited for weights (exec_lin)
     hwif_in.QCOUNT0.e0.next = qcount[0];  hwif_in.QCOUNT0.e1.next = qcount[1];
     hwif_in.QCOUNT0.e2.next = qcount[2];  hwif_in.QCOUNT0.e3.next = qcount[3];
     hwif_in.QCOUNT1.e0.next = qcount[4];  hwif_in.QCOUNT1.e1.next = qcount[5];
