@@ -37,10 +37,11 @@
 // max(1, clog2(Lanes)) stages of two-input adds), accumulate; the token's 16 sums go
 // to a hand-off bank h so the next token accumulates while the rounding pipeline
 // reads the bank out one row per cycle (one shared variable shifter instead of 16):
-// r1 row select, r2 shift, then add / saturate into a 4-entry logit FIFO. The bank
+// r1 row select, r2 shift, then add / saturate into a 4-entry logit FIFO and the
+// output register. The bank
 // is read on credits (FIFO places not yet claimed), so no control path runs from
 // lg_ready_i into the MAC pipeline or in_ready_o.
-// Latency: a token's last beat to its first logit out = 3 + TreeLv + 3 cycles
+// Latency: a token's last beat to its first logit out = 3 + TreeLv + 4 cycles
 // (the last logit NumExperts - 1 later).
 // Throughput: one input beat per cycle while the rounding keeps up, i.e. one
 // token per max(EmbedDim/Lanes, NumExperts) cycles.
@@ -275,8 +276,7 @@ module moe_gate_logits
     assign h_all[e] = h_q;
   end
 
-  logic lg_pop;
-  assign lg_pop = lg_valid_o && lg_ready_i;
+  logic lg_pop;        // a logit leaves the FIFO (its credit returns)
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       h_valid_q <= 1'b0;
@@ -357,20 +357,34 @@ module moe_gate_logits
     end
   end
 
-  // Output FIFO (OutDepth entries; the credits guarantee it never overflows).
+  // Output FIFO (OutDepth entries; the credits guarantee it never overflows), then an
+  // output register (lg_* from flops, not from the FIFO's distributed RAM).
   localparam int unsigned LgW = ActBits + ExpIdW + TokBits + 1;
-  logic [LgW-1:0] lg_word;
-  logic           fifo_ready;
+  logic [LgW-1:0] lg_word, f_word;
+  logic           fifo_ready, f_valid, f_ready, lg_v_q;
   stream_fifo #(.Width(LgW), .Depth(OutDepth)) u_lg_fifo (
     .clk_i      (clk_i),
     .rst_ni     (rst_ni),
     .in_valid_i (r2_v_q),
     .in_ready_o (fifo_ready),
     .in_data_i  ({r2_last_q, r2_tok_q, r2_j_q, l_calc}),
-    .out_valid_o(lg_valid_o),
-    .out_ready_i(lg_ready_i),
-    .out_data_o (lg_word)
+    .out_valid_o(f_valid),
+    .out_ready_i(f_ready),
+    .out_data_o (f_word)
   );
+  assign f_ready = !lg_v_q || lg_ready_i;
+  assign lg_pop  = f_valid && f_ready;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      lg_v_q <= 1'b0;
+    end else if (f_ready) begin
+      lg_v_q <= f_valid;
+    end
+  end
+  always_ff @(posedge clk_i) begin
+    if (lg_pop) lg_word <= f_word;
+  end
+  assign lg_valid_o = lg_v_q;
   assign {lg_last_o, lg_token_o, lg_expert_o, lg_data_o} = lg_word;
   logic unused_fifo;
   assign unused_fifo = fifo_ready;   // always ready when r2_v_q: cred_q counts its places

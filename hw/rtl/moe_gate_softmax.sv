@@ -40,14 +40,17 @@
 // The reciprocal is iterative (RecipCycles = 25 cycles per sum, recip_core);
 // RecipUnits cores take tokens in turn, so the stage sustains one token per
 // max(NumExperts, ceil(RecipCycles / RecipUnits)) cycles; p0 and p1 follow in a
-// 3-cycle pipeline (selected reciprocal, DSP product, write).
+// 3-cycle pipeline (selected reciprocal, DSP product, write), then the result moves
+// into the output register (res_* from flops).
 // Latency, a token's first logit accepted to its result beat (res_valid_o), logits one
 // per cycle, no backpressure:
 //   1 + ExpLat + 2          argument register, exp_core, buffer write: step 1 issues
 //   + 2 (NumExperts - 2)    steps 2 .. 15, one per two cycles
-//   + 3                     issue, multiply / add, the sum closes (the divider starts)
-//   + RecipCycles + 3       recip_core, the score pipeline (d1, d2, write)
-//   = 67 cycles (52 after its last logit), one more when the context free for the
+//   + 4                     issue, multiply / add, the sum closes, the start decision
+//                           (the divider's operand register)
+//   + RecipCycles + 4       recip_core, the score pipeline (d1, d2, write), the
+//                           output register
+//   = 69 cycles (54 after its last logit), one more when the context free for the
 //   token is off phase (it issues in the other cycle parity).
 // Tokens in flight live in NSlots context slots (allocated when a token's first
 // logit is accepted, freed when its result is accepted): backpressure on the
@@ -77,7 +80,7 @@ module moe_gate_softmax
   localparam int unsigned ExpIdW      = $clog2(NumExperts);
   localparam int unsigned TokBits     = $clog2(NumTokens);
   localparam int unsigned ExpLat      = 5;       // exp_core's ExpLatency (see its header)
-  // Slots cover the 67-68-cycle first-logit-to-result latency at 16 cycles per token
+  // Slots cover the 69-70-cycle first-logit-to-result latency at 16 cycles per token
   // (about 5 tokens in flight) with room for the result stream to wait.
   localparam int unsigned NSlots      = 8;
   localparam int unsigned SlotW       = $clog2(NSlots);
@@ -95,15 +98,11 @@ module moe_gate_softmax
   end
 
   // ---------------------------------------------------------------- slot bookkeeping
-  // alloc_n_q / e_n_q count allocations / frees modulo 2 NSlots: the low bits are the
-  // slot, the top bit tells a full ring from an empty one (registers only: lg_ready_o
-  // follows no input).
-  logic [SlotW:0]   alloc_n_q, e_n_q;
+  // used_q slots hold a token; full_q = (used_q == NSlots), kept as its own register
+  // (set by an allocation into the last free slot), so lg_ready_o follows registers only.
+  logic [SlotW:0]   used_q;
   logic [SlotW-1:0] alloc_q, d_ptr_q, e_ptr_q;
-  logic             full;
-  assign alloc_q = alloc_n_q[SlotW-1:0];
-  assign e_ptr_q = e_n_q[SlotW-1:0];
-  assign full    = (alloc_n_q[SlotW] != e_n_q[SlotW]) && (alloc_q == e_ptr_q);
+  logic             full_q;
   logic             alloc, free;
 
   // ---------------------------------------------------------------- B: running max, top-2, exp issue
@@ -124,7 +123,7 @@ module moe_gate_softmax
     end
   end
   assign lg_first   = first_q;
-  assign lg_ready_o = !lg_first || !full;
+  assign lg_ready_o = !lg_first || !full_q;
   assign lg_fire    = lg_valid_i && lg_ready_o;
   assign alloc      = lg_fire && lg_first;
 
@@ -140,7 +139,7 @@ module moe_gate_softmax
                     {1'b1, {(ActBits-1){1'b0}}} : darg[ActBits-1:0];
 
   // Per-slot token data: no reset (qualified by the slot's flags).
-  logic signed [ActBits-1:0] logit_q [NSlots][NumExperts];
+  logic [NumExperts*ActBits-1:0] head_logits;   // the logits of slot e_ptr_q
   logic [ExpIdW-1:0]         idx0_q [NSlots];
   logic [ExpIdW-1:0]         idx1_q [NSlots];
   logic [TokBits-1:0]        tok_q  [NSlots];
@@ -217,12 +216,20 @@ module moe_gate_softmax
       idx1_q[p1_slot_q] <= b2i_q;
     end
     if (lg_fire) begin
-      logit_q[cur_slot][lg_expert_i] <= lg_data_i;
       if (lg_first) begin
         tok_q[alloc_q]  <= lg_token_i;
         last_q[alloc_q] <= lg_last_i;
       end
     end
+  end
+
+  // One small memory per expert (NSlots logits; distributed RAM), read at the head slot.
+  for (genvar e = 0; e < NumExperts; e++) begin : g_lmem
+    logic signed [ActBits-1:0] mem [NSlots];
+    always_ff @(posedge clk_i) begin
+      if (lg_fire && lg_expert_i == ExpIdW'(e)) mem[cur_slot] <= lg_data_i;
+    end
+    assign head_logits[e*ActBits +: ActBits] = mem[e_ptr_q];
   end
 
   logic [EBits-1:0] e_out;
@@ -235,15 +242,18 @@ module moe_gate_softmax
   );
 
   // ---------------------------------------------------------------- C: exp buffer, interleaved running sums
-  // Buffer entry {slot, j} holds step j's {grow, e} (j = 1..15; entry 0 unused);
-  // ecnt_q[s] = the last step written for slot s (the steps arrive in order), 0 while
-  // slot s has none (cleared when its sum closes).
+  // Buffer entry {slot, j} holds step j's {grow, e} (j = 1..15; entry 0 unused). The
+  // steps are written in order, token after token: (w_slot_q, w_j_q) is the last one
+  // written, so a slot other than w_slot_q holds all its steps. ne_q[s]: slot s has
+  // step 1 (cleared when its sum closes).
   localparam logic [SumBits-1:0] One = SumBits'(1) << SumFrac;
   localparam int unsigned        BufAW = SlotW + ExpIdW;
   // round_shift(S e, 17) + 2^17 = (S e + 2^16 + 2^34) >> 17 = ((S e >> 16) + GrowK) >> 1
   localparam logic [SumBits+1:0] GrowK = (SumBits+2)'(1) + ((SumBits+2)'(One) << 1);
   logic [EBits:0]    ebuf_q [NSlots*NumExperts];
-  logic [ExpIdW-1:0] ecnt_q [NSlots];
+  logic [SlotW-1:0]  w_slot_q;
+  logic [ExpIdW-1:0] w_j_q;
+  logic              ne_q   [NSlots];
   logic [EBits-1:0]  e1_q   [NSlots];
   logic              ewr;
   assign ewr = t_vld_q[ExpLat] && !t_p1_q[ExpLat];
@@ -260,22 +270,34 @@ module moe_gate_softmax
   logic [SlotW-1:0]  c_slot_q [2];
   logic [ExpIdW-1:0] c_j_q    [2];
   logic [SlotW-1:0]  c_ptr_q;
-  logic              c_grab, c_vld, c_last;
-  logic [SlotW-1:0]  c_slot;
+  logic              c_grab_q, c_grab_nxt, c_vld, c_last;
+  logic [1:0]        c_av_q, c_av_nxt;
+  logic [SlotW-1:0]  c_slot, c_ptr_nxt;
   logic [ExpIdW-1:0] c_j;
   logic [EBits:0]    c_rd;
-  // An idle context takes the next slot in order once its first step is buffered; an
-  // active one steps when its next exp is there.
-  assign c_grab = !c_act_q[ph_q] && (ecnt_q[c_ptr_q] != '0);
-  assign c_slot = c_grab ? c_ptr_q : c_slot_q[ph_q];
-  assign c_j    = c_grab ? ExpIdW'(1) : c_j_q[ph_q];
-  assign c_vld  = c_grab || (c_act_q[ph_q] && (ecnt_q[c_slot_q[ph_q]] >= c_j_q[ph_q]));
+  // Both decisions are made one cycle ahead, registered, for the context that issues
+  // next (its state is stable in the cycle before): an idle context takes the next slot
+  // in order once its step 1 is buffered (counting the write of this cycle: c_grab_q is
+  // exactly what the test would give a cycle later); an active one steps when its next
+  // exp is buffered (c_av_q; an exp written in that very cycle waits one round).
+  for (genvar k = 0; k < 2; k++) begin : g_av
+    assign c_av_nxt[k] = c_act_q[k] && ((c_slot_q[k] != w_slot_q) || (w_j_q >= c_j_q[k]));
+  end
+  assign c_ptr_nxt  = c_ptr_q + SlotW'(c_grab_q);
+  assign c_grab_nxt = !c_act_q[!ph_q] && (ne_q[c_ptr_nxt] || (ewr && t_slot_q[ExpLat] == c_ptr_nxt));
+  assign c_slot = c_grab_q ? c_ptr_q : c_slot_q[ph_q];
+  assign c_j    = c_grab_q ? ExpIdW'(1) : c_j_q[ph_q];
+  assign c_vld  = c_grab_q || c_av_q[ph_q];
   assign c_last = c_j == ExpIdW'(NumExperts - 1);
   assign c_rd   = ebuf_q[BufAW'({c_slot, c_j})];
 
   // Issue register (a step that is not valid passes the sum through: e = 0, no grow).
-  logic              i_vld_q, i_first_q, i_last_q, i_grow_q;
-  logic [EBits-1:0]  i_e_q;
+  logic              i_vld_q, i_first_q, i_last_q;
+  logic [EBits:0]    i_rd_q;     // the buffer entry, qualified by i_vld_q
+  logic [EBits-1:0]  i_e;
+  logic              i_grow;
+  assign i_e    = i_vld_q ? i_rd_q[EBits-1:0] : '0;
+  assign i_grow = i_vld_q && i_rd_q[EBits];
   logic [SlotW-1:0]  i_slot_q;
   // Stage 1: the DSP multiply-add and the add path.
   logic [SProdW-1:0] p_q;          // S e < 2^42 (the DSP48E2's P register)
@@ -287,11 +309,13 @@ module moe_gate_softmax
   logic [SlotW-1:0]  sl1_q;
   logic [SumBits-1:0] s_q, s_next;
   logic [SumBits-1:0] ssum_q [NSlots];   // flops (reset), not LUTRAM: it feeds the divider's first step
-  logic               sum_done_q [NSlots];
+  logic               wait_q     [NSlots];   // sum closed, divider not started
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       ph_q    <= 1'b0;
       c_act_q <= '0;
+      c_av_q  <= '0;
+      c_grab_q <= 1'b0;
       c_ptr_q <= '0;
       i_vld_q <= 1'b0;
       v1_q    <= 1'b0;
@@ -300,29 +324,30 @@ module moe_gate_softmax
       end
     end else begin
       ph_q    <= !ph_q;
-      if (c_grab) begin
+      if (c_grab_q) begin
         c_act_q[ph_q]  <= 1'b1;
         c_slot_q[ph_q] <= c_ptr_q;
-        c_ptr_q        <= c_ptr_q + SlotW'(1);
       end
+      c_ptr_q  <= c_ptr_nxt;
+      c_grab_q <= c_grab_nxt;
       if (c_vld) begin
         c_j_q[ph_q] <= c_j + ExpIdW'(1);
         if (c_last) c_act_q[ph_q] <= 1'b0;
       end
       i_vld_q <= c_vld;
+      c_av_q  <= c_av_nxt;
       v1_q    <= i_vld_q;
     end
   end
   always_ff @(posedge clk_i) begin
     i_first_q <= c_vld && (c_j == ExpIdW'(1));
     i_last_q  <= c_last;
-    i_grow_q  <= c_vld && c_rd[EBits];
-    i_e_q     <= c_vld ? c_rd[EBits-1:0] : '0;
+    i_rd_q    <= c_rd;
     i_slot_q  <= c_slot;
     // grow with e < 2^17: S e (rounded in the next cycle); else S + e (S = 2^17 on the first step)
-    p_q   <= SProdW'(s_q) * SProdW'(i_e_q[EFrac-1:0]);
-    a_q   <= (SumBits+1)'(i_first_q ? One : s_q) + (SumBits+1)'(i_e_q);
-    g_q   <= i_grow_q && !i_first_q && !i_e_q[EFrac];
+    p_q   <= SProdW'(s_q) * SProdW'(i_e[EFrac-1:0]);
+    a_q   <= (SumBits+1)'(i_first_q ? One : s_q) + (SumBits+1)'(i_e);
+    g_q   <= i_grow && !i_first_q && !i_e[EFrac];
     l1_q  <= i_last_q;
     sl1_q <= i_slot_q;
     s_q   <= s_next;
@@ -337,19 +362,25 @@ module moe_gate_softmax
   logic [SlotW-1:0]      u_slot_q [RecipUnits];
   logic [UnitW-1:0]      rr_q;
   logic                  start;
-  logic                  started_q  [NSlots];
-  logic                  ready_q    [NSlots];
+  logic                  st_q;          // a unit starts in this cycle (decided in the last)
+  logic [UnitW-1:0]      st_u_q;
+  logic [SlotW-1:0]      st_slot_q;
+  logic [SumBits-1:0]    st_s_q;        // its sum, from a flop (the divider's first step)
+  logic [SlotW:0]        nready_q;      // scored slots not yet moved to the output
+  // The sums close, the units start and finish, and the scores are written in slot
+  // order (the units take turns and the same time), so counters tell the state.
   // recip_core's busy_o is low on the edge that can take a start, including its
-  // done cycle, so units run back to back. started_q keeps d_ptr_q from restarting a slot whose result still waits for
-  // the consumer after the pointer has gone once round the ring.
-  assign start = sum_done_q[d_ptr_q] && !started_q[d_ptr_q] && !u_busy[rr_q];
+  // done cycle, so units run back to back. A start is decided one cycle ahead (st_q:
+  // no decision in that cycle); wait_q clears at the decision, so d_ptr_q never
+  // restarts a slot after it has gone once round the ring.
+  assign start = wait_q[d_ptr_q] && !u_busy[rr_q] && !st_q;
   for (genvar u = 0; u < RecipUnits; u++) begin : g_recip
-    assign u_start[u] = start && (rr_q == UnitW'(u));
+    assign u_start[u] = st_q && (st_u_q == UnitW'(u));
     recip_core u_recip (
       .clk_i  (clk_i),
       .rst_ni (rst_ni),
       .start_i(u_start[u]),
-      .s_i    (ssum_q[d_ptr_q]),
+      .s_i    (st_s_q),
       .busy_o (u_busy[u]),
       .done_o (u_done[u]),
       .r_o    (u_r[u])
@@ -386,6 +417,9 @@ module moe_gate_softmax
   assign p1_rnd  = pp_d2_q[PProdW-1:PShift] + PBits'(pp_d2_q[PShift-1]);
   assign p1_calc = one_d2_q ? p0_d2_q : p1_rnd;
   always_ff @(posedge clk_i) begin
+    st_u_q    <= rr_q;
+    st_slot_q <= d_ptr_q;
+    st_s_q    <= ssum_q[d_ptr_q];
     r_d1_q   <= r_sel;
     e1_d1_q  <= e1_q[done_slot];
     sl_d1_q  <= done_slot;
@@ -407,60 +441,101 @@ module moe_gate_softmax
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       rr_q <= '0;
+      st_q <= 1'b0;
+      nready_q <= '0;
+      w_slot_q <= '0;
+      w_j_q    <= '0;
       d1_vld_q <= 1'b0;
       d2_vld_q <= 1'b0;
       for (int u = 0; u < RecipUnits; u++) u_slot_q[u] <= '0;
       for (int s = 0; s < NSlots; s++) begin
-        ecnt_q[s] <= '0; ssum_q[s] <= '0; sum_done_q[s] <= 1'b0; started_q[s] <= 1'b0; ready_q[s] <= 1'b0;
+        ne_q[s] <= 1'b0; ssum_q[s] <= '0; wait_q[s] <= 1'b0;
       end
     end else begin
       // C: a step's exp is buffered; a context's last step closes the slot's sum
-      if (ewr) ecnt_q[t_slot_q[ExpLat]] <= t_j_q[ExpLat];
+      if (ewr) begin
+        w_slot_q               <= t_slot_q[ExpLat];
+        w_j_q                  <= t_j_q[ExpLat];
+        ne_q[t_slot_q[ExpLat]] <= 1'b1;
+      end
       if (v1_q && l1_q) begin
         ssum_q[sl1_q]     <= s_next;
-        sum_done_q[sl1_q] <= 1'b1;
-        ecnt_q[sl1_q]     <= '0;
+        wait_q[sl1_q]     <= 1'b1;
+        ne_q[sl1_q]       <= 1'b0;
       end
       // D: start the next unit in turn on the oldest finished sum
       for (int u = 0; u < RecipUnits; u++) begin
-        if (u_start[u]) u_slot_q[u] <= d_ptr_q;
+        if (u_start[u]) u_slot_q[u] <= st_slot_q;
       end
+      st_q <= start;
       if (start) begin
-        started_q[d_ptr_q] <= 1'b1;
+        wait_q[d_ptr_q] <= 1'b0;
         rr_q <= (rr_q == UnitW'(RecipUnits - 1)) ? '0 : rr_q + UnitW'(1);
       end
       d1_vld_q <= done_any;
       d2_vld_q <= d1_vld_q;
-      if (d2_vld_q) ready_q[sl_d2_q] <= 1'b1;
-      // E: a slot is free once its result is accepted
-      if (free) begin
-        sum_done_q[e_ptr_q] <= 1'b0;
-        started_q[e_ptr_q]  <= 1'b0;
-        ready_q[e_ptr_q]    <= 1'b0;
+      // E: a slot is free once its result is in the output register
+      if (d2_vld_q && !free) begin
+        nready_q <= nready_q + (SlotW+1)'(1);
+      end else if (free && !d2_vld_q) begin
+        nready_q <= nready_q - (SlotW+1)'(1);
       end
     end
   end
 
   // ---------------------------------------------------------------- E: result stream
-  assign res_valid_o = ready_q[e_ptr_q];
-  assign free        = res_valid_o && res_ready_i;
-  for (genvar e = 0; e < NumExperts; e++) begin : g_res_logit
-    assign res_logits_o[e*ActBits +: ActBits] = logit_q[e_ptr_q][e];
+  // The oldest finished slot moves into the output register (and is free again) when
+  // the register is empty or being read: res_* come from flops.
+  logic                          res_v_q;
+  logic [NumExperts*ActBits-1:0] res_logits_q;
+  logic [TopK*ExpIdW-1:0]        res_idx_q;
+  logic [TopK*PBits-1:0]         res_p_q;
+  logic [TokBits-1:0]            res_tok_q;
+  logic                          res_last_q;
+  assign free = (nready_q != '0) && (!res_v_q || res_ready_i);
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      res_v_q <= 1'b0;
+    end else if (free) begin
+      res_v_q <= 1'b1;
+    end else if (res_ready_i) begin
+      res_v_q <= 1'b0;
+    end
   end
-  assign res_idx_o   = {idx1_q[e_ptr_q], idx0_q[e_ptr_q]};
-  assign res_p_o     = {p1_q[e_ptr_q], p0_q[e_ptr_q]};
-  assign res_token_o = tok_q[e_ptr_q];
-  assign res_last_o  = last_q[e_ptr_q];
+  always_ff @(posedge clk_i) begin
+    if (free) begin
+      res_logits_q <= head_logits;
+      res_idx_q  <= {idx1_q[e_ptr_q], idx0_q[e_ptr_q]};
+      res_p_q    <= {p1_q[e_ptr_q], p0_q[e_ptr_q]};
+      res_tok_q  <= tok_q[e_ptr_q];
+      res_last_q <= last_q[e_ptr_q];
+    end
+  end
+  assign res_valid_o  = res_v_q;
+  assign res_logits_o = res_logits_q;
+  assign res_idx_o    = res_idx_q;
+  assign res_p_o      = res_p_q;
+  assign res_token_o  = res_tok_q;
+  assign res_last_o   = res_last_q;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      alloc_n_q <= '0;
+      used_q  <= '0;
+      full_q  <= 1'b0;
+      alloc_q <= '0;
       d_ptr_q <= '0;
-      e_n_q   <= '0;
+      e_ptr_q <= '0;
     end else begin
-      if (alloc) alloc_n_q <= alloc_n_q + (SlotW+1)'(1);
+      if (alloc && !free) begin
+        used_q <= used_q + (SlotW+1)'(1);
+        full_q <= (used_q == (SlotW+1)'(NSlots - 1));
+      end else if (free && !alloc) begin
+        used_q <= used_q - (SlotW+1)'(1);
+        full_q <= 1'b0;
+      end
+      if (alloc) alloc_q <= alloc_q + SlotW'(1);
+      if (free)  e_ptr_q <= e_ptr_q + SlotW'(1);
       if (start) d_ptr_q <= d_ptr_q + SlotW'(1);
-      if (free)  e_n_q   <= e_n_q + (SlotW+1)'(1);
     end
   end
 

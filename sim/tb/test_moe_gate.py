@@ -67,13 +67,14 @@ EXP_LAT = 5                           # exp_core's ExpLatency
 def latency_formula(lanes: int) -> int:
     """Token's last input beat to its out beat, no backpressure (moe_gate.sv header): 3 + TreeLv MAC
     stages (weight read, multiply, the lane-sum tree, accumulate) + NumExperts (one logit per cycle
-    out of the bank) + 2 (rounding pipeline) + the routing's 67 cycles from the first logit
-    (moe_gate_softmax.sv header: 1 + ExpLat + 2 + 2 (NumExperts - 2) + 3 + RecipCycles + 3) less the
+    out of the bank) + 3 (rounding pipeline, logit FIFO, output register) + the routing's 69 cycles
+    from the first logit (moe_gate_softmax.sv header: 1 + ExpLat + 2 + 2 (NumExperts - 2) + 4
+    + RecipCycles + 4) less the
     NumExperts - 1 cycles from the first to the last logit. One more cycle when the free sum context
     is off phase (measured: either value is exact, nothing in between)."""
     tree = max(1, (lanes - 1).bit_length())
-    route = 1 + EXP_LAT + 2 + 2 * (E - 2) + 3 + RECIP_CYCLES + 3
-    return 3 + tree + E + 2 + route - (E - 1)
+    route = 1 + EXP_LAT + 2 + 2 * (E - 2) + 4 + RECIP_CYCLES + 4
+    return 3 + tree + E + 3 + route - (E - 1)
 # Last out beat of a layer to its first read-out beat: 2 queue writes + the 16-cycle scan + issue/FIFO.
 READOUT_START = 2 + E + 2
 
