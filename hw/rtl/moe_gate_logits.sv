@@ -101,6 +101,7 @@ module moe_gate_logits
   logic [ExpIdW-1:0]   wl_row_q;
   logic [WExpBits-1:0] wexp_q [NumExperts];
   logic                wl_active, wl_fire, busy, wl_req_q;
+  logic [NumExperts-1:0] wl_row_oh_q;   // wl_row_q one-hot (the row memories' write enables)
   // wl_req_q: wl_valid_i registered. A load beat is taken only when it was offered in the
   // previous cycle too, and the registered request holds tokens back at a token boundary,
   // so in_ready_o has no combinational path from wl_valid_i (no valid -> ready loop).
@@ -120,12 +121,14 @@ module moe_gate_logits
     if (!rst_ni) begin
       wl_beat_q <= '0;
       wl_row_q  <= '0;
+      wl_row_oh_q <= NumExperts'(1);
       for (int e = 0; e < NumExperts; e++) wexp_q[e] <= '0;
     end else if (wl_fire) begin
       wexp_q[wl_row_q] <= wl_data_i[RowW +: WExpBits];
       if (wl_beat_q == BeatW'(Beats - 1)) begin
         wl_beat_q <= '0;
         wl_row_q  <= wl_row_q + ExpIdW'(1);   // wraps to 0 after row 15
+        wl_row_oh_q <= {wl_row_oh_q[NumExperts-2:0], wl_row_oh_q[NumExperts-1]};
       end else begin
         wl_beat_q <= wl_beat_q + BeatW'(1);
       end
@@ -168,11 +171,15 @@ module moe_gate_logits
   assign enda_q  = endt_q[NSt-1];
   assign lasta_q = lastt_q[NSt-1];
   assign toka_q  = tokt_q[NSt-1];
+  // vt_any_q = (vt_q != 0), kept as a register (it gates the weight load's enables)
+  logic                        vt_any_q;
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      vt_q <= '0;
+      vt_q     <= '0;
+      vt_any_q <= 1'b0;
     end else if (advance) begin
-      vt_q <= {vt_q[NSt-2:0], in_fire};
+      vt_q     <= {vt_q[NSt-2:0], in_fire};
+      vt_any_q <= (vt_q[NSt-2:0] != '0) || in_fire;
     end
   end
   always_ff @(posedge clk_i) begin
@@ -201,7 +208,7 @@ module moe_gate_logits
   assign advance = !(va_q && enda_q && h_valid_q && !h_free);
   assign h_write = advance && va_q && enda_q;
   // No token anywhere before the rounding: the weights may change.
-  assign busy    = (in_beat_q != '0) || (vt_q != '0) || h_valid_q;
+  assign busy    = (in_beat_q != '0) || vt_any_q || h_valid_q;
 
   // ---------------------------------------------------------------- per-row datapath
   for (genvar e = 0; e < NumExperts; e++) begin : g_row
@@ -209,7 +216,7 @@ module moe_gate_logits
     logic [RowW-1:0] wmem [Beats];
     logic [RowW-1:0] w1_q;
     always_ff @(posedge clk_i) begin
-      if (wl_fire && wl_row_q == ExpIdW'(e)) begin
+      if (wl_fire && wl_row_oh_q[e]) begin
         wmem[wl_beat_q] <= wl_data_i[RowW-1:0];
       end
     end
