@@ -208,21 +208,29 @@ def ln_cycles(cfg: Config, tokens: int, d: ModelDims | None = None) -> int:
     return lat + (tokens - 1) * max(beats, math.ceil((it_s + 3) / cfg.ln_steps))
 
 
+def gate_latency(cfg: Config) -> int:
+    """moe_gate.sv (header): a token's last input beat to its out beat, 76 + TreeLv cycles
+    (TreeLv = max(1, ceil(log2 Lanes)) lane-sum stages; one more when the softmax's free sum
+    context is off phase, not counted)."""
+    return 76 + max(1, (cfg.gate_lanes - 1).bit_length())
+
+
 def gate_cycles(cfg: Config, tokens: int, d: ModelDims | None = None) -> int:
     """moe_gate.sv (header): one token per max(192 / Lanes, 16, ceil(25 / RecipUnits)) cycles
     (RecipUnits = 2 when 192 / Lanes < 25); from the layer's first input beat to the start of the
-    queue read-out: (192 / Lanes - 1) + (T - 1) * period + 54 (last token's latency) + 20 (metaqueue
-    scan and read-out start)."""
+    queue read-out: (192 / Lanes - 1) + (T - 1) * period + :func:`gate_latency` (last token's
+    latency, 79 at Lanes = 8) + 20 (metaqueue scan and read-out start)."""
     d = d or model_dims()
     beats = d.embed_dim // cfg.gate_lanes
     recip_units = 2 if beats < 25 else 1
     period = max(beats, d.num_experts, math.ceil(25 / recip_units))
-    return (beats - 1) + (tokens - 1) * period + 54 + 20
+    return (beats - 1) + (tokens - 1) * period + gate_latency(cfg) + 20
 
 
-GATE_ROUTE_LATENCY = 56 + 2
-"""moe_gate_softmax: about 56 cycles from a token's first logit to its result (its NSlots comment),
-then 2 cycles into the expert queues."""
+GATE_ROUTE_LATENCY = 69 + 2
+"""moe_gate_softmax (header): 69 cycles from a token's first logit to its result (the interleaved
+running sum, the reciprocal, the scores, the output register; 70 off phase), then 2 cycles into
+the expert queues."""
 
 
 def gate_route_cycles(cfg: Config, logits_ready: float, tokens: int, d: ModelDims | None = None) -> float:

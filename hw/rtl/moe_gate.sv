@@ -35,9 +35,13 @@
 // waits for it (16 cycles per token); the reciprocal is iterative (25 cycles per
 // token), so a second recip_core is instantiated when a token is shorter than that.
 // Latency, token's last input beat to its out beat without backpressure:
-//   4 (weight read, multiply, lane sum, accumulate) + NumExperts (one rounded logit
-//   per cycle) + 2 (top-2 closes, p1 exp issues) + 1 + ExpLatency (argument register,
-//   exp_core) + 1 (sum closes) + RecipCycles = 54 cycles.
+//   3 + TreeLv (weight read, multiply, the lane-sum tree of TreeLv = max(1,
+//   clog2(Lanes)) add stages, accumulate) + NumExperts (one logit per cycle out of the
+//   bank) + 3 (rounding pipeline, logit FIFO, output register) + 54
+//   (moe_gate_softmax: its last logit to its result, the interleaved running sum, the
+//   reciprocal, the scores) = 76 + TreeLv cycles: 79 at Lanes = 8, 78 at Lanes = 4;
+//   one more when the
+//   softmax's free sum context is off phase (moe_gate_softmax header).
 // A layer's read-out starts 2 + NumExperts + 2 = 20 cycles after its last out beat
 // (two queue writes, the metaqueue scan, the memory read) and then streams one beat
 // per cycle: meta_len + 2 * tokens beats.

@@ -61,10 +61,20 @@ class BitView:
         return int(self.sig.value)
 
 
-# Token's last input beat to its out beat, no backpressure (moe_gate.sv header):
-# 4 MAC stages + 16 logits + 2 (top-2 closes, p1 issues) + 6 (exp argument register + ExpLatency)
-# + 1 (sum closes) + 25 (RecipCycles).
-LATENCY = 4 + E + 2 + 6 + 1 + RECIP_CYCLES
+EXP_LAT = 5                           # exp_core's ExpLatency
+
+
+def latency_formula(lanes: int) -> int:
+    """Token's last input beat to its out beat, no backpressure (moe_gate.sv header): 3 + TreeLv MAC
+    stages (weight read, multiply, the lane-sum tree, accumulate) + NumExperts (one logit per cycle
+    out of the bank) + 3 (rounding pipeline, logit FIFO, output register) + the routing's 69 cycles
+    from the first logit (moe_gate_softmax.sv header: 1 + ExpLat + 2 + 2 (NumExperts - 2) + 4
+    + RecipCycles + 4) less the
+    NumExperts - 1 cycles from the first to the last logit. One more cycle when the free sum context
+    is off phase (measured: either value is exact, nothing in between)."""
+    tree = max(1, (lanes - 1).bit_length())
+    route = 1 + EXP_LAT + 2 + 2 * (E - 2) + 4 + RECIP_CYCLES + 4
+    return 3 + tree + E + 3 + route - (E - 1)
 # Last out beat of a layer to its first read-out beat: 2 queue writes + the 16-cycle scan + issue/FIFO.
 READOUT_START = 2 + E + 2
 
@@ -402,15 +412,16 @@ async def test_throughput(dut):
     rd_cycles = rd_times[-1] - rd_times[0] + 1
     rd_start = rd_times[0] - times[-1]
     formula = period_formula(tb.lanes)
-    dut._log.info("lanes %d: %.3f cycles per token (formula %d), latency %d cycles (formula %d), read-out %d beats "
-                  "in %d cycles starting %d cycles after the last token", tb.lanes, period, formula, latency, LATENCY,
-                  len(beats), rd_cycles, rd_start)
+    lat_f = latency_formula(tb.lanes)
+    dut._log.info("lanes %d: %.3f cycles per token (formula %d), latency %d cycles (formula %d, +1 off phase), "
+                  "read-out %d beats in %d cycles starting %d cycles after the last token", tb.lanes, period, formula,
+                  latency, lat_f, len(beats), rd_cycles, rd_start)
     assert period <= formula + 0.05, f"{period:.3f} cycles per token, formula {formula}"
-    assert latency == LATENCY, f"latency {latency} cycles, formula {LATENCY}"
+    assert latency in (lat_f, lat_f + 1), f"latency {latency} cycles, formula {lat_f} (+1 off phase)"
     assert rd_cycles == len(beats), f"read-out of {len(beats)} beats took {rd_cycles} cycles"
     assert rd_start == READOUT_START, f"read-out started {rd_start} cycles after the last token"
     write_summary(vectors=T, cycles={"per_token": round(period, 3), "formula": formula, "latency": latency,
-                                     "latency_formula": LATENCY, "tokens": T, "readout_beats": len(beats),
+                                     "latency_formula": lat_f, "tokens": T, "readout_beats": len(beats),
                                      "readout_cycles": rd_cycles, "readout_start": rd_start,
                                      "layer_cycles": rd_times[-1] - first_in[0]})
     coverage.write(tb)
@@ -452,7 +463,7 @@ async def test_reset_mid_stream(dut):
 @pytest.mark.parametrize("lanes,depth", [(8, 129), (4, 24), pytest.param(16, 129, marks=pytest.mark.slow)])
 def test_moe_gate(lanes: int, depth: int, record_property) -> None:
     s = run_tb(__file__, "moe_gate",
-               ["exp2_rom", "exp_core", "recip_core", "moe_gate_logits", "moe_gate_softmax", "expert_queues",
+               ["exp2_rom", "exp_core", "recip_core", "stream_fifo", "moe_gate_logits", "moe_gate_softmax", "expert_queues",
                 "moe_gate"], {"Lanes": lanes, "QDepth": depth})
     record_vectors(record_property, "moe_gate", s["vectors"], lanes=lanes, depth=depth)
     coverage.check(s, record_property)
