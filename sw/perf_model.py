@@ -237,13 +237,15 @@ def gate_route_cycles(cfg: Config, logits_ready: float, tokens: int, d: ModelDim
     return max(logits_ready, tokens * per_token) + GATE_ROUTE_LATENCY + d.num_experts
 
 
-ATTN_TAIL = 46
-"""attention.sv AttnTail: last K row to scores 5, statistics 32, first MAC 9 (the V rows are buffered)."""
+ATTN_TAIL = 63
+"""attention.sv AttnTail: last K row to scores 6, statistics 37, first MAC 15, MAC tail 4 (the V rows are
+buffered); 46 before the kernel's 300 MHz rework (exp_core 5 -> 10 stages, registered q, K, score and V reads,
+the product in the DSP's M and P registers, the accumulator in two halves)."""
 
 
 def attention_head_cycles(cfg: Config, tokens: int, d: ModelDims | None = None) -> int:
     """attention.sv, one head, first q transfer to last out transfer:
-    P + 2 T ceil(T / P) + AttnTail + LastRows, AttnTail = 46, LastRows = T - (ceil(T/P) - 1) P."""
+    P + 2 T ceil(T / P) + AttnTail + LastRows, AttnTail = 63, LastRows = T - (ceil(T/P) - 1) P."""
     p = min(cfg.attn_p, tokens)
     groups = math.ceil(tokens / p)
     return p + 2 * tokens * groups + ATTN_TAIL + (tokens - (groups - 1) * p)
