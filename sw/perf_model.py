@@ -209,10 +209,10 @@ def ln_cycles(cfg: Config, tokens: int, d: ModelDims | None = None) -> int:
 
 
 def gate_latency(cfg: Config) -> int:
-    """moe_gate.sv (header): a token's last input beat to its out beat, 76 + TreeLv cycles
+    """moe_gate.sv (header): a token's last input beat to its out beat, 81 + TreeLv cycles
     (TreeLv = max(1, ceil(log2 Lanes)) lane-sum stages; one more when the softmax's free sum
     context is off phase, not counted)."""
-    return 76 + max(1, (cfg.gate_lanes - 1).bit_length())
+    return 81 + max(1, (cfg.gate_lanes - 1).bit_length())
 
 
 def gate_cycles(cfg: Config, tokens: int, d: ModelDims | None = None) -> int:
@@ -227,9 +227,9 @@ def gate_cycles(cfg: Config, tokens: int, d: ModelDims | None = None) -> int:
     return (beats - 1) + (tokens - 1) * period + gate_latency(cfg) + 20
 
 
-GATE_ROUTE_LATENCY = 69 + 2
-"""moe_gate_softmax (header): 69 cycles from a token's first logit to its result (the interleaved
-running sum, the reciprocal, the scores, the output register; 70 off phase), then 2 cycles into
+GATE_ROUTE_LATENCY = 74 + 2
+"""moe_gate_softmax (header): 74 cycles from a token's first logit to its result (the interleaved
+running sum, the reciprocal, the scores, the output register; 75 off phase), then 2 cycles into
 the expert queues."""
 
 
@@ -245,13 +245,15 @@ def gate_route_cycles(cfg: Config, logits_ready: float, tokens: int, d: ModelDim
     return max(logits_ready, tokens * per_token) + GATE_ROUTE_LATENCY + d.num_experts
 
 
-ATTN_TAIL = 46
-"""attention.sv AttnTail: last K row to scores 5, statistics 32, first MAC 9 (the V rows are buffered)."""
+ATTN_TAIL = 63
+"""attention.sv AttnTail: last K row to scores 6, statistics 37, first MAC 15, MAC tail 4 (the V rows are
+buffered); 46 before the kernel's 300 MHz rework (exp_core 5 -> 10 stages, registered q, K, score and V reads,
+the product in the DSP's M and P registers, the accumulator in two halves)."""
 
 
 def attention_head_cycles(cfg: Config, tokens: int, d: ModelDims | None = None) -> int:
     """attention.sv, one head, first q transfer to last out transfer:
-    P + 2 T ceil(T / P) + AttnTail + LastRows, AttnTail = 46, LastRows = T - (ceil(T/P) - 1) P."""
+    P + 2 T ceil(T / P) + AttnTail + LastRows, AttnTail = 63, LastRows = T - (ceil(T/P) - 1) P."""
     p = min(cfg.attn_p, tokens)
     groups = math.ceil(tokens / p)
     return p + 2 * tokens * groups + ATTN_TAIL + (tokens - (groups - 1) * p)

@@ -49,10 +49,10 @@ def test_kernel_formulas_match_headers():
     for lanes, steps, lat, period in ((1, 1, 466, 192), (16, 3, 110, 12), (8, 1, 133, 34)):
         ln = replace(c, ln_lanes=lanes, ln_steps=steps)
         assert pm.ln_cycles(ln, 1) == lat and pm.ln_cycles(ln, 3) - pm.ln_cycles(ln, 2) == period
-    # attention.sv: P + 2 T ceil(T/P) + AttnTail + LastRows, AttnTail = 46
-    assert pm.attention_head_cycles(replace(c, attn_p=8), 129) == 8 + 2 * 129 * 17 + 46 + 1
-    assert pm.attention_head_cycles(replace(c, attn_p=5), 129) == 5 + 2 * 129 * 26 + 46 + 4
-    assert pm.attention_head_cycles(replace(c, attn_p=1), 129) == 1 + 2 * 129 * 129 + 46 + 1
+    # attention.sv: P + 2 T ceil(T/P) + AttnTail + LastRows, AttnTail = 63
+    assert pm.attention_head_cycles(replace(c, attn_p=8), 129) == 8 + 2 * 129 * 17 + 63 + 1
+    assert pm.attention_head_cycles(replace(c, attn_p=5), 129) == 5 + 2 * 129 * 26 + 63 + 4
+    assert pm.attention_head_cycles(replace(c, attn_p=1), 129) == 1 + 2 * 129 * 129 + 63 + 1
     # moe_gate.sv: one token per max(192/Lanes, 16, ceil(25/RecipUnits))
     assert pm.gate_cycles(replace(c, gate_lanes=4), 129) - pm.gate_cycles(replace(c, gate_lanes=4), 128) == 48
     assert pm.gate_cycles(replace(c, gate_lanes=8), 129) - pm.gate_cycles(replace(c, gate_lanes=8), 128) == 24
@@ -69,9 +69,9 @@ def test_attention_falls_with_p_kv_rate_constant():
     row = pm.kv_bytes_per_step(base)  # one 64-element act row
     assert row == 64 * 26 / 8
     # one row per cycle in the K/V phase for every P; the whole-head average is lower only by the
-    # P-row prologue and the 41-cycle tail (5% at P = 32, 1% at P = 8)
+    # P-row prologue and the 63-cycle tail (7% at P = 32, 2% at P = 8)
     assert all(0.93 * row < r <= row for r in rates), rates
-    assert max(rates) / min(rates) < 1.06
+    assert max(rates) / min(rates) < 1.08
     frame = [pm.model(replace(base, attn_p=p), "uniform").cycles for p in ps]
     assert all(a > b for a, b in zip(frame, frame[1:]))
 

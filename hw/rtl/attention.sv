@@ -28,32 +28,42 @@
 //
 // Microarchitecture.
 //   * QK: P attn_dot lanes (P x Dh multipliers, 18 x 26 bits) take the K row as it
-//     arrives; 5 stages (products, a registered 4:1 adder tree, saturation); the P scores go to softmax_stats (Lanes = P, last = key
+//     arrives; 6 stages (the K row and the P q rows registered off the q banks' LUTRAM,
+//     products, a registered 4:1 adder tree, saturation); the P scores go to softmax_stats (Lanes = P, last = key
 //     Tokens-1) and into the score memory (2 banks x Tokens words of P scores).
-//   * The statistics of a group leave softmax_stats 32 cycles after its last score
+//   * The statistics of a group leave softmax_stats 37 cycles after its last score
 //     (25 of them in the divider). Instead of stalling the K/V stream, the V rows of
 //     the group are accepted into a row FIFO (VFifoDepth rows) while the reciprocal
-//     is computed; the AV engine runs 41 rows behind the V stream and overlaps the
+//     is computed; the AV engine runs 53 rows behind the V stream and overlaps the
 //     next group's K phase. The two score banks let the next group write its scores
 //     meanwhile; a group reusing a bank may write column j only after the AV engine
 //     of the bank's previous group has read column j (checked on every K row).
-//   * AV: per lane a score read, d = s - m, exp_core, p = round(e r, 25), then Dh
-//     MACs (17 x 26 bits) into exact accumulators; after the last V row the P context
-//     rows are rounded into the output bank and leave one row per beat.
+//   * AV: per lane a score read (registered twice), d = s - m, exp_core (10 stages),
+//     e r in a DSP48E2, p = round(e r, 25) (AvStages = 15), then Dh MACs (17 x 26 bits)
+//     into exact accumulators behind a MAC tail of MacTail = 4 stages that never stalls:
+//     the V row off the FIFO's LUTRAM read and p registered, the product in the DSP's M
+//     and P registers, the accumulate as two halves (27 + 26 bits) with the low half's
+//     carry added one cycle later (no 53-bit carry chain; the first key starts from the
+//     rounding constant 2^15, so the output rounding is a shift); after the last V row
+//     the pending carry is added, and the P context rows are saturated into the output
+//     bank and leave one row per beat.
 //   One K or V row per cycle at steady state (K/V read rate 1 row/cycle) for every P,
-//   provided Tokens >= 16 and VFifoDepth >= 46 (the default 48): the AV engine of a
+//   provided Tokens >= 16 and VFifoDepth >= 58 (the default 64; 46 before the AV engine
+//   fell 12 rows further behind, the T = 129 testbench checks 64): the AV engine of a
 //   group must hand its statistics slot and score bank back within two phases (2 x
-//   Tokens cycles) despite the 46-cycle statistics+AV latency. Smaller values stay
+//   Tokens cycles) despite the 63-cycle statistics+AV latency. Smaller values stay
 //   bit-exact but insert bubbles (the read order stays the schedule's).
 //
 // Cycles for one head (sources always valid, sink always ready, Tokens >= 16), from
 // the first q transfer to the last out transfer inclusive:
-//     cycles = P + 2 Tokens ceil(Tokens / P) + AttnTail + LastRows,   AttnTail = 46
+//     cycles = P + 2 Tokens ceil(Tokens / P) + AttnTail + LastRows,   AttnTail = 63
 // i.e. the attention_schedule step count P + 2 T ceil(T/P) (every read in exactly the
-// step the schedule gives it) plus the pipeline tail: from the last K row, 5 cycles to
-// its scores, 32 to the statistics, 9 to the first MAC (score read, d, 5 exp, p), T
-// MACs over the buffered V rows (the last arrived T cycles after the last K row), 2 to
-// the output bank, then the last group's LastRows output rows.
+// step the schedule gives it) plus the pipeline tail: from the last K row, 6 cycles to
+// its scores, 37 to the statistics, 15 to the first MAC (score read and its register,
+// d, 10 exp, e r, p), T MACs over the buffered V rows (the last arrived T cycles after
+// the last K row), 4 in the MAC tail and its carry, 2 to the output bank, then the last
+// group's LastRows output rows (AttnTail was 46 before the 300 MHz rework: QK + 1,
+// statistics + 5, AV stages + 7, MAC tail + 4).
 // Off-chip K/V rows per cycle over the K/V phase: exactly 1, independent of P.
 module attention
   import edgemoe_pkg::*;
@@ -61,7 +71,7 @@ module attention
   parameter int unsigned P          = AttnP,      // query rows held on chip
   parameter int unsigned Dh         = HeadDim,    // head dimension (HeadDim is the package constant)
   parameter int unsigned Tokens     = NumTokens,  // keys = queries per head
-  parameter int unsigned VFifoDepth = 48          // V rows buffered while the reciprocal runs
+  parameter int unsigned VFifoDepth = 64          // V rows buffered while the reciprocal runs
 ) (
   input  logic                      clk_i,
   input  logic                      rst_ni,
@@ -93,23 +103,30 @@ module attention
   localparam int unsigned ScoreW   = P * ActBits;                         // one score-memory word
   localparam int unsigned SAddrW   = $clog2(2 * Tokens);
   localparam int unsigned StatW    = ActBits + RBits;
-  localparam int unsigned QkLat    = 5;                                   // attn_dot DotLatency (Dh = 64)
-  localparam int unsigned AvStages = 8;                                   // read, d, exp x5, p
+  localparam int unsigned QkLat    = 6;                                   // input registers + attn_dot DotLatency 5
+  localparam int unsigned ExpLat   = 10;                                  // exp_core's Latency (300 MHz form)
+  localparam int unsigned AvStages = ExpLat + 5;                          // read, read reg, d, exp x10, e r, p
+  localparam int unsigned MacTail  = 4;                                   // V row / p reg, product (M), (P), accumulate
   localparam int unsigned PProdW   = EBits + RBits;                       // e * r <= 2^41
   localparam int unsigned PSh      = EFrac + RFrac - PFrac;               // 25
   localparam int unsigned MacW     = PBits + 1 + ActBits;                 // signed p * v
   localparam int unsigned AccW     = MacW + $clog2(Tokens) + 1;           // exact over all keys
   localparam int unsigned OSh      = PFrac;                               // frac 32 -> 16
   localparam int unsigned ORndW    = AccW - OSh;
+  // The accumulator in two halves with a registered carry between them (carry-save over
+  // one stage): low AccLoW bits, high AccW - AccLoW bits; each adder is short.
+  localparam int unsigned AccLoW   = (AccW + 1) / 2;
+  localparam int unsigned AccHiW   = AccW - AccLoW;
   localparam int unsigned DiffW    = ActBits + 1;
-  localparam int          ActMaxI = (1 <<< (ActBits - 1)) - 1;   // signed bounds for saturation
-  localparam int          ActMinI = -(1 <<< (ActBits - 1));
 
   if (P < 1 || P > Tokens) begin : g_chk_p
     $error("attention: need 1 <= P <= Tokens");
   end
   if (VFifoDepth < 1) begin : g_chk_fifo
     $error("attention: VFifoDepth must be at least 1");
+  end
+  if (AccLoW <= OSh || AccLoW > MacW) begin : g_chk_acc
+    $error("attention: the low accumulator half must hold the rounding bit and lie within a product");
   end
 
   function automatic logic [RowCW-1:0] group_rows(input logic [GrpW-1:0] g);
@@ -224,7 +241,8 @@ module attention
   end
 
   // =====================================================================================
-  // QK: P dot products per K row, 5 stages (attn_dot); scores -> softmax_stats and score memory.
+  // QK: P dot products per K row, 6 stages (input registers, attn_dot); scores -> softmax_stats
+  // and score memory.
   // =====================================================================================
   logic [QkLat-1:0] qk_v_q, qk_last_q, qk_bank_q;
   logic [ColW-1:0]  qk_col_q [QkLat];
@@ -253,13 +271,26 @@ module attention
     end
   end
 
+  // QK stage 0: the K row and the group's P query rows (the q banks' LUTRAM read)
+  // registered in front of the multipliers (no reset: qk_v_q qualifies them).
+  logic [KRowW-1:0] k0_q;
+  logic [QRowW-1:0] q0_q [P];
+  always_ff @(posedge clk_i) begin
+    if (qk_adv) begin
+      k0_q <= k_data_i;
+      for (int i = 0; i < P; i++) begin
+        q0_q[i] <= q_bank_q[(k_bank ? P : 0) + i];
+      end
+    end
+  end
+
   for (genvar i = 0; i < P; i++) begin : g_qk
     attn_dot #(.Dh(Dh)) u_dot (
       .clk_i (clk_i),
       .rst_ni(rst_ni),
       .en_i  (qk_adv),
-      .q_i   (q_bank_q[(k_bank ? P : 0) + i]),
-      .k_i   (k_data_i),
+      .q_i   (q0_q[i]),
+      .k_i   (k0_q),
       .s_o   (scores[i*ActBits +: ActBits])
     );
   end
@@ -315,6 +346,7 @@ module attention
   // left the pipeline (m and r are then constant for the whole group).
   // =====================================================================================
   logic [AvStages-1:0] av_v_q, av_first_q, av_last_q;
+  logic [MacTail-1:0]  mt_v_q, mt_first_q, mt_last_q;   // MAC tail (runs free, no stall)
   logic                av_adv, av_start, fin_q, av_pipe_empty;
   logic [GrpW-1:0]     av_grp_q;
   logic [RowCW-1:0]    av_rows_q;
@@ -323,7 +355,7 @@ module attention
   logic                out_copy;
 
   assign av_bank       = av_s_q[0];
-  assign av_pipe_empty = (av_v_q == '0);
+  assign av_pipe_empty = (av_v_q == '0) && (mt_v_q == '0);
   assign av_start      = !av_active_q && av_pipe_empty && !fin_q && st_out_valid;
   assign st_out_ready  = av_start;
   assign av_adv        = !(av_v_q[AvStages-1] && vf_empty);
@@ -342,6 +374,9 @@ module attention
       av_v_q      <= '0;
       av_first_q  <= '0;
       av_last_q   <= '0;
+      mt_v_q      <= '0;
+      mt_first_q  <= '0;
+      mt_last_q   <= '0;
       fin_q       <= 1'b0;
     end else begin
       if (av_start) begin
@@ -363,7 +398,11 @@ module attention
         av_first_q <= {av_first_q[AvStages-2:0], av_col_q == '0};
         av_last_q  <= {av_last_q[AvStages-2:0], av_issue_last};
       end
-      if (mac && av_last_q[AvStages-1]) begin
+      mt_v_q     <= {mt_v_q[MacTail-2:0], mac};
+      mt_first_q <= {mt_first_q[MacTail-2:0], av_first_q[AvStages-1]};
+      mt_last_q  <= {mt_last_q[MacTail-2:0], av_last_q[AvStages-1]};
+      // the last product was accumulated in the previous cycle, its carry is added now
+      if (mt_v_q[MacTail-1] && mt_last_q[MacTail-1]) begin
         fin_q <= 1'b1;
       end else if (out_copy) begin
         fin_q <= 1'b0;
@@ -397,6 +436,13 @@ module attention
     end
   end
 
+  // MAC tail stage 1: the V row off the FIFO's LUTRAM read, registered (no reset: mt_v_q
+  // qualifies it), so the multipliers see a flip-flop.
+  logic [KRowW-1:0] v1_q;
+  always_ff @(posedge clk_i) begin
+    v1_q <= vf_row;
+  end
+
   for (genvar i = 0; i < P; i++) begin : g_av
     // statistics of the group in flight
     // (datapath registers without reset: the valid bits qualify them, and the DSP48E2's
@@ -410,14 +456,15 @@ module attention
       end
     end
 
-    // stage 2: d = s - m <= 0 (m is the row max), clamped to act.min (exp_core clamps at -32)
-    logic signed [ActBits-1:0] s;
+    // stage 2: the score word registered off the score memory
+    // stage 3: d = s - m <= 0 (m is the row max), clamped to act.min (exp_core clamps at -32)
+    logic signed [ActBits-1:0] s2_q;
     logic signed [DiffW-1:0]   diff;
     logic signed [ActBits-1:0] d, d_q;
-    assign s    = sc_rd_q[i*ActBits +: ActBits];
-    assign diff = DiffW'(s) - DiffW'(m_q);
+    assign diff = DiffW'(s2_q) - DiffW'(m_q);
+    // diff lies in [-(2^26 - 1), 2^26 - 1]: below -2^25 <=> its two top bits are 10.
     always_comb begin
-      if (diff < DiffW'(-(1 <<< (ActBits - 1)))) begin
+      if (diff[DiffW-1] && !diff[DiffW-2]) begin
         d = {1'b1, {(ActBits-1){1'b0}}};
       end else begin
         d = diff[ActBits-1:0];
@@ -425,13 +472,14 @@ module attention
     end
     always_ff @(posedge clk_i) begin
       if (av_adv) begin
-        d_q <= d;
+        s2_q <= sc_rd_q[i*ActBits +: ActBits];
+        d_q  <= d;
       end
     end
 
-    // stages 3..7: exp
+    // stages 4..13: exp
     logic [EBits-1:0] e;
-    exp_core u_exp (
+    exp_core #(.Latency(ExpLat)) u_exp (
       .clk_i (clk_i),
       .rst_ni(rst_ni),
       .en_i  (av_adv),
@@ -439,37 +487,67 @@ module attention
       .e_o   (e)
     );
 
-    // stage 8: p = round_shift(e * r, 25) <= 2^16
-    logic [PProdW-1:0] pprod;
+    // stage 14: e * r in a DSP48E2 (product register). e <= 2^17 does not fit the 18-bit
+    // signed port, but e[17] is set only for e = 2^17 (d = 0), where e * r = r << 17.
+    // stage 15: p = round_shift(e * r, 25) <= 2^16
+    logic [PProdW-1:0] m14_q, pprod;
+    logic              big14_q;
     logic [PBits-1:0]  p_q;
-    assign pprod = PProdW'(e) * PProdW'(r_q);
+    assign pprod = big14_q ? (PProdW'(r_q) << EFrac) : m14_q;
     always_ff @(posedge clk_i) begin
       if (av_adv) begin
-        p_q <= PBits'((pprod + PProdW'(1 << (PSh - 1))) >> PSh);
+        m14_q   <= PProdW'(e[EFrac-1:0]) * PProdW'(r_q);
+        big14_q <= e[EFrac];
+        p_q     <= PBits'((pprod + PProdW'(1 << (PSh - 1))) >> PSh);
       end
     end
 
-    // MAC: acc[d] (+)= p * v[d], exact
-    logic signed [AccW-1:0] acc_q [Dh];
+    // MAC tail (MacTail stages after the FIFO pop, no stall; mt_v_q qualifies them):
+    //   1. V row (shared, v1_q) and p registered
+    //   2. p * v[d] (DSP48E2 multiplier, M register)   3. the product again (P register)
+    //   4. acc[d] (+)= p v[d], exact, as a low half (AccLoW bits) and a high half with the
+    //      low half's carry added one cycle later; the first key starts from the output
+    //      rounding constant 2^15 (so round_shift(acc, 16) is acc >>> 16); the carry left
+    //      after the last key is added in the cycle after it (no product that cycle).
+    logic [PBits-1:0] p1_q;
     always_ff @(posedge clk_i) begin
-      if (mac) begin
-        for (int dd = 0; dd < Dh; dd++) begin
-          acc_q[dd] <= (av_first_q[AvStages-1] ? AccW'(0) : acc_q[dd])
-                     + AccW'(MacW'($signed({1'b0, p_q})) * MacW'($signed(vf_row[dd*ActBits +: ActBits])));
+      p1_q <= p_q;
+    end
+
+    logic [KRowW-1:0] o_row;
+    for (genvar dd = 0; dd < Dh; dd++) begin : g_mac
+      logic signed [MacW-1:0]   prod2_q, prod3_q;
+      logic        [AccLoW-1:0] lo_q;
+      logic signed [AccHiW-1:0] hi_q;
+      logic                     c_q;
+      logic        [AccLoW:0]   lo_sum;
+      logic signed [AccHiW-1:0] hi_base;
+      always_ff @(posedge clk_i) begin
+        prod2_q <= $signed({1'b0, p1_q}) * $signed(v1_q[dd*ActBits +: ActBits]);
+        prod3_q <= prod2_q;
+      end
+      assign lo_sum  = (mt_first_q[MacTail-2] ? (AccLoW+1)'(1 << (OSh - 1)) : (AccLoW+1)'(lo_q))
+                     + (AccLoW+1)'(prod3_q[AccLoW-1:0]);
+      assign hi_base = mt_first_q[MacTail-2] ? AccHiW'(0) : hi_q + AccHiW'(c_q);
+      always_ff @(posedge clk_i) begin
+        if (mt_v_q[MacTail-2]) begin
+          lo_q <= lo_sum[AccLoW-1:0];
+          c_q  <= lo_sum[AccLoW];
+          hi_q <= hi_base + AccHiW'(prod3_q >>> AccLoW);
+        end else begin
+          c_q  <= 1'b0;
+          hi_q <= hi_q + AccHiW'(c_q);
         end
       end
-    end
 
-    // output rounding: o = sat_act(round_shift(acc, 16))
-    logic [KRowW-1:0] o_row;
-    for (genvar dd = 0; dd < Dh; dd++) begin : g_out
+      // output rounding: o = sat_act(round_shift(acc, 16)) = sat_act({hi, lo} >>> 16);
+      // in the act range <=> the bits from ActBits-1 up are all equal (a sign extension)
       logic signed [ORndW-1:0] rnd;
-      assign rnd = ORndW'((acc_q[dd] + AccW'(1 << (OSh - 1))) >>> OSh);
+      assign rnd = {hi_q, lo_q[AccLoW-1:OSh]};
       always_comb begin
-        if (rnd > ORndW'(ActMaxI)) begin
-          o_row[dd*ActBits +: ActBits] = {1'b0, {(ActBits-1){1'b1}}};
-        end else if (rnd < ORndW'(ActMinI)) begin
-          o_row[dd*ActBits +: ActBits] = {1'b1, {(ActBits-1){1'b0}}};
+        if (!(&rnd[ORndW-1:ActBits-1]) && (|rnd[ORndW-1:ActBits-1])) begin
+          o_row[dd*ActBits +: ActBits] = rnd[ORndW-1] ? {1'b1, {(ActBits-1){1'b0}}}
+                                                       : {1'b0, {(ActBits-1){1'b1}}};
         end else begin
           o_row[dd*ActBits +: ActBits] = rnd[ActBits-1:0];
         end

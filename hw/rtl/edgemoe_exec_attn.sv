@@ -22,8 +22,8 @@
 // register into A (word row * 3 + h, all 64 lanes, sign-extended); done_o the cycle after
 // the last row's write.
 //
-// Cycles (one head): attention's P + 2 T ceil(T / P) + 46 + LastRows (= 6,763 for T = 129,
-// P = 5) plus 5 (the check, first read to the first q row, last out row to done_o): 6,768
+// Cycles (one head): attention's P + 2 T ceil(T / P) + 63 + LastRows (= 6,780 for T = 129,
+// P = 5) plus 5 (the check, first read to the first q row, last out row to done_o): 6,785
 // cycles per head measured through the top (busy_o, i.e. ATTN_BUSY; tests/test_rtl_ln_attn.py).
 // kill_i clears the executor (synchronously) and resets the kernel and the FIFOs through
 // a registered reset (the cycle after kill_i). Every output is 0 while idle; the read

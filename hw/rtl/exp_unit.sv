@@ -4,15 +4,17 @@
 // Stream in:  in_data_i  = Lanes act codes d <= 0, lane l in bits [l*ActBits +: ActBits].
 // Stream out: out_data_o = Lanes e codes (frac 17), lane l in bits [l*EBits +: EBits].
 //
-// The exp_core pipeline (ExpLatency = 5 stages) advances when its last stage is
-// empty or accepted, exactly like gelu_unit: one beat (Lanes results) per cycle
-// at steady state, latency 4 cycles. N beats without idle or backpressure take
-// N + 4 cycles from the first input transfer to the last output transfer
-// (checked by sim/tb/test_exp_unit.py).
+// The exp_core pipeline (ExpLatency stages: 10, the 300 MHz form, or 5, the compact
+// one; the same integers) advances when its last stage is empty or accepted, exactly
+// like gelu_unit: one beat (Lanes results) per cycle at steady state, a beat's result
+// leaves ExpLatency edges after it entered. N beats without idle or backpressure take
+// N + ExpLatency cycles from the first input transfer to the last output transfer
+// inclusive (N + 10 at the default; checked by sim/tb/test_exp_unit.py).
 module exp_unit
   import edgemoe_pkg::*;
 #(
-  parameter int unsigned Lanes = 1
+  parameter int unsigned Lanes      = 1,
+  parameter int unsigned ExpLatency = 10   // exp_core's Latency: 10 or 5
 ) (
   input  logic                     clk_i,
   input  logic                     rst_ni,
@@ -24,7 +26,7 @@ module exp_unit
   output logic [Lanes*EBits-1:0]   out_data_o
 );
 
-  localparam int unsigned Latency = 5;  // exp_core's ExpLatency
+  localparam int unsigned Latency = ExpLatency;
 
   logic [Latency-1:0] valid_q;
   logic               advance;
@@ -41,7 +43,7 @@ module exp_unit
   end
 
   for (genvar l = 0; l < Lanes; l++) begin : g_lane
-    exp_core u_exp (
+    exp_core #(.Latency(ExpLatency)) u_exp (
       .clk_i (clk_i),
       .rst_ni(rst_ni),
       .en_i  (advance),

@@ -37,9 +37,9 @@
 // Latency, token's last input beat to its out beat without backpressure:
 //   3 + TreeLv (weight read, multiply, the lane-sum tree of TreeLv = max(1,
 //   clog2(Lanes)) add stages, accumulate) + NumExperts (one logit per cycle out of the
-//   bank) + 3 (rounding pipeline, logit FIFO, output register) + 54
+//   bank) + 3 (rounding pipeline, logit FIFO, output register) + 59
 //   (moe_gate_softmax: its last logit to its result, the interleaved running sum, the
-//   reciprocal, the scores) = 76 + TreeLv cycles: 79 at Lanes = 8, 78 at Lanes = 4;
+//   reciprocal, the scores) = 81 + TreeLv cycles: 84 at Lanes = 8, 83 at Lanes = 4;
 //   one more when the
 //   softmax's free sum context is off phase (moe_gate_softmax header).
 // A layer's read-out starts 2 + NumExperts + 2 = 20 cycles after its last out beat

@@ -50,7 +50,7 @@
 //                           (the divider's operand register)
 //   + RecipCycles + 4       recip_core, the score pipeline (d1, d2, write), the
 //                           output register
-//   = 69 cycles (54 after its last logit), one more when the context free for the
+//   = 74 cycles (59 after its last logit), one more when the context free for the
 //   token is off phase (it issues in the other cycle parity).
 // Tokens in flight live in NSlots context slots (allocated when a token's first
 // logit is accepted, freed when its result is accepted): backpressure on the
@@ -79,8 +79,8 @@ module moe_gate_softmax
 
   localparam int unsigned ExpIdW      = $clog2(NumExperts);
   localparam int unsigned TokBits     = $clog2(NumTokens);
-  localparam int unsigned ExpLat      = 5;       // exp_core's ExpLatency (see its header)
-  // Slots cover the 69-70-cycle first-logit-to-result latency at 16 cycles per token
+  localparam int unsigned ExpLat      = 10;      // exp_core's ExpLatency: its 300 MHz form (see its header)
+  // Slots cover the 74-75-cycle first-logit-to-result latency at 16 cycles per token
   // (about 5 tokens in flight) with room for the result stream to wait.
   localparam int unsigned NSlots      = 8;
   localparam int unsigned SlotW       = $clog2(NSlots);
@@ -233,7 +233,7 @@ module moe_gate_softmax
   end
 
   logic [EBits-1:0] e_out;
-  exp_core u_exp (
+  exp_core #(.Latency(ExpLat)) u_exp (
     .clk_i (clk_i),
     .rst_ni(rst_ni),
     .en_i  (1'b1),

@@ -25,7 +25,7 @@ from edgemoe.sim.coverage import COV
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import StreamSink, StreamSource, TransferMonitor, pack, unpack
 
-ATTN_TAIL = 46  # module header: K row -> score 5, statistics 32, AV pipeline 9, MACs and output bank
+ATTN_TAIL = 63  # module header: K row -> score 6, statistics 37, AV pipeline 15, MAC tail 4, output bank
 MIN_TOKENS = 16  # module header: from this many keys on, the statistics latency is hidden
 
 

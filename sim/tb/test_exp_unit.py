@@ -18,7 +18,7 @@ from edgemoe.sim.coverage import COV
 from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import pack, reset_in_flight, StreamSink, StreamSource, TransferMonitor, unpack
 
-LATENCY = 5  # exp_core's ExpLatency (see the module headers)
+LATENCIES = (10, 5)  # exp_core's Latency: the 300 MHz form and the compact one (module headers)
 
 
 def edge_codes() -> np.ndarray:
@@ -101,7 +101,7 @@ async def test_vectors_backpressure(dut):
 
 @cocotb.test()
 async def test_throughput(dut):
-    """No idle, no backpressure: N beats take N + LATENCY cycles.
+    """No idle, no backpressure: N beats take N + ExpLatency cycles.
 
     Measured from the edge of the first input transfer to the edge of the last
     output transfer, plus one (the cycle of the first transfer itself).
@@ -115,7 +115,7 @@ async def test_throughput(dut):
     await tb.sink.wait_exact(len(beats))
     cycles = mon.at["out"][-1] - mon.at["in"][0] + 1
     assert np.array_equal(tb.results(len(v["d"])), v["e"])
-    expected = len(beats) + LATENCY
+    expected = len(beats) + int(dut.ExpLatency.value)
     assert cycles == expected, f"{len(beats)} beats took {cycles} cycles, expected {expected}"
     write_summary(vectors=len(v["d"]), cycles={"beats": len(beats), "measured": cycles, "formula": expected})
     coverage.write(tb)
@@ -136,9 +136,9 @@ async def test_reset_mid_stream(dut):
     coverage.write(tb)
 
 
-@pytest.mark.parametrize("lanes", [1, 3])
-def test_exp_unit(lanes: int, record_property) -> None:
-    s = run_tb(__file__, "exp_unit", ["exp2_rom", "exp_core", "exp_unit"], {"Lanes": lanes})
-    record_vectors(record_property, "exp_unit", s["vectors"], lanes=lanes)
+@pytest.mark.parametrize("lanes,latency", [(1, LATENCIES[0]), (3, LATENCIES[0]), (3, LATENCIES[1])])
+def test_exp_unit(lanes: int, latency: int, record_property) -> None:
+    s = run_tb(__file__, "exp_unit", ["exp2_rom", "exp_core", "exp_unit"], {"Lanes": lanes, "ExpLatency": latency})
+    record_vectors(record_property, "exp_unit", s["vectors"], lanes=lanes, latency=latency)
     coverage.check(s, record_property)
     assert s["cycles"]["measured"] == s["cycles"]["formula"]

@@ -61,13 +61,13 @@ class BitView:
         return int(self.sig.value)
 
 
-EXP_LAT = 5                           # exp_core's ExpLatency
+EXP_LAT = 10                          # exp_core's ExpLatency (its 300 MHz form)
 
 
 def latency_formula(lanes: int) -> int:
     """Token's last input beat to its out beat, no backpressure (moe_gate.sv header): 3 + TreeLv MAC
     stages (weight read, multiply, the lane-sum tree, accumulate) + NumExperts (one logit per cycle
-    out of the bank) + 3 (rounding pipeline, logit FIFO, output register) + the routing's 69 cycles
+    out of the bank) + 3 (rounding pipeline, logit FIFO, output register) + the routing's 74 cycles
     from the first logit (moe_gate_softmax.sv header: 1 + ExpLat + 2 + 2 (NumExperts - 2) + 4
     + RecipCycles + 4) less the
     NumExperts - 1 cycles from the first to the last logit. One more cycle when the free sum context

@@ -19,7 +19,7 @@ from edgemoe.sim.runner import record_vectors, run_tb, write_summary
 from edgemoe.sim.streams import pack, reset_in_flight, StreamSink, StreamSource, TransferMonitor, unpack
 
 RECIP_CYCLES = 25   # recip_core: one division per 25 cycles
-ROW_LATENCY = 32    # last key transfer -> (m, r) transfer: 32 edges (module header)
+ROW_LATENCY = 37    # last key transfer -> (m, r) transfer: 37 edges (module header)
 
 
 def cycles_formula(rows: int, cols: int) -> int:
@@ -157,7 +157,7 @@ async def test_row_lengths(dut):
 
 @cocotb.test()
 async def test_throughput(dut):
-    """No idle, no backpressure: N row groups of J keys take (N-1) max(J, 25) + J + 32 cycles."""
+    """No idle, no backpressure: N row groups of J keys take (N-1) max(J, 25) + J + 37 cycles."""
     tb = TB(dut, idle=0.0, stall=0.0, seed=3)
     await tb.reset()
     J = cols()
