@@ -51,6 +51,7 @@ from typing import Any, Iterable, Mapping
 
 REPO = Path(__file__).resolve().parent.parent
 RTL = REPO / "hw" / "rtl"
+SYNTH_LIB = REPO / "hw" / "synth" / "lib"  # vendor primitives
 PKG = RTL / "gen" / "edgemoe_pkg.sv"
 KERNELS_TOML = REPO / "hw" / "synth" / "kernels.toml"
 RESULTS_JSON = REPO / "hw" / "synth" / "results.json"
@@ -143,9 +144,11 @@ REWRITES: tuple[Rewrite, ...] = (
 
 
 def rtl_files() -> dict[str, Path]:
-    """Module name -> file for every ``hw/rtl/**/<module>.sv`` (one module per file)."""
+    """Module name -> file for every ``hw/rtl/**/<module>.sv`` (one module per file), then the
+    port lists of vendor primitives that the RTL instantiates for Yosys only (``hw/synth/lib``,
+    kept out of hw/rtl so that Vivado never reads them in place of its unisim library)."""
     out: dict[str, Path] = {}
-    for f in sorted(RTL.rglob("*.sv")):
+    for f in [*sorted(RTL.rglob("*.sv")), *sorted(SYNTH_LIB.glob("*.sv"))]:
         out.setdefault(f.stem, f)
     return out
 

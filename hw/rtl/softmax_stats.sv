@@ -200,9 +200,11 @@ module softmax_stats
     logic [WideW-1:0]   grown, added;
     logic [SumBits-1:0] wide;
     // e < 2^17 whenever the max grows (the argument is at most -1 lsb), so 17 bits suffice.
-`ifdef SYNTHESIS
+`ifdef YOSYS
     // Yosys maps a multiply to a DSP48E2 without registers and leaves every adder behind it
-    // in the fabric (a carry chain in the loop); instantiated, the constant add is the DSP's
+    // in the fabric (a carry chain in the loop), where Vivado packs it into the DSP's
+    // post-adder. For the estimate (edgemoe synth, Yosys only: Vivado and simulation take
+    // the expression below) the primitive is instantiated; the constant add is the DSP's
     // post-adder: P = A * B + C (OPMODE W = 0, Z = C, Y = X = M; ALUMODE 0), all inputs
     // combinational, A = S (27-bit signed, S < 2^25), B = e (18-bit signed, e < 2^17),
     // C = GrowK. The same integer as the expression simulated below.

@@ -1,10 +1,12 @@
-// Port and parameter list of the Xilinx DSP48E2 primitive (UG579), for synthesis only:
-// `edgemoe synth` reads it so that `hierarchy -check` accepts an instantiated DSP48E2;
-// synth_xilinx then replaces this black box with its own cell library entry
-// (cells_xtra.v), and Vivado with the unisim. Simulation never sees it: the one user
-// (softmax_stats, the S update) instantiates the primitive under `ifdef SYNTHESIS` and
-// simulates the same arithmetic as an expression. Only the ports and parameters the
-// user sets are listed.
+// Port and parameter list of the Xilinx DSP48E2 primitive (UG579), for the Yosys estimate
+// only: `edgemoe synth` reads hw/synth/lib/ beside hw/rtl/ so that `hierarchy -check`
+// accepts an instantiated DSP48E2; synth_xilinx then replaces this black box with its own
+// cell library entry (cells_xtra.v). It lives outside hw/rtl/ on purpose: the Vivado flow
+// (hw/board/build_bitstream.tcl) reads hw/rtl/*.sv, and a user module of this name would
+// shadow the unisim primitive. Neither Vivado nor simulation ever sees the instance: the one
+// user (softmax_stats, the S update) instantiates it under `ifdef YOSYS` (Yosys cannot pack
+// the adder behind a multiply into the DSP's post-adder; Vivado infers that itself from the
+// expression that simulation checks). Only the ports and parameters the user sets are listed.
 (* blackbox *)
 module DSP48E2 #(
   parameter integer AREG          = 1,
