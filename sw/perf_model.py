@@ -307,14 +307,16 @@ class _Cluster:
         self.ddr_free = s + nbytes / self.cfg.ddr_bytes_per_cycle
         return self.ddr_free
 
-    def run(self, K: int, N: int, T: int, ready: float, load_ready: float = 0.0) -> tuple[float, float, float, int]:
+    def run(self, K: int, N: int, T: int, ready: float, load_ready: float = 0.0,
+            embed: bool = False) -> tuple[float, float, float, int]:
         """One pass over ``T`` tokens: (first issue, end, array busy cycles, weight bytes).
 
         The recurrence of linear_unit.sv (cycles section) for the whole cluster, with
         exclusive ends (a slab's loads occupy [LS, LE), its act beats [CS, CE)):
           LS_j = max(LE_{j-1}, CE_{j-2}, load_ready)                   ping-pong bank free
           LE_j = LS_j + max(R Kt, bytes_j / DDR bytes per cycle)       R = rows per unit
-          CS_j = max(LE_j, CE_{j-1}, CE_{j-2} + MacLat, ready)
+          CS_j = max(LE_j, CE_{j-1}, CE_{j-2} + MacLat, ready)     (embed: LE_j + 2, the units
+                                                                   prefetch the side beats)
           CE_j = CS_j + T Kt ;  end = CE_{S-1} + Lat
         ``ready``: when the pass's input buffers are complete; ``load_ready``: the
         earliest time its weights may be fetched (the metaqueue for expert passes).
@@ -338,7 +340,7 @@ class _Cluster:
                 ls = max(ls, self.array_free)
             le = max(self.ddr(ls, b), ls + min(rows, c.lin_tile_out) * kt)
             self.loader_free = le
-            cs = max(le, self.array_free, self.ce_hist[0] + mac_lat, ready)
+            cs = max(le + (2 if embed else 0), self.array_free, self.ce_hist[0] + mac_lat, ready)
             self.wstall += max(0.0, le - max(self.array_free, self.ce_hist[0] + mac_lat, ready))
             ce = cs + T * kt
             first = cs if first is None else first
@@ -372,8 +374,8 @@ def simulate(cfg: Config, counts: Sequence[Sequence[int]] | None = None, d: Mode
         return op
 
     def linear(layer: int, name: str, K: int, N: int, Tn: int, after: float, load_ready: float = 0.0,
-               detail: str = "") -> Op:
-        s, e, busy, nb = cl.run(K, N, Tn, after + CMD_GAP, load_ready)
+               detail: str = "", embed: bool = False) -> Op:
+        s, e, busy, nb = cl.run(K, N, Tn, after + CMD_GAP, load_ready, embed)
         op = Op(layer, name, "linear", s, e, busy=busy, macs=Tn * K * N, weight_bytes=nb, detail=detail)
         ops.append(op)
         return op
@@ -384,7 +386,7 @@ def simulate(cfg: Config, counts: Sequence[Sequence[int]] | None = None, d: Mode
     ld.end = cl.ddr(ld.start, pix_bytes)
     ld.busy = ld.end - ld.start
     free["dma"] = ld.end
-    x_ready = linear(-1, "patch_embed", d.patch_k, D, d.num_patches, ld.end).end
+    x_ready = linear(-1, "patch_embed", d.patch_k, D, d.num_patches, ld.end, embed=True).end
     moe_i = 0
     for L in range(d.depth):
         p = ln_cycles(cfg, T, d)

@@ -50,6 +50,7 @@
 //                                            H + 1; then the unit's bank must be free)
 //   E_(rho,u)  = WS + R Kt - 1               last w beat
 //   CS_rho = max(max_u E_(rho,u) + 1, CE_{rho-1} + 1, CE_{rho-2} + MacLat + 1)
+//            (mode embed: max_u E_(rho,u) + 3, the units prefetch their side beats)
 //   CE_rho = CS_rho + T Kt - 1               act beats of round rho
 //   (act beats counted where they leave the act skid buffer, all active units at once)
 //   last out beat of a pass = CE_last + Lat + A_last + 1 (Lat, MacLat: linear_unit.sv;
@@ -60,7 +61,8 @@
 // (2 + R Kt),
 //   cycles (cmd .. last out, inclusive) = L_0 + P T Kt + Lat + A_last + 3,
 //   P = ceil(S/Units) rounds; the units issue an act beat every cycle from the
-//   first to the last (proj K = N = 192 at T = 70: 2,739 cycles, measured).
+//   first to the last (proj K = N = 192 at T = 70: 2,748 cycles, measured by
+//   sim/tb/test_edgemoe_cluster.py's compute_bound case).
 // sim/tb/test_edgemoe_cluster.py checks the recurrence handshake by handshake.
 // Against edgemoe.perf_model's _Cluster (the same recurrence for the whole
 // cluster): there a round loads in max(R Kt, bytes / DDR bytes per cycle); here

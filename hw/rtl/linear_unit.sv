@@ -61,10 +61,13 @@
 //      bits, the row's exponent field (fa_t - BFracMin) at
 //      [TileOut*MoeAccBits +: BExpBits] (upper bits ignored):
 //        y = sat_act(round_shift(acc + bias + (add << (16 + wf - fa_t)), wf)).
-//      In mode embed the side beat is taken with the token's first act beat
-//      (chunk 0), not at the output: act_ready_o waits for side_valid_i there.
-//      It is taken only when no resid/scaled beat of an earlier pass still
-//      waits for its side beat, so the side stream stays in pass order.
+//      In mode embed the side beats are prefetched into the embed side queue
+//      (up to ResDepth/2 ahead of their tokens) once the slab's bank is loaded;
+//      a token's first chunk (chunk 0) waits until its beat is there. A beat is
+//      prefetched only when no resid/scaled beat of an earlier pass still waits
+//      for its side beat, so the side stream stays in pass order. act_ready_o
+//      is a register and side_ready_o depends on registers and out_ready_i only:
+//      no ready follows another stream's valid.
 // out  (out) out_data_o: one beat per (slab j, token t), in that order; lane r
 //      = output row j*TileOut + r at [r*MoeAccBits +: MoeAccBits], the code
 //      sign-extended to MoeAccBits: act (plain, gelu, resid), q (q), moe_acc
@@ -84,13 +87,15 @@
 //
 // ---------------------------------------------------------------- pipeline and credits
 // issue -> MAC array (MacLat = 4 + log2(TileIn) cycles: x/RAM registers,
-// products, adder tree, accumulator; in mode embed a side queue of ResDepth
-// entries carries the token's add row alongside) -> linear_round (6) -> result queue
-// (ResDepth entries, 1) -> linear_post (5 + GELU 7). Everything before the
-// result queue is free-running; a token's first chunk is issued only when the
-// queue has a credit for its result (tokens in flight < ResDepth), so
-// backpressure on out never stalls the array mid-token. ResDepth >= MacLat + 8
-// keeps the array busy every cycle at K <= TileIn with the output ready.
+// products, adder tree, accumulator; in mode embed the embed side queue carries
+// the token's add row alongside) -> linear_round (6) -> result queue (ResDepth - 2
+// LUTRAM entries behind a 2-entry flip-flop head; a result enters the empty head
+// directly, 1) -> linear_post (5 + GELU 7). Everything before the result queue is
+// free-running; a token's first chunk is issued only when the queue has a credit
+// for its result (tokens in flight < ResDepth; a credit comes back one cycle
+// after its result leaves the head), so backpressure on out never stalls the
+// array mid-token. ResDepth = 2^clog2(MacLat + 9) keeps the array busy every
+// cycle at K <= TileIn with the output ready (32 for 16 x 16).
 // Latency from an act beat (last chunk of a token) to its output beat:
 // Lat = MacLat + 19 = 23 + log2(TileIn) cycles (27 for 16 x 16).
 //
@@ -102,6 +107,10 @@
 //          queued cfg is taken at LE + 1 of the previous pass's last slab
 //   LE_g = LS_g + R_g Kt - 1                       last w beat of slab g
 //   CS_g = max(LE_g + 1, CE_{g-1} + 1, CE_{g-2} + MacLat + 1)   first act beat of slab g
+//          (mode embed: LE_g + 3 instead of LE_g + 1: the first side beat is
+//          prefetched in the cycle after the bank is loaded and counts for the
+//          ready from the cycle after; after a resid or scaled slab also no
+//          earlier than 3 cycles after that slab's last side beat is taken)
 //   CE_g = CS_g + T Kt - 1                         last act beat of slab g
 //   a pass's last output beat leaves at CE_last + Lat.
 // (CE_{-1}, CE_{-2} = -inf. The MacLat term is the 2-entry metadata queue and
@@ -111,7 +120,7 @@
 // compute of the one before it; within a pass: R <= T), also across passes.
 // Closed forms for one isolated pass (cycles = cfg handshake .. last output):
 //   compute-bound (T >= TileOut, T Kt >= MacLat):
-//       cycles = S T Kt  +  R_0 Kt  +  Lat + 1
+//       cycles = S T Kt  +  R_0 Kt  +  Lat + 1       (mode embed: + 2)
 //     S T Kt busy MAC cycles in a row (100% utilisation from CS_0 to CE_{S-1});
 //     R_0 Kt is the first slab's load, hidden behind the previous pass's last
 //     slab when passes are queued back to back;
@@ -166,8 +175,7 @@ module linear_unit
   localparam int unsigned CfgNOff  = CfgKOff + CfgKW;
   localparam int unsigned CfgTOff  = CfgNOff + CfgNW;
   localparam int unsigned MacLat   = 4 + LogIn;
-  localparam int unsigned ResDepth = 1 << $clog2(MacLat + 8);
-  localparam int unsigned InflW    = $clog2(ResDepth + 1);
+  localparam int unsigned ResDepth = 1 << $clog2(MacLat + 9);
   localparam int unsigned YW       = ActBits + 2;
   // Exact accumulator: |sum_k x w| <= MaxK 2^(ActBits-1) 2^(WBits-1) and the
   // aligned bias |b << (16 + wf - bf)| <= 2^(BBits-1) 2^(BshMax) (the embed add
@@ -181,6 +189,9 @@ module linear_unit
   localparam int unsigned MetaW    = TileOut*WExpBits + TileOut*BBits + 1 + BExpBits + 1 + 4 + RowW;
   // embed side queue entry: the add row's exponent field and mantissas
   localparam int unsigned EsW      = BExpBits + TileOut*BBits;
+  // its depth: the prefetched beats and those of the tokens in the MAC array (prefetch, below)
+  localparam int unsigned PfMax    = ResDepth / 2;
+  localparam int unsigned EsDepth  = 1 << $clog2(PfMax + MacLat + 2);
 
   localparam logic [2:0] ModeGelu = 3'd1, ModeQ = 3'd2, ModeResid = 3'd3, ModeScaled = 3'd4;
   localparam logic [2:0] ModeEmbed = 3'd5;
@@ -207,8 +218,10 @@ module linear_unit
   logic [1:0][3:0]                     bk_flags_q;
   logic [1:0]                          bk_embed_q;
   logic [1:0][RowW-1:0]                bk_rows_m1_q;
-  logic [1:0][ChunkW-1:0]              bk_kt_m1_q;
   logic [1:0][CfgTW-1:0]               bk_t_m1_q;
+  logic [1:0]                          bk_kt0_q, bk_t0_q;   // Kt = 1, T = 1
+  logic [1:0][ChunkW-1:0]              bk_kt_m2_q;          // Kt - 2, T - 2: the position before the
+  logic [1:0][CfgTW-1:0]               bk_t_m2_q;           // last, compared without an adder
 
   // ------------------------------------------------------------------ loader
   logic                 ld_busy_q;
@@ -217,12 +230,15 @@ module linear_unit
   logic                 ld_has_bias_q;
   logic [BExpBits-1:0]  ld_bexp_q;
   logic [ChunkW-1:0]    ld_kt_m1_q;
+  logic [ChunkW-1:0]    ld_kt_m2_q;   // Kt - 2 (the chunk before the last: no adder into ld_clast_q)
   logic [CfgTW-1:0]     ld_t_m1_q;
   logic [CfgNW:0]       ld_n_left_q;     // rows still to load, this slab's included
   logic [RowW-1:0]      ld_row_q;
   logic [ChunkW-1:0]    ld_chunk_q;
   logic                 ld_bank_q;
-  logic                 ld_wdone_q, ld_bgot_q;
+  logic                 ld_wdone_q;
+  logic                 ld_bneed_q;   // the slab's bias beat is still to come
+  logic                 ld_nf_q;      // !full_q[ld_bank_q] (the bank being loaded is free)
   // ld_chunk_q == ld_kt_m1_q and the lanes kept in the last chunk, as registers (300 MHz)
   logic                 ld_clast_q;
   logic [TileIn-1:1]    ld_lkeep_q;   // lane 0 is always kept
@@ -231,18 +247,20 @@ module linear_unit
   // beside ld_n_left_q (written together with it), so no compare runs into the commit.
   logic                 ld_last_slab;
   logic [RowW-1:0]      ld_rows_m1;
-  logic                 w_fire, b_fire, ld_w_last, ld_commit, cfg_fire;
+  logic                 ld_rlast_q;   // ld_row_q == ld_rows_m1
+  logic [RowW-1:0]      ld_rows_m2;   // ld_rows_m1 - 1
+  logic                 w_fire, b_fire, ld_commit, cfg_fire;
   assign cfg_ready_o  = !ld_busy_q;
   assign cfg_fire     = cfg_valid_i && cfg_ready_o;
-  assign w_ready_o    = ld_busy_q && !full_q[ld_bank_q] && !ld_wdone_q;
-  assign b_ready_o    = ld_busy_q && !full_q[ld_bank_q] && ld_has_bias_q && !ld_bgot_q;
+  assign w_ready_o    = ld_busy_q && ld_nf_q && !ld_wdone_q;
+  assign b_ready_o    = ld_busy_q && ld_nf_q && ld_bneed_q;
   assign w_fire       = w_valid_i && w_ready_o;
   assign b_fire       = b_valid_i && b_ready_o;
-  assign ld_w_last    = w_fire && (ld_row_q == ld_rows_m1) && ld_clast_q;
   // The slab is complete in the cycle its last weight beat and its bias beat
-  // (if any) have both arrived: no dead cycle between slabs.
-  assign ld_commit    = ld_busy_q && (ld_wdone_q || ld_w_last)
-                        && (!ld_has_bias_q || ld_bgot_q || b_fire);
+  // (if any) have both arrived: no dead cycle between slabs. (While ld_wdone_q is set the
+  // bank is free: it is filled only after the last commit into it has been issued.)
+  assign ld_commit    = ld_busy_q && ld_nf_q && (ld_wdone_q || (w_valid_i && ld_rlast_q && ld_clast_q))
+                        && (!ld_bneed_q || b_valid_i);
 
   // Weight lanes beyond K (last chunk) are written as 0, so the act lanes
   // there may carry anything.
@@ -265,17 +283,20 @@ module linear_unit
       ld_has_bias_q <= 1'b0;
       ld_bexp_q     <= '0;
       ld_kt_m1_q    <= '0;
+      ld_kt_m2_q    <= '0;
       ld_t_m1_q     <= '0;
       ld_n_left_q   <= '0;
       ld_row_q      <= '0;
       ld_chunk_q    <= '0;
       ld_bank_q     <= 1'b0;
       ld_wdone_q    <= 1'b0;
-      ld_bgot_q     <= 1'b0;
+      ld_bneed_q    <= 1'b0;
       ld_clast_q    <= 1'b0;
       ld_lkeep_q    <= '0;
       ld_last_slab  <= 1'b0;
       ld_rows_m1    <= '0;
+      ld_rows_m2    <= '0;
+      ld_rlast_q    <= 1'b0;
       bk_exps_q     <= '0;
       bk_bias_q     <= '0;
       bk_has_bias_q <= '0;
@@ -283,16 +304,21 @@ module linear_unit
       bk_flags_q    <= '0;
       bk_embed_q    <= '0;
       bk_rows_m1_q  <= '0;
-      bk_kt_m1_q    <= '0;
       bk_t_m1_q     <= '0;
+      bk_kt0_q      <= '0;
+      bk_t0_q       <= '0;
+      bk_kt_m2_q    <= '0;
+      bk_t_m2_q     <= '0;
     end else begin
       if (cfg_fire) begin
         ld_busy_q     <= 1'b1;
         ld_flags_q    <= cfg_flags;
         ld_embed_q    <= (cfg_mode == ModeEmbed);
         ld_has_bias_q <= cfg_data_i[3];
+        ld_bneed_q    <= cfg_data_i[3];
         ld_bexp_q     <= cfg_data_i[4 +: BExpBits];
         ld_kt_m1_q    <= ChunkW'(cfg_k_m1 >> LogIn);
+        ld_kt_m2_q    <= ChunkW'(cfg_k_m1 >> LogIn) - ChunkW'(1);
         // a pass starts at chunk 0 (the previous one ended on a row's last chunk)
         ld_clast_q    <= (ChunkW'(cfg_k_m1 >> LogIn) == '0);
         for (int unsigned i = 1; i < TileIn; i++) begin
@@ -302,6 +328,9 @@ module linear_unit
         ld_n_left_q   <= (CfgNW+1)'(cfg_n_m1) + (CfgNW+1)'(1);
         ld_last_slab  <= ((CfgNW+1)'(cfg_n_m1) < (CfgNW+1)'(TileOut));
         ld_rows_m1    <= ((CfgNW+1)'(cfg_n_m1) < (CfgNW+1)'(TileOut)) ? RowW'(cfg_n_m1) : RowW'(TileOut - 1);
+        ld_rows_m2    <= ((CfgNW+1)'(cfg_n_m1) < (CfgNW+1)'(TileOut)) ? RowW'(cfg_n_m1) - RowW'(1)
+                                                                      : RowW'(TileOut - 2);
+        ld_rlast_q    <= (TileOut == 1) || (cfg_n_m1 == '0);
       end
       if (w_fire) begin
         if (ld_chunk_q == '0) begin
@@ -310,20 +339,21 @@ module linear_unit
         if (ld_clast_q) begin
           ld_chunk_q <= '0;
           ld_clast_q <= (ld_kt_m1_q == '0);
-          if (ld_row_q == ld_rows_m1) begin
+          if (ld_rlast_q) begin
             ld_row_q   <= '0;
             ld_wdone_q <= 1'b1;
           end else begin
-            ld_row_q <= ld_row_q + RowW'(1);
+            ld_row_q   <= ld_row_q + RowW'(1);
+            ld_rlast_q <= (ld_row_q == ld_rows_m2);
           end
         end else begin
           ld_chunk_q <= ld_chunk_q + ChunkW'(1);
-          ld_clast_q <= (ld_chunk_q + ChunkW'(1) == ld_kt_m1_q);
+          ld_clast_q <= (ld_chunk_q == ld_kt_m2_q);
         end
       end
       if (b_fire) begin
         bk_bias_q[ld_bank_q] <= b_data_i;
-        ld_bgot_q            <= 1'b1;
+        ld_bneed_q           <= 1'b0;
       end
       if (ld_commit) begin
         bk_has_bias_q[ld_bank_q] <= ld_has_bias_q;
@@ -331,47 +361,146 @@ module linear_unit
         bk_flags_q[ld_bank_q]    <= ld_flags_q;
         bk_embed_q[ld_bank_q]    <= ld_embed_q;
         bk_rows_m1_q[ld_bank_q]  <= ld_rows_m1;
-        bk_kt_m1_q[ld_bank_q]    <= ld_kt_m1_q;
         bk_t_m1_q[ld_bank_q]     <= ld_t_m1_q;
+        bk_kt0_q[ld_bank_q]      <= (ld_kt_m1_q == '0);
+        bk_t0_q[ld_bank_q]       <= (ld_t_m1_q == '0);
+        bk_kt_m2_q[ld_bank_q]    <= ld_kt_m1_q - ChunkW'(1);
+        bk_t_m2_q[ld_bank_q]     <= ld_t_m1_q - CfgTW'(1);
         ld_bank_q                <= !ld_bank_q;
         ld_wdone_q               <= 1'b0;
-        ld_bgot_q                <= 1'b0;
+        ld_bneed_q               <= ld_has_bias_q;
         ld_n_left_q              <= ld_n_left_q - (CfgNW+1)'(TileOut);
         ld_last_slab             <= (ld_n_left_q <= (CfgNW+1)'(2 * TileOut));
         ld_rows_m1               <= (ld_n_left_q <= (CfgNW+1)'(2 * TileOut))
                                     ? RowW'(ld_n_left_q - (CfgNW+1)'(TileOut + 1)) : RowW'(TileOut - 1);
+        ld_rows_m2               <= (ld_n_left_q <= (CfgNW+1)'(2 * TileOut))
+                                    ? RowW'(ld_n_left_q - (CfgNW+1)'(TileOut + 2)) : RowW'(TileOut - 2);
+        // the next slab's rows - 1 is 0: one row left (or TileOut = 1)
+        ld_rlast_q               <= (TileOut == 1) || (ld_n_left_q == (CfgNW+1)'(TileOut + 1));
         if (ld_last_slab) ld_busy_q <= 1'b0;
       end
     end
   end
 
   // ------------------------------------------------------------------ issue (compute side)
+  // act_ready_o is a register (act_ok_q): this cycle's next-state values give next cycle's
+  // ready, so issue = act_valid_i && act_ok_q is one gate and the schedule is that of the
+  // combinational ready. The position flags (cp_first_q, cp_clast_q, cp_tfirst_q,
+  // cp_tlast_q, with the bank's "Kt = 1" / "T = 1" flags for position 0), the credits and
+  // the prefetched embed side beats are registers too. No ready depends on another
+  // stream's valid (300 MHz, docs/timing.md).
   logic                 cp_bank_q;
   logic [ChunkW-1:0]    cp_chunk_q;
   logic [CfgTW-1:0]     cp_tok_q;
   logic                 cp_started_q;
-  logic [InflW-1:0]     inflight_q;
+  logic                 cp_first_q;      // cp_chunk_q == 0
+  logic                 cp_clast_q;      // cp_chunk_q == Kt - 1 (valid while cp_chunk_q != 0)
+  logic                 cp_tfirst_q;     // cp_tok_q == 0
+  logic                 cp_tlast_q;      // cp_tok_q == T - 1 (valid while cp_tok_q != 0)
+  // tokens in flight (first chunk issued, result not yet taken from the result queue's head,
+  // returned one cycle after it is taken) as a thermometer code: infl_q[i] = more than i in
+  // flight; no adder between the handshakes and the ready
+  logic [ResDepth-1:0]  infl_q;
+  logic                 credit_ok_q;     // fewer than ResDepth in flight (= !infl_q[ResDepth-1])
+  logic                 rf_pop_q;
+  logic [1:0]           mq_cnt_q;        // entries of the metadata queue (its count, mirrored)
+  logic                 act_ok_q;
   logic                 mq_in_ready, mq_out_valid, mq_pop;
   logic                 rf_pop;
-  logic                 cp_first, cp_last, cp_slab_last, issue, credit_ok;
-  logic                 act_ok, cp_embed, cp_side_late, side_free, es_take, es_in_ready;
+  logic                 cp_first, cp_last, cp_slab_last, issue;
+  logic                 cp_embed, cp_side_late;
   logic                 post_side_ready, post_side_fire;
-  logic [InflW-1:0]     side_pend_q;     // resid/scaled tokens issued whose side beat is not taken yet
+  logic [ResDepth-1:0]  side_pend_q;     // resid/scaled tokens issued whose side beat is not taken
+                                         // yet (thermometer; at most ResDepth: the credits)
+  logic                 side_pend_zero_q;
+  logic                 side_dec_q;      // a side beat went to the output stage last cycle
+  logic                 tok_inc, side_inc;
+  logic                 pf_ok, pf_take;   // embed side prefetch (below)
+  logic                 es_dec;
 
-  assign cp_first     = (cp_chunk_q == '0);
-  assign cp_last      = (cp_chunk_q == bk_kt_m1_q[cp_bank_q]);
-  assign cp_slab_last = cp_last && (cp_tok_q == bk_t_m1_q[cp_bank_q]);
-  assign credit_ok    = (inflight_q < InflW'(ResDepth));
-  assign cp_embed     = bk_embed_q[cp_bank_q];
+  // the position's "last chunk", "slab's last beat" and the bank's embed flag, resolved into
+  // registers (their next values below)
+  logic                 cp_last_q, cp_slab_last_q, cp_embed_q;
+  assign cp_first     = cp_first_q;
+  assign cp_last      = cp_last_q;
+  assign cp_slab_last = cp_slab_last_q;
+  assign cp_embed     = cp_embed_q;
   assign cp_side_late = bk_flags_q[cp_bank_q][2] || bk_flags_q[cp_bank_q][3];
-  assign side_free    = (side_pend_q == '0) && es_in_ready;
-  assign act_ok       = full_q[cp_bank_q] && (cp_started_q || mq_in_ready) && (!cp_first || credit_ok);
-  // mode embed: a token's first chunk waits for its side beat (taken in the same cycle)
-  assign act_ready_o  = act_ok && (!(cp_first && cp_embed) || (side_valid_i && side_free));
-  assign es_take      = act_valid_i && act_ok && cp_first && cp_embed && side_free;
-  assign side_ready_o = post_side_ready || es_take;
+  assign act_ready_o  = act_ok_q;
+  assign issue        = act_valid_i && act_ok_q;
   assign post_side_fire = side_valid_i && post_side_ready;
-  assign issue        = act_valid_i && act_ready_o;
+  // the side beat of an embed token goes to the embed queue (prefetch, below); a resid/scaled
+  // one to the output stage: never both (the latter means side_pend_q != 0)
+  assign side_ready_o = post_side_ready || pf_ok;
+  assign tok_inc      = issue && cp_first;
+  assign side_inc     = issue && cp_first && cp_side_late;
+  assign es_dec       = issue && cp_first && cp_embed;
+
+  // next-state values of the issue side's registers and of the ready
+  logic       flip, cpb_d, started_d, first_d, credit_d, ldb_d;
+  logic       ok_0, ok_0c, ok_1, ok_f, ok_fc, emb_0c, mq0_ok, mqf_ok, cr0, cr1, nz1;
+  logic       clast_d, tfirst_d, tlast_d, last_d, slast_d;
+  logic       ld_kt0, ld_t0, sl_0c, sl_1a, sl_1b, sl_f, sl_fc;
+  logic [1:0] full_d, mqcnt_d, kt0_d, embed_d;
+  always_comb begin
+    // the banks' flags with this cycle's commit
+    kt0_d   = bk_kt0_q;
+    embed_d = bk_embed_q;
+    if (ld_commit) begin
+      kt0_d[ld_bank_q]   = (ld_kt_m1_q == '0);
+      embed_d[ld_bank_q] = ld_embed_q;
+    end
+    flip   = issue && cp_slab_last;
+    full_d = full_q;
+    if (flip) full_d[cp_bank_q] = 1'b0;
+    if (ld_commit) full_d[ld_bank_q] = 1'b1;
+    ldb_d     = ld_commit ? !ld_bank_q : ld_bank_q;
+    cpb_d     = flip ? !cp_bank_q : cp_bank_q;
+    started_d = issue ? !cp_slab_last : cp_started_q;
+    first_d   = issue ? cp_last : cp_first_q;
+    clast_d   = (issue && !cp_last) ? (cp_chunk_q == bk_kt_m2_q[cp_bank_q]) : cp_clast_q;
+    tfirst_d  = (issue && cp_last) ? cp_slab_last : cp_tfirst_q;
+    tlast_d   = (issue && cp_last && !cp_slab_last) ? (cp_tok_q == bk_t_m2_q[cp_bank_q]) : cp_tlast_q;
+    last_d    = first_d ? kt0_d[cpb_d] : clast_d;
+    // (the slab's-last flag by cases, issue and commit selecting last: without either nothing
+    // changes; a commit without an issue fills the bank in turn; an issue without a flip stays
+    // in the bank; a flip starts the other bank at its first position)
+    ld_kt0    = (ld_kt_m1_q == '0);
+    ld_t0     = (ld_t_m1_q == '0);
+    sl_0c     = (cp_first_q ? ((ld_bank_q == cp_bank_q) ? ld_kt0 : bk_kt0_q[cp_bank_q]) : cp_clast_q) &&
+                (cp_tfirst_q ? ((ld_bank_q == cp_bank_q) ? ld_t0 : bk_t0_q[cp_bank_q]) : cp_tlast_q);
+    sl_1a     = bk_kt0_q[cp_bank_q] && (cp_tok_q == bk_t_m2_q[cp_bank_q]);
+    sl_1b     = (cp_chunk_q == bk_kt_m2_q[cp_bank_q]) && (cp_tfirst_q ? bk_t0_q[cp_bank_q] : cp_tlast_q);
+    sl_f      = bk_kt0_q[!cp_bank_q] && bk_t0_q[!cp_bank_q];
+    sl_fc     = ld_kt0 && ld_t0;
+    slast_d   = issue ? (cp_slab_last ? (ld_commit ? sl_fc : sl_f) : (cp_last ? sl_1a : sl_1b))
+                      : (ld_commit ? sl_0c : cp_slab_last_q);
+    mqcnt_d   = mq_cnt_q + 2'(issue && !cp_started_q) - 2'(mq_pop);
+    if (tok_inc && !rf_pop_q)      credit_d = !infl_q[ResDepth-2];
+    else if (!tok_inc && rf_pop_q) credit_d = 1'b1;
+    else                           credit_d = credit_ok_q;
+    // The next ready for each outcome of this cycle's issue and commit; those two select last
+    // (the candidates depend on registers only). Without an issue the position stays (a
+    // commit may fill the bank in turn, then its flags are the loader's); with one the bank in
+    // turn is full, so a commit goes into the other bank: the one of a flip. A prefetched
+    // embed beat counts from the cycle after it was taken (es_avail_q; the prefetch's
+    // handshake stays out of the ready).
+    emb_0c = (ld_bank_q == cp_bank_q) ? ld_embed_q : bk_embed_q[cp_bank_q];
+    mq0_ok = !(mq_cnt_q == 2'd2 && !mq_pop);
+    cr0    = rf_pop_q || credit_ok_q;
+    ok_0   = full_q[cp_bank_q] && (cp_started_q || mq0_ok) &&
+             (!cp_first_q || (cr0 && (!cp_embed_q || es_avail_q[0])));
+    ok_0c  = (full_q[cp_bank_q] || (ld_bank_q == cp_bank_q)) && (cp_started_q || mq0_ok) &&
+             (!cp_first_q || (cr0 && (!emb_0c || es_avail_q[0])));
+    if (cp_first_q && !rf_pop_q)      cr1 = !infl_q[ResDepth-2];
+    else if (!cp_first_q && rf_pop_q) cr1 = 1'b1;
+    else                              cr1 = credit_ok_q;
+    nz1    = (cp_first_q && cp_embed_q) ? es_avail_q[1] : es_avail_q[0];
+    ok_1   = !cp_last_q || (cr1 && (!cp_embed_q || nz1));
+    mqf_ok = (2'(mq_cnt_q + 2'(!cp_started_q) - 2'(mq_pop)) != 2'd2);
+    ok_f   = full_q[!cp_bank_q] && mqf_ok && cr1 && (!bk_embed_q[!cp_bank_q] || nz1);
+    ok_fc  = mqf_ok && cr1 && (!ld_embed_q || nz1);
+  end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -379,11 +508,39 @@ module linear_unit
       cp_chunk_q   <= '0;
       cp_tok_q     <= '0;
       cp_started_q <= 1'b0;
-      inflight_q   <= '0;
+      cp_first_q   <= 1'b1;
+      cp_last_q    <= 1'b0;
+      cp_slab_last_q <= 1'b0;
+      cp_embed_q   <= 1'b0;
+      cp_clast_q   <= 1'b0;
+      cp_tfirst_q  <= 1'b1;
+      cp_tlast_q   <= 1'b0;
+      infl_q       <= '0;
+      credit_ok_q  <= 1'b1;
+      rf_pop_q     <= 1'b0;
+      mq_cnt_q     <= '0;
+      act_ok_q     <= 1'b0;
+      ld_nf_q      <= 1'b1;
       side_pend_q  <= '0;
+      side_pend_zero_q <= 1'b1;
+      side_dec_q   <= 1'b0;
       full_q       <= '0;
     end else begin
-      if (ld_commit) full_q[ld_bank_q] <= 1'b1;
+      full_q       <= full_d;
+      cp_bank_q    <= cpb_d;
+      cp_started_q <= started_d;
+      cp_first_q   <= first_d;
+      cp_clast_q   <= clast_d;
+      cp_tfirst_q  <= tfirst_d;
+      cp_tlast_q   <= tlast_d;
+      cp_last_q    <= last_d;
+      cp_slab_last_q <= slast_d;
+      cp_embed_q   <= embed_d[cpb_d];
+      mq_cnt_q     <= mqcnt_d;
+      credit_ok_q  <= credit_d;
+      // mode embed: a token's first chunk waits until its side beat is in the embed queue
+      act_ok_q     <= issue ? (cp_slab_last ? (ld_commit ? ok_fc : ok_f) : ok_1) : (ld_commit ? ok_0c : ok_0);
+      ld_nf_q      <= !full_d[ldb_d];
       if (issue) begin
         if (cp_last) begin
           cp_chunk_q <= '0;
@@ -391,21 +548,68 @@ module linear_unit
         end else begin
           cp_chunk_q <= cp_chunk_q + ChunkW'(1);
         end
-        cp_started_q <= !cp_slab_last;
-        if (cp_slab_last) begin
-          full_q[cp_bank_q] <= 1'b0;
-          cp_bank_q         <= !cp_bank_q;
-        end
       end
-      if ((issue && cp_first && cp_side_late) && !post_side_fire) begin
-        side_pend_q <= side_pend_q + InflW'(1);
-      end else if (!(issue && cp_first && cp_side_late) && post_side_fire) begin
-        side_pend_q <= side_pend_q - InflW'(1);
+      // the count goes up in the cycle of the issue (the prefetch must see it at once) and
+      // down one cycle after the side beat is taken (only delays a prefetch by a cycle)
+      side_dec_q <= post_side_fire;
+      if (side_inc && !side_dec_q) begin
+        side_pend_q      <= {side_pend_q[ResDepth-2:0], 1'b1};
+        side_pend_zero_q <= 1'b0;
+      end else if (!side_inc && side_dec_q) begin
+        side_pend_q      <= {1'b0, side_pend_q[ResDepth-1:1]};
+        side_pend_zero_q <= !side_pend_q[1];
       end
-      if ((issue && cp_first) && !rf_pop) begin
-        inflight_q <= inflight_q + InflW'(1);
-      end else if (!(issue && cp_first) && rf_pop) begin
-        inflight_q <= inflight_q - InflW'(1);
+      rf_pop_q <= rf_pop;
+      if (tok_inc && !rf_pop_q) begin
+        infl_q <= {infl_q[ResDepth-2:0], 1'b1};
+      end else if (!tok_inc && rf_pop_q) begin
+        infl_q <= {1'b0, infl_q[ResDepth-1:1]};
+      end
+    end
+  end
+
+  // ------------------------------------------------------------------ embed side prefetch
+  // The side beats of an embed slab are taken into the embed side queue ahead of their
+  // tokens: pf_bank_q is the bank whose tokens' beats are fetched (cp_bank_q, or the next
+  // bank once every beat of cp_bank_q's slab is in), pf_tok_q how many of them are in. The
+  // stream stays in pass order: beats are fetched only when no resid/scaled token issued so
+  // far still waits for its side beat and, ahead of cp_bank_q, only while cp_bank_q's slab
+  // takes no side beats at its output (embed, plain, gelu, q).
+  logic                 pf_bank_q, pf_done_q, pf_flip;
+  logic [CfgTW-1:0]     pf_tok_q;
+  logic [PfMax-1:0]     es_avail_q;      // beats in the embed queue whose token is not issued
+                                         // (thermometer, at most PfMax)
+  logic                 es_room_q;       // es_avail_q < PfMax
+  // The embed queue holds the prefetched beats (at most PfMax) and those of the tokens
+  // between their first issue and their accumulator result (at most MacLat + 2: one chunk
+  // issued per cycle): EsDepth >= PfMax + MacLat + 2, so it never overflows.
+  assign pf_ok   = full_q[pf_bank_q] && bk_embed_q[pf_bank_q] && !pf_done_q && side_pend_zero_q &&
+                   es_room_q && ((pf_bank_q == cp_bank_q) || !cp_side_late);
+  assign pf_take = side_valid_i && pf_ok;
+  assign pf_flip = (pf_bank_q == cp_bank_q) && full_q[pf_bank_q] && (!bk_embed_q[pf_bank_q] || pf_done_q);
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      pf_bank_q     <= 1'b0;
+      pf_done_q     <= 1'b0;
+      pf_tok_q      <= '0;
+      es_avail_q    <= '0;
+      es_room_q     <= 1'b1;
+    end else begin
+      if (pf_flip) begin
+        pf_bank_q <= !pf_bank_q;
+        pf_done_q <= 1'b0;
+        pf_tok_q  <= '0;
+      end else if (pf_take) begin
+        pf_done_q <= (pf_tok_q == bk_t_m1_q[pf_bank_q]);
+        pf_tok_q  <= pf_tok_q + CfgTW'(1);
+      end
+      if (pf_take && !es_dec) begin
+        es_avail_q    <= {es_avail_q[PfMax-2:0], 1'b1};
+        es_room_q     <= !es_avail_q[PfMax-2];
+      end else if (!pf_take && es_dec) begin
+        es_avail_q    <= {1'b0, es_avail_q[PfMax-1:1]};
+        es_room_q     <= 1'b1;
       end
     end
   end
@@ -477,30 +681,51 @@ module linear_unit
   logic [RowW-1:0]             m_rows_m1;
   assign {m_exps, m_bias, m_has_bias, m_bexp, m_embed, m_flags, m_rows_m1} = mq_out;
 
+  // The head's embed flag also from flip-flops (a copy of the queue's 2 entries): it pops the
+  // embed side queue, whose count should not wait for the LUTRAM read.
+  logic [1:0] me_q;
+  logic       me_wp_q, me_rp_q, me_head;
+  assign me_head = me_q[me_rp_q];
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      me_q    <= '0;
+      me_wp_q <= 1'b0;
+      me_rp_q <= 1'b0;
+    end else begin
+      if (issue && !cp_started_q) begin
+        me_q[me_wp_q] <= cp_embed;
+        me_wp_q       <= !me_wp_q;
+      end
+      if (mq_pop) me_rp_q <= !me_rp_q;
+    end
+  end
+
   // ------------------------------------------------------------------ embed side queue
-  // One entry per embed token between its first issue and its accumulator result
-  // (at most ResDepth: the credits), popped with the result.
+  // One entry per embed token from its prefetched side beat to its accumulator result,
+  // popped with the result: a LUTRAM ring without a count (the prefetch bound keeps it from
+  // filling, and an embed result always finds its entry).
+  localparam int unsigned EsPtrW = $clog2(EsDepth);
   logic [EsW-1:0]  es_in, es_out;
-  logic            es_valid;
+  logic [EsW-1:0]  es_mem_q [EsDepth];
+  logic [EsPtrW-1:0] es_wp_q, es_rp_q;
   logic [TileOut*BBits-1:0] es_add;
   for (genvar r = 0; r < TileOut; r++) begin : g_es
     assign es_add[r*BBits +: BBits] = side_data_i[r*MoeAccBits +: BBits];
   end
-  assign es_in = {side_data_i[TileOut*MoeAccBits +: BExpBits], es_add};
-
-  stream_fifo #(
-    .Width (EsW),
-    .Depth (ResDepth)
-  ) u_es (
-    .clk_i       (clk_i),
-    .rst_ni      (rst_ni),
-    .in_valid_i  (issue && cp_first && cp_embed),
-    .in_ready_o  (es_in_ready),
-    .in_data_i   (es_in),
-    .out_valid_o (es_valid),
-    .out_ready_i (res_valid && m_embed),
-    .out_data_o  (es_out)
-  );
+  assign es_in  = {side_data_i[TileOut*MoeAccBits +: BExpBits], es_add};
+  assign es_out = es_mem_q[es_rp_q];
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      es_wp_q <= '0;
+      es_rp_q <= '0;
+    end else begin
+      if (pf_take) es_wp_q <= es_wp_q + EsPtrW'(1);
+      if (res_valid && me_head) es_rp_q <= es_rp_q + EsPtrW'(1);
+    end
+  end
+  always_ff @(posedge clk_i) begin
+    if (pf_take) es_mem_q[es_wp_q] <= es_in;
+  end
 
   // ------------------------------------------------------------------ bias + rounding
   logic                      rd_valid;
@@ -521,7 +746,7 @@ module linear_unit
     .has_bias_i  (m_has_bias),
     .bexp_i      (m_bexp),
     .q_mode_i    (m_flags[1]),
-    .add_en_i    (m_embed && es_valid),
+    .add_en_i    (m_embed),
     .add_i       (es_out[TileOut*BBits-1:0]),
     .aexp_i      (es_out[TileOut*BBits +: BExpBits]),
     .tag_i       ({m_flags, m_rows_m1}),
@@ -531,24 +756,58 @@ module linear_unit
   );
 
   // ------------------------------------------------------------------ result queue (credits)
-  logic                     rf_valid, rf_ready, rf_in_ready;
+  // A LUTRAM queue in front of a 2-entry head (flip-flops): the output stage's handshake
+  // (its mode flags, the join with the side stream) starts from the head's registers, and
+  // whether the queue gives up its next entry depends on registers only (the head's count),
+  // not on the output stage taking a beat in the same cycle. A result goes straight into
+  // the head when the queue is empty (no extra cycle). Never full: the issue logic holds
+  // one credit per result in flight (ResDepth: ResDepth - 2 in the queue, 2 in the head).
+  localparam int unsigned RfW = TileOut*YW + 4 + RowW;
+  logic                     rf_valid, rf_ready, rq_in_ready, rq_valid, rq_pop, rq_push;
+  logic                     src_valid, hd_take;
+  logic [RfW-1:0]           rq_out, src, hd0_q, hd1_q;
+  logic [1:0]               hd_n_q;
   logic [TileOut*YW-1:0]    rf_y;
   logic [4+RowW-1:0]        rf_tag;
+  assign src_valid = rq_valid || rd_valid;
+  assign src       = rq_valid ? rq_out : {rd_tag, rd_y};
+  assign hd_take   = src_valid && (hd_n_q != 2'd2);
+  assign rq_pop    = rq_valid && (hd_n_q != 2'd2);
+  assign rq_push   = rd_valid && rq_in_ready && (rq_valid || (hd_n_q == 2'd2));
   stream_fifo #(
-    .Width (TileOut*YW + 4 + RowW),
-    .Depth (ResDepth)
+    .Width (RfW),
+    .Depth (ResDepth - 2)
   ) u_res (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
-    // never full here: the issue logic holds one credit per result in flight
-    .in_valid_i  (rd_valid && rf_in_ready),
-    .in_ready_o  (rf_in_ready),
+    .in_valid_i  (rq_push),
+    .in_ready_o  (rq_in_ready),
     .in_data_i   ({rd_tag, rd_y}),
-    .out_valid_o (rf_valid),
-    .out_ready_i (rf_ready),
-    .out_data_o  ({rf_tag, rf_y})
+    .out_valid_o (rq_valid),
+    .out_ready_i (rq_pop),
+    .out_data_o  (rq_out)
   );
-  assign rf_pop = rf_valid && rf_ready;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      hd_n_q <= '0;
+    end else begin
+      hd_n_q <= hd_n_q + 2'(hd_take) - 2'(rf_pop);
+    end
+  end
+  always_ff @(posedge clk_i) begin
+    // head: the second entry moves up when the head leaves; else the source fills it
+    if (rf_pop && (hd_n_q == 2'd2)) begin
+      hd0_q <= hd1_q;
+    end else if (hd_n_q == 2'd0 || rf_pop) begin
+      hd0_q <= src;
+    end
+    if (hd_take && hd_n_q == 2'd1 && !rf_pop) begin
+      hd1_q <= src;
+    end
+  end
+  assign rf_valid = (hd_n_q != 2'd0);
+  assign {rf_tag, rf_y} = hd0_q;
+  assign rf_pop   = rf_valid && rf_ready;
 
   // ------------------------------------------------------------------ output stage
   linear_post #(
@@ -569,5 +828,9 @@ module linear_unit
     .out_ready_i  (out_ready_i),
     .out_data_o   (out_data_o)
   );
+
+  // the ready mirrors the metadata queue's count (mq_cnt_q)
+  logic unused;
+  assign unused = mq_in_ready;
 
 endmodule

@@ -289,10 +289,12 @@ class TB:
         return sum(int(p.y.size) for p in passes)
 
 
-def expected_cycles(passes: list[tuple[int, int, int]], units: int) -> list[dict]:
+def expected_cycles(passes: list[tuple[int, int, int]], units: int, embed: list[bool] | None = None) -> list[dict]:
     """The module header's recurrence (every stream valid, out ready; cycle 0 = first cmd
     handshake, the passes' cmds queued back to back). Returns per pass the first and last act
-    beat (at the act skid's output), the last out beat and the done beat."""
+    beat (at the act skid's output), the last out beat and the done beat. An embed pass's
+    round (``embed[n]``) starts 3 cycles after its last w beat instead of 1 (the units'
+    side-beat prefetch, linear_unit.sv)."""
     CE: list[int] = []
     E = [-(10 ** 9)] * units      # last w beat of each unit's stream so far
     C = 1                         # the parsers take the (first) cmd one cycle after the port
@@ -313,7 +315,7 @@ def expected_cycles(passes: list[tuple[int, int, int]], units: int) -> list[dict
                 if len(CE) >= 2:
                     ws = max(ws, CE[-2] + 1)
                 E[u] = ws + R * kt - 1
-            cs = max(E[u] for u in range(A)) + 1
+            cs = max(E[u] for u in range(A)) + (3 if embed and embed[n] else 1)
             if CE:
                 cs = max(cs, CE[-1] + 1)
             if len(CE) >= 2:
@@ -430,7 +432,7 @@ async def test_cycles(dut):
         for f in tb.fires.values():
             f.clear()
         n_total += await tb.run(passes)
-        exp = expected_cycles([(p.K, p.N, p.T) for p in passes], U)
+        exp = expected_cycles([(p.K, p.N, p.T) for p in passes], U, [p.mode == "embed" for p in passes])
         f = tb.fires
         base = f["cmd"][0]
         acts = [c - base for c in f["act"]]
