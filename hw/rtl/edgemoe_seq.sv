@@ -152,6 +152,8 @@ module edgemoe_seq #(
   logic [7:0]  err_code_q, stop_code_q, opcode_q;
   logic [23:0] err_index_q;
   logic [63:0] cycles_q, rd_bytes_q, wr_bytes_q;
+  logic [2:0]  hs_rd_q;               // R beats of the last cycle (counted one cycle late)
+  logic        hs_wr_q;
   logic [31:0] mark_q, wd_q;
   logic        kill_q, clear_q;
   logic [23:0] stop_idx_q;            // index the stop reports (SStop)
@@ -159,10 +161,11 @@ module edgemoe_seq #(
   // ---- scoreboard: buffer blocks (64 columns) read and written by the commands in flight -------
   // bit 3 b + k: block k of buffer b < 6 (192 columns); bit 18 + k: block k of H (768 columns)
   localparam int unsigned NBlk = 30;
-  function automatic logic [NBlk-1:0] bmask(logic [3:0] b, logic [12:0] lo, logic [12:0] hi);  // columns [lo, hi)
+  // blocks first .. last (block = column / 64) of buffer b
+  function automatic logic [NBlk-1:0] bmask(logic [3:0] b, logic [6:0] first, logic [6:0] last);
     bmask = '0;
     for (int k = 0; k < 12; k++) begin
-      if (13'(64 * k) < hi && 13'(64 * k + 64) > lo) begin
+      if (7'(k) >= first && 7'(k) <= last) begin
         if (b == BufH) bmask[18 + k] = 1'b1;
         else if (b < BufH && k < 3) bmask[3 * int'(b) + k] = 1'b1;
       end
@@ -182,6 +185,9 @@ module edgemoe_seq #(
   logic                issue0, issueq, done0;
   logic                dcls;                    // its class
   logic                issue_ok, drained;
+  // the decoded command's class, "compute" and "LINEAR" flags (SCheck2) and the scoreboard's
+  // verdict (every cycle, used the next): the issue starts from registers, not from w_q
+  logic                dcls_q, dcomp_q, dlin_q, nc_q;
 
 
   // ---- decode of the descriptor in w_q -------------------------------------------------
@@ -207,30 +213,32 @@ module edgemoe_seq #(
   logic [3:0]  io_buf;
   logic [31:0] n_elems_q;             // rows x columns (SCheck)
   logic [LenW-1:0] io_bytes, io_bytes_q;
-  logic [7:0]  dec_err, dec_err_q;    // registered in SCheck2
+  logic [7:0]  dec_err, dec_err_w;
+  // The checks run in three registered steps (300 MHz): SCheck the field tests (zero words,
+  // the rectangle), SCheck2 the opcode's verdict and the I/O region bound, SDecode both.
+  logic        fmt_pix_q, tz_q, io_ok_q, dio_q, region_ok_q;
+  logic [4:0]  fz_q;                  // w_q[0][31:8], [19:8] with spec[11:1], w_q[1], w_q[2], w_q[3] zero
+  logic [1:0]  lsok_q;                // LOAD's / STORE's buffer and spec fields as required
   assign fmt_pix   = (op == OpLoad) && (spec == 12'd1);
   assign io_buf    = (op == OpLoad) ? bb : ba;
   assign tail_zero = (w_q[4] | w_q[5] | w_q[6] | w_q[7]) == 32'd0;
-  assign io_bytes  = fmt_pix ? LenW'(n_elems_q) : LenW'(n_elems_q << 2);
+  assign io_bytes  = fmt_pix_q ? LenW'(n_elems_q) : LenW'(n_elems_q << 2);
   // the rectangle, whole chunks, 16-byte aligned I/O offset (SCheck) and inside the I/O
   // region (SCheck2, from the registered size)
-  assign io_ok     = tail_zero && (io_buf <= BufH) && (rows != 16'd0) && (cols != 16'd0) &&
+  assign io_ok     = (io_buf <= BufH) && (rows != 16'd0) && (cols != 16'd0) &&
                      (cols[3:0] == 4'd0) && (col0[3:0] == 4'd0) &&
                      ({1'b0, row0} + {1'b0, rows} <= 17'(edgemoe_pkg::NumTokens)) &&
                      ({1'b0, col0} + {1'b0, cols} <= buf_cols(io_buf)) && (w_q[1][3:0] == 4'd0);
   assign io_region_ok = {1'b0, w_q[1]} + 33'(io_bytes) <= 33'(IoBytes);
-  logic [7:0] dec_pre_q;  // dec_err without the region bound (SCheck)
+  logic [7:0] dec_pre_q;  // dec_err without the region bound (SCheck2)
+  assign dec_err_w = (dec_pre_q == 8'h00 && dio_q && !region_ok_q) ? ErrBadField : dec_pre_q;
   always_comb begin
     dec_err = 8'h00;
     unique case (op)
-      OpEnd, OpNop: if (w_q[0][31:8] != 24'd0 || w_q[1] != 32'd0 || w_q[2] != 32'd0 || w_q[3] != 32'd0 ||
-                        !tail_zero)
-                      dec_err = ErrBadField;
-      OpMark:       if (w_q[0][19:8] != 12'd0 || spec[11:1] != 11'd0 || w_q[2] != 32'd0 || w_q[3] != 32'd0 ||
-                        !tail_zero)
-                      dec_err = ErrBadField;
-      OpLoad:       if (!(ba == 4'd0 && bc == 4'd0 && spec[11:1] == 11'd0 && io_ok)) dec_err = ErrBadField;
-      OpStore:      if (!(bb == 4'd0 && bc == 4'd0 && spec == 12'd0 && io_ok)) dec_err = ErrBadField;
+      OpEnd, OpNop: if (!(fz_q[0] && fz_q[2] && fz_q[3] && fz_q[4] && tz_q)) dec_err = ErrBadField;
+      OpMark:       if (!(fz_q[1] && fz_q[3] && fz_q[4] && tz_q)) dec_err = ErrBadField;
+      OpLoad:       if (!(lsok_q[0] && tz_q && io_ok_q)) dec_err = ErrBadField;
+      OpStore:      if (!(lsok_q[1] && tz_q && io_ok_q)) dec_err = ErrBadField;
       // 0x03..0x07 (LAYERNORM, LINEAR, ATTENTION, MOE_GATE, EXPERTS): their executor checks the fields
       8'h03, 8'h04, 8'h05, 8'h06, 8'h07:
                     if (!ex_en_i[3'(op - 8'h03)]) dec_err = ErrBadOpcode;
@@ -239,31 +247,31 @@ module edgemoe_seq #(
   end
 
   // blocks of the compute command in w_q (field values beyond range: the executor's BAD_FIELD; the
-  // masks are then merely conservative)
-  logic [12:0] k_n, n_n, sc_c, dc_c, h_c, all_c;
-  assign k_n   = 13'(w_q[2][9:0]) + 13'd1;
-  assign n_n   = 13'(w_q[2][25:16]) + 13'd1;
-  assign sc_c  = {1'b0, w_q[3][15:8], 4'd0};   // 16 x first source chunk
-  assign dc_c  = {1'b0, w_q[3][23:16], 4'd0};  // 16 x first destination chunk
-  assign h_c   = {5'd0, w_q[0][21:20], 6'd0};
-  assign all_c = 13'd768;
+  // masks are then merely conservative). LINEAR's column ranges as block indices, registered in
+  // SCheck (the adds), the masks in SCheck2: source columns [16 c_s, 16 c_s + K), destination
+  // columns [16 c_d, 16 c_d + N).
+  logic [6:0] sb_first, db_first, sb_last_q, db_last_q, h_b, all_last;
+  assign sb_first = 7'(w_q[3][15:10]);      // (16 x first source chunk) / 64
+  assign db_first = 7'(w_q[3][23:18]);
+  assign h_b      = 7'(w_q[0][21:20]);      // ATTENTION's head: 64 columns, one block
+  assign all_last = 7'd11;
   always_comb begin
     drd = '0;
     dwr = '0;
     unique case (op)
-      8'h03: begin drd = bmask(ba, 13'd0, all_c); dwr = bmask(bb, 13'd0, all_c); end
+      8'h03: begin drd = bmask(ba, 7'd0, all_last); dwr = bmask(bb, 7'd0, all_last); end
       8'h04: begin
-        drd = bmask(ba, sc_c, sc_c + k_n) | bmask(bc, dc_c, dc_c + n_n);
-        dwr = bmask(bb, dc_c, dc_c + n_n) | ((spec[2:0] == 3'd5) ? bmask(4'd0, 13'd0, all_c) : '0);  // embed: X
+        drd = bmask(ba, sb_first, sb_last_q) | bmask(bc, db_first, db_last_q);
+        dwr = bmask(bb, db_first, db_last_q) | ((spec[2:0] == 3'd5) ? bmask(4'd0, 7'd0, all_last) : '0);  // embed: X
       end
       8'h05: begin
-        drd = bmask(4'd2, h_c, h_c + 13'd64) | bmask(4'd3, h_c, h_c + 13'd64) | bmask(4'd4, h_c, h_c + 13'd64);
-        dwr = bmask(4'd5, h_c, h_c + 13'd64);
+        drd = bmask(4'd2, h_b, h_b) | bmask(4'd3, h_b, h_b) | bmask(4'd4, h_b, h_b);
+        dwr = bmask(4'd5, h_b, h_b);
       end
-      8'h06: drd = bmask(ba, 13'd0, all_c);
+      8'h06: drd = bmask(ba, 7'd0, all_last);
       8'h07: begin
-        drd = bmask(ba, 13'd0, all_c) | bmask(BufH, 13'd0, all_c) | bmask(4'd0, 13'd0, all_c);
-        dwr = bmask(BufH, 13'd0, all_c) | bmask(4'd0, 13'd0, all_c);
+        drd = bmask(ba, 7'd0, all_last) | bmask(BufH, 7'd0, all_last) | bmask(4'd0, 7'd0, all_last);
+        dwr = bmask(BufH, 7'd0, all_last) | bmask(4'd0, 7'd0, all_last);
       end
       default: ;
     endcase
@@ -279,16 +287,18 @@ module edgemoe_seq #(
   // after read or write per block; a shared port per buffer)
   logic [NBlk-1:0] o_rd, o_wr;
   logic            no_conflict;
-  assign o_rd = dcls ? (crd_q[0] | q2rd_q) : crd_q[1];
-  assign o_wr = dcls ? (cwr_q[0] | q2wr_q) : cwr_q[1];
-  assign no_conflict = !(cbusy_q[!dcls] && ((((drd_q & o_wr) | (dwr_q & (o_rd | o_wr))) != '0) ||
-                                            ((bufs(drd_q) & bufs(o_rd)) != '0) || ((bufs(dwr_q) & bufs(o_wr)) != '0)));
-  assign issue_ok = !cbusy_q[dcls] && no_conflict;
+  // The verdict nc_q is one cycle old when SIssue uses it: safe, because while a command waits
+  // in SIssue the other class's blocks only shrink (a done, q2 moving up, a kill; nothing
+  // issues), so a stale "no conflict" still holds and a stale "conflict" costs one cycle.
+  assign o_rd = dcls_q ? (crd_q[0] | q2rd_q) : crd_q[1];
+  assign o_wr = dcls_q ? (cwr_q[0] | q2wr_q) : cwr_q[1];
+  assign no_conflict = !(cbusy_q[!dcls_q] && ((((drd_q & o_wr) | (dwr_q & (o_rd | o_wr))) != '0) ||
+                                              ((bufs(drd_q) & bufs(o_rd)) != '0) || ((bufs(dwr_q) & bufs(o_wr)) != '0)));
+  assign issue_ok = !cbusy_q[dcls_q] && nc_q;
   logic is_compute;
   assign is_compute = (op >= 8'h03) && (op <= 8'h07);
-  assign issue0 = (state_q == SIssue) && is_compute && issue_ok;
-  assign issueq = (state_q == SIssue) && (op == 8'h04) && cbusy_q[0] && c0lin_q && !q2busy_q && lin_qready_i &&
-                  no_conflict;
+  assign issue0 = (state_q == SIssue) && dcomp_q && issue_ok;
+  assign issueq = (state_q == SIssue) && dlin_q && cbusy_q[0] && c0lin_q && !q2busy_q && lin_qready_i && nc_q;
   assign done0  = ex_done_i[0] && cbusy_q[0];
   assign drained = (cbusy_q == 2'b00);
 
@@ -301,6 +311,8 @@ module edgemoe_seq #(
   logic [5:0]  ck_q;
   logic [1:0]  qt_q;
   logic [31:0] left_q;                // beats not yet moved (LOAD) / words not yet read (STORE)
+  logic        left_nz_q;             // left_q != 0
+  logic        at_end_q;              // idx_q == cmd_count_i (SFetch: written in SNext and at START)
   logic [5:0]  ck_last;
   assign ck_last = 6'((cols >> 4) - 16'd1);
 
@@ -313,13 +325,13 @@ module edgemoe_seq #(
   logic [Lanes*32-1:0] wdata_q;
   logic [Lanes-1:0]  ld_lanes;
   logic [Lanes*32-1:0] ld_data;
-  assign ld_step = (state_q == SLoad) && rd_valid_i && (left_q != 32'd0) && !stop_q;
-  assign ld_last = fmt_pix || (qt_q == 2'd3);  // the beat finishes its chunk
+  assign ld_step = (state_q == SLoad) && rd_valid_i && left_nz_q && !stop_q;
+  assign ld_last = fmt_pix_q || (qt_q == 2'd3);  // the beat finishes its chunk
   always_comb begin
     ld_lanes = '0;
     ld_data  = '0;
     for (int l = 0; l < Lanes; l++) begin
-      if (fmt_pix) begin
+      if (fmt_pix_q) begin
         ld_lanes[l] = 1'b1;
         ld_data[32*l +: 32] = {16'd0, rd_data_i[8*l +: 8], 8'd0};  // pix << 8
       end else if (2'(l / 4) == qt_q) begin
@@ -342,7 +354,7 @@ module edgemoe_seq #(
   assign wv        = wn_q != 2'd0;
   assign st_out_hs = wr_valid_o && wr_ready_i;
   assign st_pop    = st_out_hs && wq_q == 2'd3;
-  assign st_issue  = (state_q == SStore) && (left_q != 32'd0) && !stop_q &&
+  assign st_issue  = (state_q == SStore) && left_nz_q && !stop_q &&
                      ({1'b0, wn_q} + {2'b0, st_rd_q} < 3'd2);
   logic [127:0] st_beat;
   always_comb begin
@@ -359,12 +371,24 @@ module edgemoe_seq #(
   logic [1:0] wd_cls;
   logic [7:0] ex_fail_code;
   logic [23:0] wd_idx, ex_fail_idx;
-  assign wd_seq = (timeout_i != 32'd0) && (wd_q >= timeout_i) && state_q != SIssue;
-  for (genvar c = 0; c < 2; c++) begin : g_wd
-    assign wd_cls[c] = (timeout_i != 32'd0) && cbusy_q[c] && (cwd_q[c] >= timeout_i);
+  // (the comparisons registered: the watchdog fires one cycle after its count reaches TIMEOUT;
+  // a command issued in that cycle starts from a count of 0 with its class idle before)
+  logic       wd_seq_q, wd_q2_q;
+  logic [1:0] wd_cls_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      wd_seq_q <= 1'b0; wd_cls_q <= '0; wd_q2_q <= 1'b0;
+    end else begin
+      // (running: wd_q counts on while idle; START clears it)
+      wd_seq_q <= running && (timeout_i != 32'd0) && (wd_q >= timeout_i) && state_q != SIssue;
+      for (int c = 0; c < 2; c++) wd_cls_q[c] <= (timeout_i != 32'd0) && cbusy_q[c] && (cwd_q[c] >= timeout_i);
+      wd_q2_q  <= (timeout_i != 32'd0) && q2busy_q && (q2wd_q >= timeout_i);
+    end
   end
+  assign wd_seq = wd_seq_q;
+  assign wd_cls = wd_cls_q & cbusy_q;
   logic wd_q2;
-  assign wd_q2 = (timeout_i != 32'd0) && q2busy_q && (q2wd_q >= timeout_i);
+  assign wd_q2 = wd_q2_q && q2busy_q;
   assign wd_fire = running && (wd_seq || wd_cls != 2'b00 || wd_q2);
   // the oldest in flight first: a class's command issued before the one being fetched
   always_comb begin
@@ -383,8 +407,8 @@ module edgemoe_seq #(
       ex_fail_code = ex_err_i[1]; ex_fail_idx = cidx_q[1];
     end
   end
-  assign io_done = (state_q == SLoad) ? (left_q == 32'd0 && !rd_busy_i)
-                                      : (left_q == 32'd0 && !st_rd_q && !wv && !wr_busy_i);
+  assign io_done = (state_q == SLoad) ? (!left_nz_q && !rd_busy_i)
+                                      : (!left_nz_q && !st_rd_q && !wv && !wr_busy_i);
   // the engines' error flags hold until their next start: only the states using them look
   assign rd_err = rd_err_i && (state_q == SFetchWait || state_q == SLoad);  // executors report their own
   assign wr_err = wr_err_i && (state_q == SStore);
@@ -396,20 +420,27 @@ module edgemoe_seq #(
       state_q <= SIdle; idx_q <= '0; done_q <= 1'b0; stop_q <= 1'b0; abort_q <= 1'b0;
       err_evt_q <= 1'b0; done_evt_q <= 1'b0; kill_q <= 1'b0; clear_q <= 1'b0; stop_idx_q <= '0;
       cbusy_q <= '0; crd_q <= '0; cwr_q <= '0; cidx_q <= '0; cwd_q <= '0; ccmd_q <= '0; drd_q <= '0; dwr_q <= '0;
-      c0lin_q <= 1'b0; q2busy_q <= 1'b0; q2rd_q <= '0; q2wr_q <= '0; q2idx_q <= '0; q2wd_q <= '0;
+      sb_last_q <= '0; db_last_q <= '0;
+      c0lin_q <= 1'b0; q2busy_q <= 1'b0; dcls_q <= 1'b0; dcomp_q <= 1'b0; dlin_q <= 1'b0; nc_q <= 1'b0; q2rd_q <= '0; q2wr_q <= '0; q2idx_q <= '0; q2wd_q <= '0;
       err_code_q <= '0; err_index_q <= '0; stop_code_q <= '0; opcode_q <= '0;
-      cycles_q <= '0; rd_bytes_q <= '0; wr_bytes_q <= '0; mark_q <= '0; wd_q <= '0;
+      cycles_q <= '0; rd_bytes_q <= '0; wr_bytes_q <= '0; mark_q <= '0; wd_q <= '0; hs_rd_q <= '0; hs_wr_q <= 1'b0;
       for (int i = 0; i < 8; i++) w_q[i] <= '0;
       wa_q <= '0; rowbase_q <= '0; base_q <= '0; skip_q <= '0;
-      ck_q <= '0; qt_q <= '0; left_q <= '0; n_elems_q <= '0; io_bytes_q <= '0; dec_err_q <= '0; dec_pre_q <= '0;
+      ck_q <= '0; qt_q <= '0; left_q <= '0; left_nz_q <= 1'b0; at_end_q <= 1'b0; n_elems_q <= '0; io_bytes_q <= '0; dec_pre_q <= '0;
+      fmt_pix_q <= 1'b0; tz_q <= 1'b0; io_ok_q <= 1'b0; dio_q <= 1'b0; region_ok_q <= 1'b0; fz_q <= '0;
+      lsok_q <= '0;
       we_q <= 1'b0; wid_q <= '0; waddr_q <= '0; wlanes_q <= '0; wdata_q <= '0;
       st_rd_q <= 1'b0; wn_q <= '0; wh_q <= 1'b0; wq_q <= '0; word_q[0] <= '0; word_q[1] <= '0;
     end else begin
       err_evt_q  <= 1'b0;
       done_evt_q <= 1'b0;
+      nc_q       <= no_conflict;
       // bus counters (all traffic of port 0, drained bursts included)
-      rd_bytes_q <= rd_bytes_q + {57'd0, rd_hs_i, 4'd0};  // 16 B per beat
-      if (wr_hs_i) wr_bytes_q <= wr_bytes_q + 64'd16;
+      // (the handshakes registered first: the engines' beat logic stays out of the adders)
+      hs_rd_q <= rd_hs_i;
+      hs_wr_q <= wr_hs_i;
+      rd_bytes_q <= rd_bytes_q + {57'd0, hs_rd_q, 4'd0};  // 16 B per beat
+      if (hs_wr_q) wr_bytes_q <= wr_bytes_q + 64'd16;
       if (running) cycles_q <= cycles_q + 64'd1;
       wd_q <= wd_q + 32'd1;
       cwd_q[0] <= cwd_q[0] + 32'd1;
@@ -456,7 +487,8 @@ module edgemoe_seq #(
               err_index_q <= '0;
               err_evt_q   <= 1'b1;
             end else begin
-              state_q <= SFetch;
+              state_q  <= SFetch;
+              at_end_q <= 1'b0;  // CMD_COUNT != 0 (start_bad)
             end
           end else if (soft_reset_i) begin
             kill_q <= 1'b1;
@@ -467,7 +499,7 @@ module edgemoe_seq #(
         end
         SFetch: begin
           wd_q <= '0;
-          if (idx_q == cmd_count_i) begin
+          if (at_end_q) begin
             if (drained) begin
               done_q     <= 1'b1;  // a run ends after CMD_COUNT descriptors as at END
               done_evt_q <= 1'b1;
@@ -488,28 +520,41 @@ module edgemoe_seq #(
           end
         end
         SCheck: begin
-          dec_pre_q <= dec_err;
+          fmt_pix_q <= fmt_pix;
+          tz_q      <= tail_zero;
+          io_ok_q   <= io_ok;
+          fz_q      <= {w_q[3] == 32'd0, w_q[2] == 32'd0, w_q[1] == 32'd0,
+                        w_q[0][19:8] == 12'd0 && spec[11:1] == 11'd0, w_q[0][31:8] == 24'd0};
+          lsok_q    <= {bb == 4'd0 && bc == 4'd0 && spec == 12'd0, ba == 4'd0 && bc == 4'd0 && spec[11:1] == 11'd0};
+          // last block: (16 c + count - 1) / 64
+          sb_last_q <= 7'((13'({w_q[3][15:8], 4'd0}) + 13'(w_q[2][9:0])) >> 6);
+          db_last_q <= 7'((13'({w_q[3][23:16], 4'd0}) + 13'(w_q[2][25:16])) >> 6);
           n_elems_q <= rows * cols;
           rowbase_q <= (io_buf == BufH) ? 13'(row0) * 13'(HRowWords) : 13'(row0) * 13'(RowWords);
           skip_q    <= ((io_buf == BufH) ? 13'(HRowWords) : 13'(RowWords)) - 13'(cols >> 4) + 13'd1;
           state_q   <= SCheck2;
         end
         SCheck2: begin
-          dec_err_q  <= (dec_pre_q == 8'h00 && (op == OpLoad || op == OpStore) && !io_region_ok) ? ErrBadField
-                                                                                                : dec_pre_q;
-          io_bytes_q <= io_bytes;
+          dec_pre_q   <= dec_err;
+          dio_q       <= (op == OpLoad || op == OpStore);
+          region_ok_q <= io_region_ok;
+          io_bytes_q  <= io_bytes;
           base_q     <= rowbase_q + 13'(col0 >> 4);
           drd_q      <= drd;
           dwr_q      <= dwr;
+          dcls_q     <= dcls;
+          dcomp_q    <= is_compute;
+          dlin_q     <= (op == 8'h04);
           state_q    <= SDecode;
         end
         SDecode: begin
           opcode_q <= op;
           wa_q <= base_q; ck_q <= '0; qt_q <= '0;
           left_q <= (op == OpLoad) ? 32'(io_bytes_q >> 4) : (n_elems_q >> 4);  // LOAD: beats; STORE: words
+          left_nz_q <= ((op == OpLoad) ? 32'(io_bytes_q >> 4) : (n_elems_q >> 4)) != 32'd0;
           st_rd_q <= 1'b0; wn_q <= '0; wh_q <= 1'b0; wq_q <= '0;
-          if (dec_err_q != 8'h00) begin  // the commands in flight stop with it (killed, drained)
-            stop_code_q <= dec_err_q;
+          if (dec_err_w != 8'h00) begin  // the commands in flight stop with it (killed, drained)
+            stop_code_q <= dec_err_w;
             stop_idx_q  <= idx_q[23:0];
             stop_q      <= 1'b1;
             kill_q      <= 1'b1;
@@ -520,48 +565,46 @@ module edgemoe_seq #(
         end
         SIssue: begin  // compute: when the scoreboard allows; the others once both classes are idle
           wd_q <= '0;  // waiting to issue is not running
-          unique case (op)
-            8'h03, 8'h04, 8'h05, 8'h06, 8'h07: begin
-              if (issue0 || (issueq && done0 && !q2busy_q)) begin  // ex_go_o next cycle (the class is free)
-                cbusy_q[dcls] <= 1'b1;
-                crd_q[dcls]   <= drd_q;
-                cwr_q[dcls]   <= dwr_q;
-                cidx_q[dcls]  <= idx_q[23:0];
-                cwd_q[dcls]   <= '0;
-                if (!dcls) c0lin_q <= (op == 8'h04);
-                ccmd_q[dcls]  <= {w_q[7], w_q[6], w_q[5], w_q[4], w_q[3], w_q[2], w_q[1], w_q[0]};
-                state_q       <= SNext;
-              end else if (issueq) begin  // queued behind class 0's running LINEAR
-                q2busy_q  <= 1'b1;
-                q2rd_q    <= drd_q;
-                q2wr_q    <= dwr_q;
-                q2idx_q   <= idx_q[23:0];
-                q2wd_q    <= '0;
-                ccmd_q[0] <= {w_q[7], w_q[6], w_q[5], w_q[4], w_q[3], w_q[2], w_q[1], w_q[0]};
-                state_q   <= SNext;
-              end
+          if (dcomp_q) begin  // 0x03..0x07
+            if (issue0 || (issueq && done0 && !q2busy_q)) begin  // ex_go_o next cycle (the class is free)
+              cbusy_q[dcls_q] <= 1'b1;
+              crd_q[dcls_q]   <= drd_q;
+              cwr_q[dcls_q]   <= dwr_q;
+              cidx_q[dcls_q]  <= idx_q[23:0];
+              cwd_q[dcls_q]   <= '0;
+              if (!dcls_q) c0lin_q <= dlin_q;
+              ccmd_q[dcls_q]  <= {w_q[7], w_q[6], w_q[5], w_q[4], w_q[3], w_q[2], w_q[1], w_q[0]};
+              state_q         <= SNext;
+            end else if (issueq) begin  // queued behind class 0's running LINEAR
+              q2busy_q  <= 1'b1;
+              q2rd_q    <= drd_q;
+              q2wr_q    <= dwr_q;
+              q2idx_q   <= idx_q[23:0];
+              q2wd_q    <= '0;
+              ccmd_q[0] <= {w_q[7], w_q[6], w_q[5], w_q[4], w_q[3], w_q[2], w_q[1], w_q[0]};
+              state_q   <= SNext;
             end
-            OpNop: state_q <= SNext;
-            default: begin
-              if (drained) begin
-                unique case (op)
-                  OpEnd:   begin done_q <= 1'b1; done_evt_q <= 1'b1; state_q <= SIdle; end
-                  OpMark:  begin mark_q <= w_q[1]; state_q <= SNext; end
-                  OpLoad:  state_q <= SLoad;
-                  OpStore: state_q <= SStore;
-                  default: state_q <= SNext;
-                endcase
-              end
-            end
-          endcase
+          end else if (op == OpNop) begin
+            state_q <= SNext;
+          end else if (drained) begin
+            unique case (op)
+              OpEnd:   begin done_q <= 1'b1; done_evt_q <= 1'b1; state_q <= SIdle; end
+              OpMark:  begin mark_q <= w_q[1]; state_q <= SNext; end
+              OpLoad:  state_q <= SLoad;
+              OpStore: state_q <= SStore;
+              default: state_q <= SNext;
+            endcase
+          end
         end
         SNext: begin
           idx_q   <= idx_q + 32'd1;
+          at_end_q <= (idx_q + 32'd1 == cmd_count_i);
           state_q <= SFetch;
         end
         SLoad: begin
           if (ld_step) begin
             left_q <= left_q - 32'd1;
+            left_nz_q <= (left_q != 32'd1);
             qt_q   <= qt_q + 2'd1;
             if (ld_last) begin
               qt_q <= '0;
@@ -575,6 +618,7 @@ module edgemoe_seq #(
           st_rd_q <= st_issue;
           if (st_issue) begin
             left_q <= left_q - 32'd1;
+            left_nz_q <= (left_q != 32'd1);
             if (ck_q == ck_last) begin ck_q <= '0; wa_q <= wa_q + skip_q; end
             else begin ck_q <= ck_q + 6'd1; wa_q <= wa_q + 13'd1; end
           end
@@ -637,13 +681,13 @@ module edgemoe_seq #(
   end
 
   // ---- outputs --------------------------------------------------------------------------------
-  assign rd_start_o = (state_q == SFetch && idx_q != cmd_count_i) ||
+  assign rd_start_o = (state_q == SFetch && !at_end_q) ||
                       (state_q == SIssue && drained && op == OpLoad);
   assign rd_addr_o  = (state_q == SFetch || state_q == SFetchWait) ? (cmd_base_i + AddrW'({idx_q, 5'b0}))
                                                                    : (io_base_i + AddrW'(w_q[1]));
   assign rd_bytes_o = (state_q == SFetch) ? LenW'(32) : io_bytes_q;
   assign rd_stop_o  = stop_q;
-  assign rd_ready_o = (state_q == SFetchWait) || (state_q == SLoad && left_q != 32'd0);
+  assign rd_ready_o = (state_q == SFetchWait) || (state_q == SLoad && left_nz_q);
   assign wr_start_o = (state_q == SIssue && drained && op == OpStore);
   assign wr_addr_o  = io_base_i + AddrW'(w_q[1]);
   assign wr_bytes_o = io_bytes_q;
@@ -655,7 +699,7 @@ module edgemoe_seq #(
   logic [1:0] go_q;
   always_ff @(posedge clk_i) begin
     if (!rst_ni) go_q <= '0;
-    else go_q <= ((issue0 || issueq) && !wd_fire && !ex_fail && !abort_q && !abort_i) ? (dcls ? 2'b10 : 2'b01)
+    else go_q <= ((issue0 || issueq) && !wd_fire && !ex_fail && !abort_q && !abort_i) ? (dcls_q ? 2'b10 : 2'b01)
                                                                                       : 2'b00;
   end
   assign ex_go_o   = go_q & cbusy_q;
