@@ -507,8 +507,9 @@ class Timeline:
         self.ops.append(op)
         return op
 
-    def _linear(self, name: str, K: int, N: int, T: int, after: float, load_ready: float = 0.0) -> Op:
-        s, e, busy, nb = self.cl.run(K, N, T, after + CMD_GAP, load_ready)
+    def _linear(self, name: str, K: int, N: int, T: int, after: float, load_ready: float = 0.0,
+                embed: bool = False) -> Op:
+        s, e, busy, nb = self.cl.run(K, N, T, after + CMD_GAP, load_ready, embed)
         op = Op(0, name, "linear", s, e, busy=busy, macs=T * K * N, weight_bytes=nb)
         self.ops.append(op)
         self.ddr_read += nb
@@ -542,8 +543,10 @@ class Timeline:
         self._commit(op.end, reads, writes)
         return op.start, op.end
 
-    def linear(self, K: int, N: int, T: int, reads: Sequence[Region], writes: Sequence[Region]) -> tuple[float, float]:
-        op = self._linear("linear", K, N, T, self.ready(reads, writes))
+    def linear(self, K: int, N: int, T: int, reads: Sequence[Region], writes: Sequence[Region],
+               embed: bool = False) -> tuple[float, float]:
+        """A LINEAR pass; ``embed``: mode embed (its slabs start 2 cycles after their load, _Cluster.run)."""
+        op = self._linear("linear", K, N, T, self.ready(reads, writes), embed=embed)
         self._commit(op.end, reads, writes)
         return op.start, op.end
 

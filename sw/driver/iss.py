@@ -424,7 +424,8 @@ class Iss:
             acc = acc + np.left_shift(add.codes[:, :N], af[None, :] - add.frac[:, None])
             y = saturate(round_shift(acc, af[None, :] - _ACT.frac), _ACT)
         reads = [(Buf(src).name, 0, T, c0, c1)] + ([("X", dr, dr + T, o0, o1)] if mode == Mode.RESID else [])
-        self._clock(*self.timeline.linear(K, N, T, reads, [(Buf(dst).name, dr, dr + T, o0, o1)]))
+        self._clock(*self.timeline.linear(K, N, T, reads, [(Buf(dst).name, dr, dr + T, o0, o1)],
+                                          embed=mode == Mode.EMBED))
         self.buffers[dst][dr:dr + T, o0:o1] = y
 
     def _attention(self, d: isa.Descriptor, w) -> None:
