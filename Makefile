@@ -5,6 +5,8 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
+# extra pytest arguments, e.g. `make test PYTEST_ARGS=-x`; the slowest items are always listed
+PYTEST_ARGS ?=
 # The golden model's matrices are small: one BLAS/OpenMP thread per process is as
 # fast, and avoids threads spinning against each other when pytest runs -n 2.
 export OPENBLAS_NUM_THREADS ?= 1
@@ -26,10 +28,10 @@ demo: $(STAMP)
 	$(VENV)/bin/edgemoe run --out out/demo
 
 test: $(STAMP)
-	$(PY) -m pytest -q -n $(JOBS)
+	$(PY) -m pytest -q -n $(JOBS) --durations=30 $(PYTEST_ARGS)
 
 test-full: $(STAMP)
-	$(PY) -m pytest -q -n $(JOBS) --full
+	$(PY) -m pytest -q -n $(JOBS) --durations=30 --full $(PYTEST_ARGS)
 
 # Mutation testing of the RTL (sim/mutants.toml): each mutant on a private copy of hw/rtl,
 # its covering testbenches run; prints killed/survived/stale. Long; not part of `make test`.
