@@ -60,7 +60,7 @@ CACHE = REPO / "build" / "synth"
 SCRIPT_VERSION = 3
 """Bump when the Yosys script or the cell classification changes (invalidates the cache)."""
 DEFAULT_TIMEOUT_S = 1800.0
-TIMING_VERSION = 4
+TIMING_VERSION = 5
 """Bump when edgemoe.timing's model or delay table changes (re-analyses the cached netlists)."""
 
 SYNTH_CMD = "synth_xilinx -family xcup -flatten -noiopad -noclkbuf"
@@ -501,7 +501,8 @@ def run_kernel(spec: KernelSpec, *, use_cache: bool = True, timeout: float = DEF
     elaboration (seconds; status ``parsed``, no resources, not cached). ``timing`` adds the
     path estimate of :mod:`edgemoe.timing` (from the cached netlist when there is one)."""
     r = _run_kernel(spec, use_cache=use_cache, timeout=timeout, yosys=yosys, cache_dir=cache_dir, parse_only=parse_only)
-    if timing and r.ok and (r.timing is None or r.timing.get("version") != TIMING_VERSION):
+    # a design with black boxes is timed again each time (seconds): its boxes' port budgets may have changed
+    if timing and r.ok and (r.timing is None or r.timing.get("version") != TIMING_VERSION or r.blackboxes):
         cache_file = cache_dir / f"{spec.name}-{r.source_hash[:16]}.json"
         net = netlist_path(cache_file)
         if not net.is_file() and r.cached:  # a result cached without its netlist: run Yosys again
@@ -512,13 +513,53 @@ def run_kernel(spec: KernelSpec, *, use_cache: bool = True, timeout: float = DEF
             nl = tm.load_netlist(net)
             if r.blackboxes:
                 nl = cut_boxes(nl, {g["type"] for g in r.blackboxes})
-            rep = tm.analyse(nl)
-            r.timing = {"version": TIMING_VERSION, **rep.to_json()}
+                boundary: dict[str, float] = {}
+                through: list[tuple[str, str, float]] = []
+                used: dict[str, str] = {}
+                for g in r.blackboxes:
+                    bt = box_timing(g["module"], cache_dir)
+                    used[g["module"]] = bt[2] if bt else "none (its ports taken as registers)"
+                    for inst in (g["cells"] if bt else ()):
+                        b, th = tm.box_boundary(inst, bt[0], bt[1])
+                        boundary.update(b)
+                        through += th
+                rep = tm.analyse(nl, boundary=boundary, through=through)
+                extra: dict[str, Any] = {"boxes": used}
+            else:
+                rep = tm.analyse(nl)
+                extra = {"ports": tm.port_profile(nl)}
+            r.timing = {"version": TIMING_VERSION, **rep.to_json(), **extra}
             cached = r.cached
             r.cached = False
             cache_file.write_text(json.dumps(r.to_json(), indent=1))
             r.cached = cached
     return r
+
+
+def box_timing(module: str, cache_dir: Path = CACHE) -> tuple[dict[str, Any], list[dict[str, Any]], str] | None:
+    """The port budgets (:func:`edgemoe.timing.port_profile`) and feed-throughs of the kernel whose top is
+    ``module``, for a design that keeps it as a black box, and where they come from: the cached estimate
+    of its kernels.toml entry at the current sources when there is one, else its recorded estimate
+    (hw/synth/timing.json, possibly a smaller instance: the port paths do not depend on the replicated
+    size). None when neither has them."""
+    for spec in load_kernels().values():
+        if spec.top != module or spec.blackbox:
+            continue
+        try:
+            h = source_hash(spec, spec.sources())
+        except FileNotFoundError:
+            continue
+        f = cache_dir / f"{spec.name}-{h[:16]}.json"
+        if f.is_file():
+            t = (json.loads(f.read_text()).get("timing") or {})
+            if t.get("version") == TIMING_VERSION and "ports" in t:
+                return t["ports"], t.get("feedthrough", []), f"{spec.name} (this run, current sources)"
+    for r in load_timing().values():
+        t = r.timing or {}
+        if r.top == module and "ports" in t:
+            ps = ", ".join(f"{k}={v}" for k, v in r.params.items())
+            return t["ports"], t.get("feedthrough", []), f"{r.kernel} ({ps}; hw/synth/timing.json)"
+    return None
 
 
 def _run_kernel(spec: KernelSpec, *, use_cache: bool, timeout: float, yosys: str | None, cache_dir: Path,

@@ -237,9 +237,15 @@ def _pins(cell: Mapping[str, Any], direction: str) -> Iterable[tuple[str, int, i
                 yield port, i, b
 
 
-def build_graph(module: Mapping[str, Any], delays: Mapping[str, float] = DELAYS) -> tuple[_Graph, dict[str, int], dict[int, str]]:
-    """The timing graph of one flattened module; also the cell types it did not know."""
+def build_graph(module: Mapping[str, Any], delays: Mapping[str, float] = DELAYS,
+                boundary: Mapping[str, float] | None = None) -> tuple[_Graph, dict[str, int], dict[int, str]]:
+    """The timing graph of one flattened module; also the cell types it did not know.
+
+    ``boundary`` (see :func:`analyse`) turns the ports it names into register boundaries:
+    an input port starts (kind ``reg``) at the given arrival time, an output port ends
+    (kind ``reg``) with the given time as its setup and no net of its own."""
     D = delays
+    boundary = boundary or {}
     g = _Graph()
     names = _bitname(module.get("netnames", {}))
     unknown: dict[str, int] = defaultdict(int)
@@ -252,7 +258,12 @@ def build_graph(module: Mapping[str, Any], delays: Mapping[str, float] = DELAYS)
             if not isinstance(b, int):
                 continue
             label = f"{pname}[{i}]" if len(p["bits"]) > 1 else pname
-            if p["direction"] == "input":
+            if pname in boundary:
+                if p["direction"] == "input":
+                    g.start(b, boundary[pname], label, "reg")
+                else:
+                    g.ends.append((b, boundary[pname], label, "reg", False))
+            elif p["direction"] == "input":
                 g.start(b, D["ff_co"], f"in:{label}", "in")
             else:
                 g.ends.append((b, D["ff_su"], f"out:{label}", "out", True))
@@ -550,16 +561,43 @@ def _group(name: str) -> str:
     return re.sub(r"\[\d+\]", "", name)
 
 
-def analyse(netlist: Mapping[str, Any], delays: Mapping[str, float] = DELAYS, top_n: int = 10,
-            target_ns: float = TARGET_NS) -> TimingReport:
-    """The worst register-to-register path of a Yosys JSON netlist (see the module docstring)."""
-    _, module = top_module(netlist)
+def _prepare(module: Mapping[str, Any], delays: Mapping[str, float]) -> None:
+    """Module-wide state of :func:`build_graph`: the net delay, the carry-chain CO bits (a CI they drive is dedicated)."""
     _NET_NS["v"] = delays["net"]
     _CARRY_CO_BITS.clear()
     for c in module.get("cells", {}).values():
         if c["type"] in CARRY_TYPES:
             _CARRY_CO_BITS.update(b for b in c["connections"].get("CO", []) if isinstance(b, int))
-    g, unknown, _ = build_graph(module, delays)
+
+
+def analyse(netlist: Mapping[str, Any], delays: Mapping[str, float] = DELAYS, top_n: int = 10,
+            target_ns: float = TARGET_NS, boundary: Mapping[str, float] | None = None,
+            through: Iterable[tuple[str, str, float]] = ()) -> TimingReport:
+    """The worst register-to-register path of a Yosys JSON netlist (see the module docstring).
+
+    ``boundary`` and ``through`` time the ports of black boxes cut out of the netlist
+    (:func:`box_boundary`): ``boundary[port]`` is, for an input port (a box output), the
+    arrival time at the pin and, for an output port (a box input), the delay from the pin
+    to the register inside the box including its setup; such ports are register
+    boundaries (the paths are ``reg2reg``). ``through`` lists a box's combinational
+    input -> output paths as (output port, input port, delay from pin to pin)."""
+    _, module = top_module(netlist)
+    _prepare(module, delays)
+    g, unknown, _ = build_graph(module, delays, boundary)
+    ports = module.get("ports", {})
+    for src, dst, d in through:
+        if src not in ports or dst not in ports:
+            continue
+        ci = len(g.cell_names)
+        g.cell_names.append(f"{src.split('/')[0]} ({src.split('/')[-1]} -> {dst.split('/')[-1]})")
+        g.cell_types.append("BOX")
+        mid = g.virtual()
+        for b in ports[src]["bits"]:
+            if isinstance(b, int):
+                g.edge(b, mid, 0.0, ci, False)
+        for b in ports[dst]["bits"]:
+            if isinstance(b, int):
+                g.edge(mid, b, d, ci, False)
     arr, pred, origin, loops = _longest(g, {"reg", "in"})
     paths: list[TimingPath] = []
     for e in g.ends:
@@ -616,3 +654,76 @@ def _feedthrough(g: _Graph, D: Mapping[str, float]) -> list[dict[str, Any]]:
     # downstream ready is the ordinary pipeline handshake)
     return [{"from": a, "to": b, "delay_ns": round(d, 3), "valid_to_ready": a.endswith("valid_i") and b.endswith("ready_o")}
             for (a, b), d in sorted(pairs.items())]
+
+
+def _required(g: _Graph) -> dict[int, float]:
+    """Per node: the longest delay from it to a register end (its setup included), reverse topological order."""
+    req: dict[int, float] = {}
+    for node, su, _, kind, net in g.ends:
+        if kind == "reg":
+            req[node] = max(req.get(node, float("-inf")), su + (g_net(g) if net else 0.0))
+    preds: dict[int, list[tuple[int, float, bool]]] = defaultdict(list)
+    outdeg: dict[int, int] = defaultdict(int)
+    for u, edges in g.succ.items():
+        for v, d, _, net in edges:
+            preds[v].append((u, d, net))
+            outdeg[u] += 1
+    nodes = set(g.succ) | set(preds) | set(req)
+    order = [n for n in nodes if outdeg.get(n, 0) == 0]
+    while order:
+        v = order.pop()
+        rv = req.get(v)
+        for u, d, net in preds.get(v, ()):
+            if rv is not None:
+                t = rv + d + (g_net(g) if net else 0.0)
+                if t > req.get(u, float("-inf")):
+                    req[u] = t
+            outdeg[u] -= 1
+            if outdeg[u] == 0:
+                order.append(u)
+    return req
+
+
+def port_profile(netlist: Mapping[str, Any], delays: Mapping[str, float] = DELAYS) -> dict[str, dict[str, float]]:
+    """A kernel's timing at its ports, for a bigger design that keeps it as a black box.
+
+    ``in[port]``: the longest path from the port (driven by a register outside, ``ff_co``)
+    to a register inside, setup included; ``out[port]``: the longest path from a register
+    inside to the port, the outside register's net and setup included. These are the
+    kernel's own ``in2reg`` / ``reg2out`` paths per port (bits merged); ports no register
+    path touches are left out (a feed-through, in the report's ``feedthrough``, or unused)."""
+    _, module = top_module(netlist)
+    _prepare(module, delays)
+    g, _, _ = build_graph(module, delays)
+    req = _required(g)
+    arr, _, _, _ = _longest(g, {"reg"})
+    prof: dict[str, dict[str, float]] = {"in": {}, "out": {}}
+    for pname, p in module.get("ports", {}).items():
+        for b in p["bits"]:
+            if not isinstance(b, int):
+                continue
+            if p["direction"] == "input" and b in req:
+                v = delays["ff_co"] + req[b]
+                prof["in"][pname] = round(max(prof["in"].get(pname, 0.0), v), 3)
+            elif p["direction"] == "output" and b in arr:
+                v = arr[b] + delays["ff_su"] + delays["net"]
+                prof["out"][pname] = round(max(prof["out"].get(pname, 0.0), v), 3)
+    return prof
+
+
+def box_boundary(instance: str, profile: Mapping[str, Mapping[str, float]], feedthrough: Iterable[Mapping[str, Any]],
+                 delays: Mapping[str, float] = DELAYS) -> tuple[dict[str, float], list[tuple[str, str, float]]]:
+    """:func:`analyse`'s ``boundary`` and ``through`` entries for one black-box instance whose pins are
+    ports ``<instance>/<port>`` (``edgemoe.synth.cut_boxes``), from the kernel's :func:`port_profile`
+    and its report's ``feedthrough``. A path through the pin is then timed as the flat design would
+    time it: the glue's part plus the kernel's own (one routed net between the two), so a
+    kernel's ``in2reg`` / ``reg2out`` budget counts against the glue next to it."""
+    D = delays
+    b: dict[str, float] = {}
+    for port, v in profile.get("in", {}).items():    # a box input: the glue's output port
+        b[f"{instance}/{port}"] = max(v - D["ff_co"], 0.0)
+    for port, v in profile.get("out", {}).items():   # a box output: the glue's input port
+        b[f"{instance}/{port}"] = max(v - D["ff_su"] - D["net"], D["ff_co"])
+    th = [(f"{instance}/{f['from']}", f"{instance}/{f['to']}", max(f["delay_ns"] - D["ff_co"] - D["ff_su"] - D["net"], 0.0))
+          for f in feedthrough]
+    return b, th

@@ -374,3 +374,23 @@ def test_removed_black_box_is_an_error():
                                       {"$paramod\\linear_unit": 4})
     synth._check_boxes(ok, spec, {"$paramod\\linear_unit": box})
     assert ok.status == "ok"
+
+
+def test_box_timing_sources(tmp_path, monkeypatch):
+    """A boxed kernel's port budgets come from its cached estimate at the current sources, else from
+    hw/synth/timing.json; None (ports taken as registers) when neither has them."""
+    specs = synth.load_kernels()
+    spec = specs["recip_unit"]
+    prof = {"in": {"in_valid_i": 1.5}, "out": {"out_data_o": 1.1}}
+    rec = synth.SynthResult("recip_unit", "recip_unit", {}, "ok", timing={"version": synth.TIMING_VERSION,
+                            "ports": {"in": {"in_valid_i": 9.0}, "out": {}}, "feedthrough": []})
+    monkeypatch.setattr(synth, "load_timing", lambda path=synth.TIMING_JSON: {"recip_unit": rec})
+    got = synth.box_timing("recip_unit", tmp_path)
+    assert got is not None and got[0]["in"]["in_valid_i"] == 9.0 and "timing.json" in got[2]
+    h = synth.source_hash(spec, spec.sources())
+    (tmp_path / f"recip_unit-{h[:16]}.json").write_text(json.dumps(
+        {"timing": {"version": synth.TIMING_VERSION, "ports": prof, "feedthrough": [{"from": "a", "to": "b", "delay_ns": 1}]}}))
+    got = synth.box_timing("recip_unit", tmp_path)
+    assert got[0] == prof and got[1][0]["to"] == "b" and "current sources" in got[2]
+    monkeypatch.setattr(synth, "load_timing", lambda path=synth.TIMING_JSON: {})
+    assert synth.box_timing("no_such_module", tmp_path) is None

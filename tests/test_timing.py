@@ -118,6 +118,11 @@ def test_carry_chain_is_dedicated():
     # S[0] enters at bit 0 of c0 (carry_in + 3 bits), then 4 bits of c1 over CI without a net
     want = D["ff_co"] + D["net"] + D["carry_in"] + 3 * D["carry_bit"] + 4 * D["carry_bit"] + D["net"] + D["ff_su"]
     assert w.delay_ns == pytest.approx(want, abs=1e-6)
+    # the same chain from an input port: the port budget crosses CI without a net too
+    n.ports["s_i"] = {"direction": "input", "bits": [qs[0]]}
+    del n.cells["s_q[0]_reg"]
+    want_in = D["ff_co"] + D["net"] + D["carry_in"] + 7 * D["carry_bit"] + D["net"] + D["ff_su"]
+    assert tm.port_profile(n.json())["in"]["s_i"] == pytest.approx(want_in, abs=1e-3)
 
 
 def dsp_net(**regs) -> Net:
@@ -214,3 +219,51 @@ def test_slim_netlist_roundtrip(tmp_path):
     assert tm.analyse(tm.load_netlist(f)).worst.delay_ns == tm.analyse(full).worst.delay_ns
     back = tm.TimingReport.from_json(json.loads(json.dumps(tm.analyse(full).to_json())))
     assert back.worst.start == "a_q"
+
+
+def test_port_profile_and_box_boundary():
+    """A kernel's port budgets (in: port -> 2 LUTs -> FF; out: FF -> 1 LUT -> port) and, with the
+    kernel boxed in a glue netlist, the glue path into its input and out of its output timed as the
+    flat design would be: the glue's part + the kernel's, one net between them."""
+    k = Net()
+    clk = k.port("clk_i", "input")[0]
+    a = k.port("a_i", "input")[0]
+    y = k.port("y_o", "output")[0]
+    q = k.ff("r_q", k.lut("l2", k.lut("l1", a)), clk)
+    o = k.lut("l3", q)
+    k.cells["l3"]["connections"]["O"] = [y]
+    assert o != y
+    prof = tm.port_profile(k.json())
+    lut = D["net"] + D["lut"]
+    assert prof["in"] == {"a_i": round(D["ff_co"] + 2 * lut + D["net"] + D["ff_su"], 3)}
+    assert prof["out"] == {"y_o": round(D["ff_co"] + lut + D["net"] + D["ff_su"], 3)}
+    assert "clk_i" not in prof["in"]
+
+    # glue: g_q -> LUT -> u_k/a_i (box input) ; u_k/y_o (box output) -> LUT -> h_q
+    g = Net()
+    gclk = g.port("clk", "input")[0]
+    pin_a = g.port("u_k/a_i", "output")[0]
+    pin_y = g.port("u_k/y_o", "input")[0]
+    gq = g.ff("g_q", g.bit(), gclk)
+    g.cells["g_q_reg"]["connections"]["D"] = [gq]
+    g.lut("gl", gq)
+    g.cells["gl"]["connections"]["O"] = [pin_a]
+    g.ff("h_q", g.lut("hl", pin_y), gclk)
+    flat = tm.analyse(g.json())                         # box pins as registers on the far side
+    assert flat.worst.kind == "reg2out"
+    b, th = tm.box_boundary("u_k", prof, [])
+    rep = tm.analyse(g.json(), boundary=b, through=th)
+    into = next(p for p in rep.top if p.end == "u_k/a_i")
+    assert into.kind == "reg2reg" and into.start == "g_q"
+    assert into.delay_ns == pytest.approx(D["ff_co"] + lut + 2 * lut + D["net"] + D["ff_su"], abs=1e-6)
+    out = next(p for p in rep.top if p.end == "h_q.D")
+    assert out.kind == "reg2reg" and out.start == "u_k/y_o"
+    assert out.delay_ns == pytest.approx(D["ff_co"] + lut + lut + D["net"] + D["ff_su"], abs=1e-6)
+
+    # a kernel feed-through (a_i -> y_o combinational) joins the two glue paths
+    th2 = tm.box_boundary("u_k", prof, [{"from": "a_i", "to": "y_o", "delay_ns": 1.0}])[1]
+    rep2 = tm.analyse(g.json(), boundary=b, through=th2)
+    via = next(p for p in rep2.top if p.end == "h_q.D")
+    assert via.start == "g_q" and any(c.startswith("BOX ") for c in via.cells)
+    assert via.delay_ns == pytest.approx(D["ff_co"] + lut + (1.0 - D["ff_co"] - D["ff_su"] - D["net"]) + lut + D["net"]
+                                         + D["ff_su"], abs=1e-6)
