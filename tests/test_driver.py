@@ -586,6 +586,15 @@ def test_bench_backend_reports_an_unavailable_backend_and_checks_runs():
         bench_backend("iss", 0)
 
 
+def test_bench_backend_times_frames(weights, sample):
+    """One frame through the driver on the ISS: the figures `edgemoe bench` prints (not asserted as speeds)."""
+    from edgemoe.driver.accelerator import bench_backend
+
+    r = bench_backend("iss", 1, weights=weights, frame=sample)
+    assert r["available"] and r["runs"] == 1 and len(r["wall_s"]) == 1 and r["cycles"][0] > 1_000_000
+    assert 0 < r["host_overhead_s_per_frame"] <= r["s_per_frame"] and r["device_wait_s_per_frame"] >= 0
+
+
 def test_register_sequence_of_a_run(dev, sample, monkeypatch):
     """docs/architecture.md "Host driver contract", step 4, as register writes (names from regmap)."""
     acc, iss = dev

@@ -246,9 +246,9 @@ def _run(P: int, T: int, Dh: int, testcase: str | None = None) -> dict:
                   {"P": P, "Dh": Dh, "Tokens": T}, testcase=testcase)
 
 
-# Full-size head (T = 129, Dh = 64) for one P, plus a tiny head where T is too short to
+# Full-size head (T = 129, Dh = 64) at the ZCU102's P (params.toml attn_p = 5), plus a tiny head where T is too short to
 # hide the statistics latency (stall paths: score-bank columns, FIFO, statistics hand-off).
-@pytest.mark.parametrize("P,T,Dh", [(8, 129, 64), (3, 7, 8)])
+@pytest.mark.parametrize("P,T,Dh", [(5, 129, 64), (3, 7, 8)])
 def test_attention(P: int, T: int, Dh: int, record_property) -> None:
     s = _run(P, T, Dh)
     record_vectors(record_property, "attention", s["vectors"], P=P, tokens=T, head_dim=Dh)
@@ -258,24 +258,31 @@ def test_attention(P: int, T: int, Dh: int, record_property) -> None:
         assert s["cycles"]["measured"] == s["cycles"]["formula"]
 
 
-def _kv_sweep(T: int, Dh: int, record_property) -> dict:
+def _kv_sweep(T: int, Dh: int, record_property, ps: tuple[int, ...] = (1, 2, 4, 8)) -> dict:
     res = {}
-    for P in (1, 2, 4, 8):
+    for P in ps:
         s = _run(P, T, Dh, testcase="test_schedule")
         record_vectors(record_property, "attention", s["vectors"], P=P, tokens=T, head_dim=Dh)
         res[P] = s["cycles"]
     rates = {P: c["kv_rows_per_cycle"] for P, c in res.items()}
-    lat = [res[P]["measured"] for P in (1, 2, 4, 8)]
+    lat = [res[P]["measured"] for P in ps]
     record_property("kv_rate_vs_p", {P: (c["kv_rows_per_cycle"], c["measured"]) for P, c in res.items()})
     print(f"\nK/V rows per cycle vs P (T={T}): " +
           ", ".join(f"P={P}: {res[P]['kv_rows_per_cycle']} rows/cycle, {res[P]['measured']} cycles" for P in res))
     assert all(r == 1.0 for r in rates.values()), f"K/V read rate is not one row per cycle for every P: {rates}"
-    assert lat == sorted(lat, reverse=True) and len(set(lat)) == 4, f"latency must fall with P: {lat}"
+    assert lat == sorted(lat, reverse=True) and len(set(lat)) == len(ps), f"latency must fall with P: {lat}"
     return res
 
 
 def test_attention_kv_rate_vs_p(record_property) -> None:
-    """K/V rows per cycle stay 1 for P = 1, 2, 4, 8 while the head's latency falls (small T, every P)."""
+    """K/V rows per cycle stay 1 for P = 1 and P = 8 while the head's latency falls (small T; P = 3 and the
+    ZCU102's P = 5 have their exact cycle checks in test_attention, P = 1, 2, 4, 8 in --full)."""
+    _kv_sweep(30, 16, record_property, (1, 8))
+
+
+@pytest.mark.slow
+def test_attention_kv_rate_vs_p_every_p(record_property) -> None:
+    """The sweep over P = 1, 2, 4, 8 (small T)."""
     _kv_sweep(30, 16, record_property)
 
 

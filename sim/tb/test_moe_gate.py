@@ -46,21 +46,7 @@ OUT_LAST = OUT_TOK + TOKW
 RD_HDR = TOKW + PB
 
 
-class BitView:
-    """A 1-bit handle read like a vector: StreamSink calls ``.value.to_unsigned()`` on its side-band
-    signals, but cocotb 2 gives 1-bit signals a ``Logic`` value without that method."""
-
-    def __init__(self, sig):
-        self.sig = sig
-
-    @property
-    def value(self) -> "BitView":
-        return self
-
-    def to_unsigned(self) -> int:
-        return int(self.sig.value)
-
-
+LG_DEPTH = 4                          # moe_gate_logits' OutDepth
 EXP_LAT = 10                          # exp_core's ExpLatency (its 300 MHz form)
 
 
@@ -102,7 +88,7 @@ class TB:
         self.out = StreamSink(dut.clk_i, dut.out_valid_o, dut.out_ready_i, dut.out_data_o, stall=stall,
                               rng=random.Random(seed + 3))
         self.rd = StreamSink(dut.clk_i, dut.rd_valid_o, dut.rd_ready_i, dut.rd_data_o, stall=stall,
-                             rng=random.Random(seed + 4), extra=[BitView(dut.rd_last_o)])
+                             rng=random.Random(seed + 4), extra=[dut.rd_last_o])
         self.metas: list[tuple[int, list[int], list[int]]] = []
         cocotb.start_soon(self._meta_monitor())
         # coverage: the read-out FIFO full (its issue credits at zero) and empty; queue lengths
@@ -110,6 +96,10 @@ class TB:
         # exactly at the act limits before saturation; the softmax maximum growing at the first
         # and the last expert
         coverage.value_probe(dut.u_queues.fcnt_q, {3: "rdfifo.full", 0: "rdfifo.empty"}, dut.rst_ni)
+        # the logit FIFO (moe_gate_logits, OutDepth = 4 places): full with its issue credits at
+        # zero (the softmax stalls the logit stream), and empty
+        coverage.value_probe(dut.u_logits.u_lg_fifo.cnt_q, {LG_DEPTH: "lgfifo.full", 0: "lgfifo.empty"}, dut.rst_ni)
+        coverage.value_probe(dut.u_logits.cred_q, {0: "lgfifo.credit_0"}, dut.rst_ni)
         lens = (0, 1, 128, 129) if self.depth >= 129 else (0, 1, self.depth - 1, self.depth)
         COV.declare(*[f"queue.len_{n}" for n in lens], "tie.slot0", "tie.slot1", "max_grow.first", "max_grow.last",
                     *[f"logit.sat_{b}" for b in ("max", "max+1", "min", "min-1")])
@@ -360,6 +350,32 @@ async def test_depth_closes_layer(dut):
         tb.check_tokens(words, v["logits"][lo:hi], v["idx"][lo:hi], v["p"][lo:hi], {hi - lo - 1})
         tb.check_queues(beats, meta, build_queues(v["idx"][lo:hi], v["p"][lo:hi], E, Q))
     write_summary(vectors=Q + 5)
+    coverage.write(tb)
+
+
+@cocotb.test()
+async def test_out_stall_fills_logit_fifo(dut):
+    """The token output held low for many token periods: the routing's result register and both sum slots
+    fill, the softmax refuses the next token's first logit, and the logit FIFO fills with its credits at
+    zero (the rest of the suite never stalls it: a token's beats take longer than the softmax's 16
+    cycles). Released, every token and the read-out are bit-exact and no beat is extra."""
+    tb = TB(dut, idle=0.0, stall=0.0, seed=13)
+    await tb.reset()
+    T = min(tb.depth, 12)
+    v = layer_vectors("random", T, 41)
+    await tb.load(v)
+    tb.out.stall = 1.0
+    tb.src.send(tb.token_beats(v["xn"], {T - 1}))
+    await wait_until(dut.clk_i, lambda: int(dut.u_logits.cred_q.value) == 0 and int(dut.u_logits.u_lg_fifo.cnt_q.value)
+                     == LG_DEPTH, "the logit FIFO to fill while the token output is held", limit=5000)
+    await ClockCycles(dut.clk_i, 200)
+    tb.out.stall = 0.0
+    words, beats, meta = await tb.collect_layer(T)
+    tb.check_tokens(words, v["logits"], v["idx"], v["p"], {T - 1})
+    tb.check_queues(beats, meta, build_queues(v["idx"], v["p"], E, tb.depth))
+    await ClockCycles(dut.clk_i, 64)
+    assert not tb.out.items and not tb.rd.items, f"extra beats: {len(tb.out.items)} out, {len(tb.rd.items)} rd"
+    write_summary(vectors=T)
     coverage.write(tb)
 
 

@@ -34,20 +34,6 @@ PB = fmt("p").bits
 EXPW = 4
 
 
-class BitView:
-    """1-bit handle read like a vector (StreamSink calls ``.value.to_unsigned()`` on side-band signals)."""
-
-    def __init__(self, sig):
-        self.sig = sig
-
-    @property
-    def value(self) -> "BitView":
-        return self
-
-    def to_unsigned(self) -> int:
-        return int(self.sig.value)
-
-
 def golden(lg: np.ndarray):
     idx = top2(lg, 2)
     m, r = softmax_stats(lg)
@@ -104,7 +90,7 @@ async def test_gaps_and_backpressure(dut):
                               "lg_last_i": dut.lg_last_i})
     sink = StreamSink(dut.clk_i, dut.res_valid_o, dut.res_ready_i, dut.res_p_o, stall=0.5,
                       rng=random.Random(seed + 2),
-                      extra=[dut.res_idx_o, dut.res_token_o, BitView(dut.res_last_o), dut.res_logits_o])
+                      extra=[dut.res_idx_o, dut.res_token_o, dut.res_last_o, dut.res_logits_o])
     dut.lg_data_i.value = 0
     dut.lg_expert_i.value = 0
     dut.lg_token_i.value = 0
