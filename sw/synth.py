@@ -859,6 +859,9 @@ def format_timing_table(results: Iterable[SynthResult]) -> str:
             risk = " [valid -> ready: loop risk]" if f.get("valid_to_ready") else ""
             notes.append(f"{r.kernel}: combinational {f['from']} -> {f['to']} "
                          f"({f['delay_ns']:.2f} ns incl. assumed port registers){risk}")
+        if t.get("boxes"):
+            notes.append(f"{r.kernel}: black-box port budgets from " +
+                         "; ".join(f"{m}: {src}" for m, src in sorted(t["boxes"].items())))
         if t.get("loops"):
             notes.append(f"{r.kernel}: {t['loops']} nodes on combinational loops (not timed)")
         if t.get("unknown"):

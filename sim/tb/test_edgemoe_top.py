@@ -20,11 +20,11 @@ from pathlib import Path
 import cocotb
 import numpy as np
 import pytest
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, First, SimTimeoutError, with_timeout
+from cocotb.triggers import ClockCycles, First
 
 from edgemoe.driver import regmap as R
-from edgemoe.sim.runner import BUILD, PKG, REPO, RTL, build_and_test, lint, record_vectors, write_summary
+from edgemoe.sim.runner import BUILD, PKG, RTL, build_and_test, lint, record_vectors, write_summary
+from edgemoe.sim.top_ctrl import TopCtrl
 
 # ---- command set and reference: edgemoe.driver.isa / edgemoe.driver.iss --------------------------------
 from edgemoe.driver import isa
@@ -83,15 +83,12 @@ class Faults:
         return 0
 
 
-class TB:
+class TB(TopCtrl):
     def __init__(self, dut, seed: int = 1, p_pause: float = 0.25):
-        from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
+        from cocotbext.axi import AxiBus, AxiRam
 
-        self.dut = dut
+        super().__init__(dut, timeout_us=20)
         self.rng = random.Random(seed)
-        cocotb.start_soon(Clock(dut.ap_clk, 10, unit="ns").start())
-        self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axi_ctrl"), dut.ap_clk, dut.ap_rst_n,
-                                  reset_active_level=False)
         self.ram = AxiRam(AxiBus.from_prefix(dut, "m_axi_gmem0"), dut.ap_clk, dut.ap_rst_n, reset_active_level=False,
                           size=MEM_SIZE)
         self.faults = Faults()
@@ -170,25 +167,9 @@ class TB:
             if int(self.dut.interrupt.value):
                 self.irq_rises += 1
 
-    async def reset(self) -> None:
-        self.dut.ap_rst_n.value = 0
-        await ClockCycles(self.dut.ap_clk, 5)
-        self.dut.ap_rst_n.value = 1
-        await ClockCycles(self.dut.ap_clk, 2)
-
-    async def rd(self, off: int) -> int:
-        try:
-            return await with_timeout(self.axil.read_dword(off), 20, "us")
-        except SimTimeoutError:
-            raise AssertionError(f"AXI-Lite read of 0x{off:03X} not answered in 20 us (AR/R of s_axi_ctrl)") from None
-
     async def wr(self, off: int, val: int, mirror: bool = True) -> None:
         """Write a register of the RTL and (mirror) the same register of the ISS."""
-        try:
-            await with_timeout(self.axil.write_dword(off, val & 0xFFFFFFFF), 20, "us")
-        except SimTimeoutError:
-            raise AssertionError(f"AXI-Lite write of 0x{off:03X} not answered in 20 us (AW/W/B of s_axi_ctrl)") \
-                from None
+        await super().wr(off, val)
         if mirror:
             self.iss.write32(off, val & 0xFFFFFFFF)
 

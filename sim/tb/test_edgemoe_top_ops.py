@@ -38,14 +38,14 @@ from pathlib import Path
 import cocotb
 import numpy as np
 import pytest
-from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, First, RisingEdge, SimTimeoutError, with_timeout
+from cocotb.triggers import ClockCycles, First, RisingEdge
 
 from edgemoe.driver import image as wimage, isa, regmap as R
 from edgemoe.driver.isa import Buf, Descriptor, Err, LoadFormat, Mode
 from edgemoe.golden.fixedpoint import Scaled
 from edgemoe.sim import rtl_compare as rc
 from edgemoe.sim.runner import BUILD, PKG, RTL, build_and_test, record_vectors, write_summary
+from edgemoe.sim.top_ctrl import TopCtrl
 
 MEM_BASE = 0x1_0000_0000   # device addresses above 4 GB: the HI registers matter
 MEM_SIZE = 8 << 20          # the expert block (16 x 297 KB) fits above W
@@ -72,17 +72,15 @@ def markov(rng: random.Random, p_stall: float = P_STALL, p_free: float = P_FREE)
         yield stall
 
 
-class OpsTB:
+class OpsTB(TopCtrl):
     """The top with four AxiRam ports over one memory, and the ISS beside it."""
 
     def __init__(self, dut, seed: int):
-        from cocotbext.axi import AxiBus, AxiLiteBus, AxiLiteMaster, AxiRam
+        from cocotbext.axi import AxiBus, AxiRam
 
-        self.dut, self.rng = dut, random.Random(seed)
+        super().__init__(dut, timeout_us=50)
+        self.rng = random.Random(seed)
         self.np_rng = np.random.default_rng(seed)
-        cocotb.start_soon(Clock(dut.ap_clk, 10, unit="ns").start())
-        self.axil = AxiLiteMaster(AxiLiteBus.from_prefix(dut, "s_axi_ctrl"), dut.ap_clk, dut.ap_rst_n,
-                                  reset_active_level=False)
         self.mem = mmap.mmap(-1, MEM_SIZE)
         self.rams = [AxiRam(AxiBus.from_prefix(dut, f"m_axi_gmem{p}"), dut.ap_clk, dut.ap_rst_n,
                             reset_active_level=False, size=MEM_SIZE, mem=self.mem) for p in range(PORTS)]
@@ -165,25 +163,6 @@ class OpsTB:
         iss._read = read
 
     # ---- registers and memory
-    async def reset(self) -> None:
-        self.dut.ap_rst_n.value = 0
-        await ClockCycles(self.dut.ap_clk, 5)
-        self.dut.ap_rst_n.value = 1
-        await ClockCycles(self.dut.ap_clk, 2)
-
-    async def rd(self, off: int) -> int:
-        try:
-            return await with_timeout(self.axil.read_dword(off), 50, "us")
-        except SimTimeoutError:
-            raise AssertionError(f"AXI-Lite read of 0x{off:03X} not answered in 50 us (AR/R of s_axi_ctrl)") from None
-
-    async def wr(self, off: int, val: int) -> None:
-        try:
-            await with_timeout(self.axil.write_dword(off, val & 0xFFFFFFFF), 50, "us")
-        except SimTimeoutError:
-            raise AssertionError(f"AXI-Lite write of 0x{off:03X} not answered in 50 us (AW/W/B of s_axi_ctrl)") \
-                from None
-
     def poke(self, off: int, data) -> None:
         """Write ``data`` at DDR offset ``off`` into the AxiRams' memory and the ISS's."""
         b = np.frombuffer(bytes(data), np.uint8)
