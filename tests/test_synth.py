@@ -5,6 +5,7 @@ about 30-60 s (the all-kernels run is marked slow: `make test-full`).
 """
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 
@@ -394,3 +395,22 @@ def test_box_timing_sources(tmp_path, monkeypatch):
     assert got[0] == prof and got[1][0]["to"] == "b" and "current sources" in got[2]
     monkeypatch.setattr(synth, "load_timing", lambda path=synth.TIMING_JSON: {})
     assert synth.box_timing("no_such_module", tmp_path) is None
+
+
+def test_check_records_names_stale_estimates(tmp_path, monkeypatch, capsys):
+    """`edgemoe synth --check-records`: a recorded estimate whose source hash is not the current one is stale (exit 1)."""
+    spec = synth.load_kernels()["recip_unit"]
+    h = synth.source_hash(spec, spec.sources())
+    good = synth.SynthResult("recip_unit", "recip_unit", {}, "ok", source_hash=h)
+    bad = synth.SynthResult("expert_queues", "expert_queues", {}, "ok", source_hash="0" * 64)
+    gone = synth.SynthResult("old_kernel", "old_kernel", {}, "ok", source_hash="0" * 64)
+    monkeypatch.setattr(synth, "load_results", lambda path=synth.RESULTS_JSON: {"recip_unit": good, "old_kernel": gone})
+    monkeypatch.setattr(synth, "load_timing", lambda path=synth.TIMING_JSON: {"expert_queues": bad})
+    rows = {(r["file"], r["kernel"]): r["status"] for r in synth.record_status()}
+    assert rows == {("results", "recip_unit"): "current", ("results", "old_kernel"): "not listed",
+                    ("timing", "expert_queues"): "stale"}
+    p = argparse.ArgumentParser()
+    synth.add_arguments(p)
+    assert synth.main(p.parse_args(["--check-records"])) == 1
+    out = capsys.readouterr().out
+    assert "1 of 3 recorded estimates match" in out and "--kernels expert_queues old_kernel" in out
