@@ -4,8 +4,10 @@ Outputs (relative to the repository root), all marked as generated:
 
 * ``hw/rtl/gen/edgemoe_pkg.sv`` -- SystemVerilog package: dimensions, formats,
   table geometry, constants, parallelism.
-* ``hw/rtl/gen/gelu_rom.sv``, ``hw/rtl/gen/exp2_rom.sv`` -- combinational ROMs
-  (case statements: portable to Verilator, Yosys and Vivado without file paths).
+* ``hw/rtl/gen/gelu_rom.sv`` -- the GELU table with two synchronous read ports (a block
+  RAM ROM, its contents in an ``initial`` block); ``hw/rtl/gen/exp2_rom.sv`` -- the exp
+  table, combinational (a case statement). Both portable to Verilator, Yosys and Vivado
+  without file paths.
 * ``hw/hls/gen/edgemoe_params.h`` -- the same for C++ (plain ``constexpr``; the
   ap_types live in hw/hls/edgemoe_types.h).
 * ``hw/mem/gelu_table.mem``, ``hw/mem/exp2_table.mem`` -- ``$readmemh`` files.
@@ -111,9 +113,30 @@ def _rom_sv(module: str, entries, bits: int, what: str) -> str:
     return "\n".join(lines)
 
 
+def _rom2_sv(module: str, entries, bits: int, what: str) -> str:
+    """A ROM with two synchronous read ports (block RAM: one RAMB18E2 in dual-port mode holds it);
+    addresses past the table read 0."""
+    n = len(entries)
+    aw = max(1, (n - 1).bit_length())
+    lines = [f"// {HEADER}", f"// {what}: {n} entries of {bits} bits; addresses {n}..{(1 << aw) - 1} read 0.",
+             "// Two read ports, each read through its output register (en_i holds both): a block",
+             "// RAM ROM, so the table costs no LUTs (Vivado and Yosys map it to one RAMB18E2).", "",
+             f"module {module} (", "  input  logic clk_i,", "  input  logic en_i,",
+             f"  input  logic [{aw - 1}:0] addr0_i,", f"  input  logic [{aw - 1}:0] addr1_i,",
+             f"  output logic [{bits - 1}:0] data0_o,", f"  output logic [{bits - 1}:0] data1_o", ");", "",
+             f"  (* rom_style = \"block\" *) logic [{bits - 1}:0] rom [{1 << aw}];", "", "  initial begin"]
+    for i in range(1 << aw):
+        v = int(entries[i]) if i < n else 0
+        lines.append(f"    rom[{i}] = {bits}'h{v:x};")
+    lines += ["  end", "", "  always_ff @(posedge clk_i) begin", "    if (en_i) begin",
+              "      data0_o <= rom[addr0_i];", "      data1_o <= rom[addr1_i];", "    end", "  end", "",
+              "endmodule", ""]
+    return "\n".join(lines)
+
+
 def gen_gelu_rom() -> str:
     g = gelu_table()
-    return _rom_sv("gelu_rom", g.entries, g.entry_bits, "GELU d(|x|) table (see docs/numerics.md)")
+    return _rom2_sv("gelu_rom", g.entries, g.entry_bits, "GELU d(|x|) table (see docs/numerics.md)")
 
 
 def gen_exp2_rom() -> str:

@@ -74,11 +74,9 @@ module gelu_unit
     logic [ActBits-1:0]        off0_1_q, off1_1_q, off2_1_q;
 
     // ---- stage 2: table index (and the next one) and interpolation fraction
-    logic                      in_table;
     logic [AddrW-1:0]          idx, idxn;
     logic [InterpW-1:0]        frac;
     always_comb begin
-      in_table = 1'b1;
       if (lt1_1_q) begin
         idx  = AddrW'(GeluSeg0Idx0) + AddrW'(off0_1_q >> Fb0);
         idxn = AddrW'(GeluSeg0Idx0 + 1) + AddrW'(off0_1_q >> Fb0);
@@ -94,27 +92,30 @@ module gelu_unit
              ? AddrW'(GeluEntries - 1) : AddrW'(GeluSeg2Idx0 + 1) + AddrW'(off2_1_q >> Fb2);
         frac = InterpW'(off2_1_q[Fb2-1:0]) << (InterpW - Fb2);
       end else begin
-        // outside the table: frac = 0 and T0 = 0 below make D = 0
-        in_table = 1'b0;
-        idx      = '0;
+        // outside the table: frac = 0 and T0 = 0 (the ROM reads 0 past its last entry) make D = 0
+        idx      = AddrW'(GeluEntries);
         idxn     = '0;
         frac     = '0;
       end
     end
 
     logic signed [ActBits-1:0] x2_q;
-    logic                      in_table2_q;
     logic [AddrW-1:0]          idx2_q, idxn2_q;
     logic [InterpW-1:0]        frac2_q;
 
-    // ---- stage 3: the two table reads
-    logic [EntryW-1:0] t0, t1;
-    gelu_rom u_rom0 (.addr_i(idx2_q),  .data_o(t0));
-    gelu_rom u_rom1 (.addr_i(idxn2_q), .data_o(t1));
-
+    // ---- stage 3: the two table reads, registered in the ROM (one dual-port block RAM per
+    // lane: no LUTs for the table, and no reset on its output register)
     logic signed [ActBits-1:0] x3_q;
     logic [InterpW-1:0]        frac3_q;
     logic [EntryW-1:0]         t0_3_q, t1_3_q;
+    gelu_rom u_rom (
+      .clk_i   (clk_i),
+      .en_i    (advance),
+      .addr0_i (idx2_q),
+      .addr1_i (idxn2_q),
+      .data0_o (t0_3_q),
+      .data1_o (t1_3_q)
+    );
 
     // ---- stage 4: T1 - T0
     logic signed [ActBits-1:0] x4_q;
@@ -142,8 +143,8 @@ module gelu_unit
       if (!rst_ni) begin
         x1_q <= '0; lt1_1_q <= 1'b0; lt2_1_q <= 1'b0; lte_1_q <= 1'b0;
         off0_1_q <= '0; off1_1_q <= '0; off2_1_q <= '0;
-        x2_q <= '0; in_table2_q <= 1'b0; idx2_q <= '0; idxn2_q <= '0; frac2_q <= '0;
-        x3_q <= '0; frac3_q <= '0; t0_3_q <= '0; t1_3_q <= '0;
+        x2_q <= '0; idx2_q <= '0; idxn2_q <= '0; frac2_q <= '0;
+        x3_q <= '0; frac3_q <= '0;
         x4_q <= '0; frac4_q <= '0; t0_4_q <= '0; dt4_q <= '0;
         x5_q <= '0; t0_5_q <= '0; x6_q <= '0; d6_q <= '0;
       end else if (advance) begin
@@ -155,14 +156,11 @@ module gelu_unit
         off1_1_q <= off1;
         off2_1_q <= off2;
         x2_q        <= x1_q;
-        in_table2_q <= in_table;
         idx2_q      <= idx;
         idxn2_q     <= idxn;
         frac2_q     <= frac;
         x3_q    <= x2_q;
         frac3_q <= frac2_q;
-        t0_3_q  <= in_table2_q ? t0 : '0;
-        t1_3_q  <= t1;
         x4_q    <= x3_q;
         frac4_q <= frac3_q;
         t0_4_q  <= t0_3_q;
