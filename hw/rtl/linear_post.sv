@@ -28,8 +28,8 @@
 // DSP48E2 per row, 26 x 18 signed), B3 (round_shift of the product), B4 (add
 // acc_in, saturate, row mask), all five advancing together (adv: last stage empty
 // or taken; one adder or multiply per stage, 300 MHz, docs/timing.md). Then a fork
-// into gelu_unit (Lanes = TileOut, 7 stages) and a bypass queue that holds the
-// beat's non-GELU value while it crosses the GELU unit; both join at the output.
+// into gelu_unit (Lanes = TileOut, 7 stages) and a bypass delay line that carries the
+// beat's non-GELU value beside it, shifted by the same advance; both join at the output.
 // Every beat crosses the GELU pipeline, so beats of consecutive passes in
 // different modes stay in order. Latency rf -> out: 12 cycles; one beat per cycle.
 module linear_post
@@ -58,7 +58,7 @@ module linear_post
   localparam int unsigned MulW  = ActBits + PBits + 1;   // sat_act(y) * p, p made signed
   localparam int unsigned ScW   = MulW - PFrac;          // round_shift(prod, 16)
   localparam int unsigned SumW  = ((ScW > VW) ? ScW : VW) + 1;
-  // bypass queue entry: {gelu flag, row enables, values}
+  // bypass line entry: {gelu flag, row enables, values}
   localparam int unsigned SfW   = 1 + TileOut + TileOut * VW;
   localparam int unsigned FlagGelu = 0, FlagQ = 1, FlagResid = 2, FlagScaled = 3;
 
@@ -229,44 +229,43 @@ module linear_post
     assign gelu_in[r*ActBits +: ActBits] = val4_q[ActBits-1:0];
   end
 
-  // ------------------------------------------------------------------ fork: GELU + bypass queue
-  logic gelu_in_ready, sf_in_ready;
-  logic gelu_out_valid, sf_out_valid;
+  // ------------------------------------------------------------------ fork: GELU + bypass line
+  logic gelu_in_ready, gelu_out_valid, g_adv;
   logic [TileOut*ActBits-1:0] gelu_out;
   logic [SfW-1:0] sf_out;
-  assign fork_ready = gelu_in_ready && sf_in_ready;
+  assign fork_ready = gelu_in_ready;
 
   gelu_unit #(
     .Lanes (TileOut)
   ) u_gelu (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
-    .in_valid_i  (v4_q && sf_in_ready),
+    .in_valid_i  (v4_q),
     .in_ready_o  (gelu_in_ready),
     .in_data_i   (gelu_in),
     .out_valid_o (gelu_out_valid),
-    .out_ready_i (out_ready_i && sf_out_valid),
+    .out_ready_i (out_ready_i),
     .out_data_o  (gelu_out)
   );
 
-  // Holds the beat's value while it crosses the GELU unit's 7 stages (one more
-  // entry: the FIFO reads full even when it pops in the same cycle).
-  stream_fifo #(
-    .Width (SfW),
-    .Depth (8)
-  ) u_bypass (
-    .clk_i       (clk_i),
-    .rst_ni      (rst_ni),
-    .in_valid_i  (v4_q && gelu_in_ready),
-    .in_ready_o  (sf_in_ready),
-    .in_data_i   ({gelu4_q, on4, val4}),
-    .out_valid_o (sf_out_valid),
-    .out_ready_i (out_ready_i && gelu_out_valid),
-    .out_data_o  (sf_out)
-  );
+  // The beat's non-GELU value crosses a delay line beside the GELU unit's GeluLat
+  // stages, shifted by the same advance (the unit's: last stage empty or taken), so it
+  // leaves together with the beat's GELU value: no queue, no count, and no path from
+  // a count into the pipeline's enable (a bypass FIFO was one, 300 MHz). Same cycles:
+  // the FIFO never filled (at most GeluLat beats in flight) and never ran empty at the join.
+  localparam int unsigned GeluLat = 7;   // gelu_unit's NStages
+  logic [SfW-1:0] bp_q [GeluLat];
+  assign g_adv = !gelu_out_valid || out_ready_i;
+  always_ff @(posedge clk_i) begin
+    if (g_adv) begin
+      bp_q[0] <= {gelu4_q, on4, val4};
+      for (int i = 1; i < GeluLat; i++) bp_q[i] <= bp_q[i-1];
+    end
+  end
+  assign sf_out = bp_q[GeluLat-1];
 
   // ------------------------------------------------------------------ join
-  assign out_valid_o = gelu_out_valid && sf_out_valid;
+  assign out_valid_o = gelu_out_valid;
   for (genvar r = 0; r < TileOut; r++) begin : g_out
     logic signed [ActBits-1:0] g;
     assign g = gelu_out[r*ActBits +: ActBits];

@@ -160,9 +160,7 @@ class TB:
         # pre-saturation values of each saturating output exactly at max, max + 1, min, min - 1
         for name, h in (("fifo_meta", dut.u_meta), ("fifo_res", dut.u_res)):
             coverage.fifo_probe(h, name, dut.rst_ni)
-        # the GELU bypass queue mirrors gelu_unit's 3 stages: 3 of its 4 entries is its real maximum
-        coverage.fifo_probe(dut.u_post.u_bypass, "fifo_bypass", dut.rst_ni, full=False)
-        coverage.value_probe(dut.u_post.u_bypass.cnt_q, {3: "fifo_bypass.holds_3"}, dut.rst_ni)
+        # (the GELU bypass is a delay line beside gelu_unit's stages: no count, no boundary)
         # credit flag low: ResDepth = 2^clog2(MacLat + 8) tokens in flight
         coverage.value_probe(dut.credit_ok_q, {0: "credit.zero"}, dut.rst_ni)
         COV.declare(*[f"{o}.sat_{b}" for o in ("act", "q", "resid") for b in ("max", "max+1", "min", "min-1")])
