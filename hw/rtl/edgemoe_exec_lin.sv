@@ -266,6 +266,8 @@ module edgemoe_exec_lin
   // cycles after it at the earliest): a full record's bytes, the pass's last record's bytes.
   logic [1:0][23:0] d_rec_q, d_lastb_q;
   logic [1:0][23:0] d_cpb_q;               // at acceptance: the embed copy's bytes, T x 448
+  logic [1:0]       d_emb_q;               // at acceptance: mode embed
+  logic [1:0][6:0]  d_cpw_q;               // at acceptance: 2 S (the copy beats written per row)
 
   // per-slot decodes of the cluster cmd beat
   logic [1:0][2:0]  p_mode;
@@ -291,7 +293,7 @@ module edgemoe_exec_lin
     assign last_bytes[s] = 24'd64 + {8'b0, 11'({1'b0, p_nm1[s][3:0]} + 5'd1) * 11'(kt), 5'b0};
     assign side_en[s]    = (p_mode[s] == 3'd3) || (p_mode[s] == 3'd4) || (p_mode[s] == 3'd5);
     assign tap_mode[s]   = (d_dst_q[s] == BufNone);
-    assign embed[s]      = (p_mode[s] == 3'd5);
+    assign embed[s]      = d_emb_q[s];
     assign sbuf[s]       = embed[s] ? d_dst_q[s] : BufX;
     assign sbuf_h[s]     = embed[s] && (d_dst_q[s] == BufH);
     assign side_resid[s] = (p_mode[s] == 3'd3);
@@ -405,7 +407,7 @@ module edgemoe_exec_lin
   assign cp_issue = cp_wait && !rd_busy_i[0];
   assign cp_hs    = cp_on && cp_started_q && rd_valid_i[0];
   assign cp_last  = cp_hs && rd_last_i[0];
-  assign cp_write = cp_hs && (cp_b_q < 5'd24) && ({2'b0, cp_b_q} < {s_m1[fs] + 6'd1, 1'b0});
+  assign cp_write = cp_hs && (cp_b_q < 5'd24) && ({2'b0, cp_b_q} < d_cpw_q[fs]);
   assign cp_chunk = {1'b0, d_dc_q[fs]} + {3'b0, cp_b_q[4:1]};
   assign cp_grp   = {cp_chunk[1:0], cp_b_q[0]};
 
@@ -780,9 +782,13 @@ module edgemoe_exec_lin
         d_gather_q[acc_q[0]]  <= !acc_go && ps_gather_i;
         d_scatter_q[acc_q[0]] <= !acc_go && ps_scatter_i;
         for (int u = 0; u < U; u++) begin
-          d_off_q[acc_q[0]][u] <= {6'b0, {2'b0, in_kt} * 9'(u), 9'b0} + 24'(64 * u);
+          // u Kt as shifts and one add (u <= 3), no multiplier
+          d_off_q[acc_q[0]][u] <= {6'b0, (u[0] ? {2'b0, in_kt} : 9'd0) + (u[1] ? {1'b0, in_kt, 1'b0} : 9'd0), 9'b0}
+                                  + 24'(64 * u);
         end
         d_cpb_q[acc_q[0]] <= {6'b0, in_cmd[31:24] + 9'd1, 9'b0} - {9'b0, in_cmd[31:24] + 9'd1, 6'b0};
+        d_emb_q[acc_q[0]] <= (in_mode == 3'd5);
+        d_cpw_q[acc_q[0]] <= {in_cmd[23:18] + 6'd1, 1'b0};
       end
       if (acc_ps && (ps_gather_i || ps_scatter_i)) begin
         tc_busy_q <= 1'b1;
