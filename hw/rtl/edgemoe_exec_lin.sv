@@ -84,7 +84,7 @@
 // latency). Measured through the top (tests/test_rtl_linear.py, 75-cycle DDR latency), against
 // the closed form and perf_model._Cluster: q/k/v head (192 -> 64, T 129) 2,050 / 1,776 / 2,032;
 // proj 5,146 / 4,872 / 5,128; fc1 19,078 / 18,804 / 19,060; fc2 20,230 / 19,380 / 20,416; embed
-// (T 128) 23,748 / 19,236 / 20,272. Later rounds' loads hide under the compute when
+// (T 128) 23,750 / 19,236 / 20,272 (23,748 before the act / side read data register). Later rounds' loads hide under the compute when
 // 2 (2 + 16 Kt) + latency <= T Kt (T >= about 40). Back to back (queued), each later pass
 // loads under the one before it: a layer's nine q / k / v passes (3 heads, no ATTENTION
 // between them) take 14,442 cycles of LIN_BUSY against 9 x 2,050 = 18,450 one at a time.
@@ -92,9 +92,10 @@
 // Resources (Yosys synth_xilinx, edgemoe_cluster a black box), one pass at a time (before the
 // second slot: not yet re-measured): 18,263 LUT (632 LUTRAM: the token table, the stream FIFOs),
 // 1,719 FF, 2 DSP, 0.5 BRAM36; most LUTs are the act and side read muxes (7 buffers x 4 lane
-// groups x 512 bits each) and the per-buffer write-data gating. Path estimate (edgemoe.timing)
-// 4.43 ns: the field check (cmd_i to the state), the out beat's lane mask into the write
-// register, the 28:1 read mux + sat_act into the act / side FIFOs.
+// groups x 512 bits each) and the per-buffer write-data gating. Path estimate (edgemoe.timing,
+// `edgemoe synth --kernels edgemoe_exec_lin`: this module with the cluster's glue, linear_unit
+// boxed) 4.03 ns (5.28 before the 300 MHz rework): the LINEAR field check (cmd_i into the
+// slot's flags) and the embed copy's lane mask into the write register.
 //
 // Pass port rules: ps_cmd_i is the cluster's cmd beat, latched with the other fields at the
 // handshake; the destination row offset of a pass-port pass is 0; the act read has the
