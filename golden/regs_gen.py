@@ -3,9 +3,10 @@
 Part of ``edgemoe gen`` (``golden/gen.py`` merges :func:`outputs` into its own):
 
 * ``hw/rtl/gen/edgemoe_regs.sv``, ``hw/rtl/gen/edgemoe_regs_pkg.sv`` -- the AXI4-Lite
-  register block (PeakRDL-regblock, cpuif ``axi4-lite-flat``, synchronous active-low reset
-  ``rst_n``, 12-bit byte addresses: the whole 4 KB window decodes, unmapped offsets read 0;
-  the read-back mux retimed by one register stage).
+  register block (PeakRDL-regblock, cpuif ``axi4-lite-flat`` with a registered request stage
+  (``golden/regs_cpuif.py``), synchronous active-low reset ``rst_n``, 12-bit byte addresses:
+  the whole 4 KB window decodes, unmapped offsets read 0; the read-back mux retimed by one
+  register stage).
 * ``sw/driver/regmap.py`` -- offsets, the ``REGISTERS`` table, field masks/shifts and the
   named constants of ``edgemoe.driver.regmap`` (docs: notes/driver_api.md).
 * ``hw/include/edgemoe_regs.h`` -- C header (PeakRDL-cheader: register struct and
@@ -147,10 +148,11 @@ LINT_ON = """/* verilator lint_on SYMRSVDWORD */
 
 def _regblock(top) -> dict[str, str]:
     from peakrdl_regblock import RegblockExporter
-    from peakrdl_regblock.cpuif.axi4lite import AXI4Lite_Cpuif_flattened
+
+    from .regs_cpuif import AXI4LiteRegReq_Cpuif_flattened
 
     with tempfile.TemporaryDirectory() as d:
-        RegblockExporter().export(top, d, cpuif_cls=AXI4Lite_Cpuif_flattened, module_name="edgemoe_regs",
+        RegblockExporter().export(top, d, cpuif_cls=AXI4LiteRegReq_Cpuif_flattened, module_name="edgemoe_regs",
                                   package_name="edgemoe_regs_pkg", address_width=ADDR_WIDTH,
                                   default_reset_activelow=True, default_reset_async=False,
                                   # a register stage in the read-back mux (Yosys path estimate: 4.8 ns

@@ -45,27 +45,27 @@ module edgemoe_axi_rd #(
   localparam int unsigned BeatW = LenW - 3;  // beats of a range (bytes / 16 + 1)
   localparam int unsigned OutW = $clog2(MaxOutstanding + 1);
 
-  // The address after a burst (which never crosses 4 KB): the 12-bit offset adds, the page
-  // only steps by one when the burst ends on the boundary (short carry chains).
-  function automatic logic [AddrW-1:0] next_in_4k(logic [AddrW-1:0] a, logic [8:0] beats);  // beats <= 256
-    logic [12:0] lo;
-    lo = {1'b0, a[11:0]} + {beats, 4'b0};
-    next_in_4k = lo[12] ? {a[AddrW-1:12] + 1'b1, 12'b0} : {a[AddrW-1:12], lo[11:0]};
-  endfunction
-
   logic [AddrW-1:0] next_addr_q;  // 16-byte aligned
   logic [BeatW-1:0] issue_left_q, recv_left_q;
   logic [OutW-1:0]  outstanding_q;
   logic             ar_pending_q, first_q, err_q;
+  // Registered along with the values they describe (300 MHz: no wide compare in series with
+  // the launch): beats from next_addr_q to the 4 KB boundary (1..256; 256 after the first
+  // burst, which ends on the boundary unless it is the last), issue_left_q != 0.
+  logic [8:0]       to_4k_q;
+  logic             issue_nz_q;
 
-  // Beats of this burst: up to the 4 KB boundary, at most 256.
-  logic [8:0]       to_4k;
-  logic [BeatW-1:0] burst_beats;
-  assign to_4k = 9'd256 - {1'b0, next_addr_q[11:4]};
-  assign burst_beats = (issue_left_q < BeatW'(to_4k)) ? issue_left_q : BeatW'(to_4k);
+  // Beats of this burst: up to the 4 KB boundary, at most 256. The compares and the
+  // difference side by side (each one carry chain): short = this is the range's last burst
+  // (fewer beats left than to the boundary), more = beats are left after this burst.
+  logic [BeatW-1:0] rem;
+  logic             short, more;
+  assign rem   = issue_left_q - BeatW'(to_4k_q);
+  assign short = issue_left_q < BeatW'(to_4k_q);
+  assign more  = issue_left_q > BeatW'(to_4k_q);
 
   logic launch, ar_hs, r_hs;
-  assign launch = !ar_pending_q && !stop_i && (issue_left_q != '0) &&
+  assign launch = !ar_pending_q && !stop_i && issue_nz_q &&
                   (outstanding_q < OutW'(MaxOutstanding));
   assign ar_hs  = arvalid_o && arready_i;
   assign rready_o = stop_i || out_ready_i;
@@ -78,6 +78,8 @@ module edgemoe_axi_rd #(
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       next_addr_q   <= '0;
+      to_4k_q       <= '0;
+      issue_nz_q    <= 1'b0;
       issue_left_q  <= '0;
       recv_left_q   <= '0;
       outstanding_q <= '0;
@@ -89,18 +91,26 @@ module edgemoe_axi_rd #(
     end else begin
       if (start_i) begin
         next_addr_q  <= {addr_i[AddrW-1:4], 4'b0};
+        to_4k_q      <= 9'd256 - {1'b0, addr_i[11:4]};
         issue_left_q <= BeatW'(span >> 4);
+        issue_nz_q   <= (addr_i[3:0] != '0) || (bytes_i != '0);  // span >> 4 != 0
         recv_left_q  <= BeatW'(span >> 4);
         first_q      <= 1'b1;
         err_q        <= 1'b0;
       end else if (launch) begin
         ar_pending_q <= 1'b1;
         araddr_o     <= next_addr_q;
-        arlen_o      <= 8'(burst_beats - 1'b1);
-        next_addr_q  <= next_in_4k(next_addr_q, 9'(burst_beats));
-        issue_left_q <= issue_left_q - burst_beats;
+        arlen_o      <= short ? 8'(issue_left_q[7:0] - 8'd1) : 8'(to_4k_q - 9'd1);
+        // the next burst starts on the boundary (after the last one next_addr_q is not used)
+        next_addr_q  <= {next_addr_q[AddrW-1:12] + 1'b1, 12'b0};
+        to_4k_q      <= 9'd256;
+        issue_left_q <= short ? '0 : rem;
+        issue_nz_q   <= more;
       end
-      if (stop_i) issue_left_q <= '0;
+      if (stop_i) begin
+        issue_left_q <= '0;
+        issue_nz_q   <= 1'b0;
+      end
       if (ar_hs) ar_pending_q <= 1'b0;
       outstanding_q <= outstanding_q + OutW'(ar_hs) - OutW'(r_hs && rlast_i);
       if (r_hs) begin
@@ -118,6 +128,6 @@ module edgemoe_axi_rd #(
   assign out_first_o = first_q;
   assign out_last_o  = recv_left_q == BeatW'(1);
   assign err_o       = err_q;
-  assign busy_o      = ar_pending_q || (outstanding_q != '0) || (issue_left_q != '0);
+  assign busy_o      = ar_pending_q || (outstanding_q != '0) || issue_nz_q;
 
 endmodule

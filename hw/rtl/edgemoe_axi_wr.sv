@@ -46,21 +46,18 @@ module edgemoe_axi_wr #(
   localparam int unsigned BeatW = LenW - 3;
   localparam int unsigned OutW = $clog2(MaxOutstanding + 1);
 
-  // The address after a burst (which never crosses 4 KB): the 12-bit offset adds, the page
-  // only steps by one when the burst ends on the boundary (short carry chains).
-  function automatic logic [AddrW-1:0] next_in_4k(logic [AddrW-1:0] a, logic [8:0] beats);  // beats <= 256
-    logic [12:0] lo;
-    lo = {1'b0, a[11:0]} + {beats, 4'b0};
-    next_in_4k = lo[12] ? {a[AddrW-1:12] + 1'b1, 12'b0} : {a[AddrW-1:12], lo[11:0]};
-  endfunction
-
   // AW side
   logic [AddrW-1:0] aw_addr_q;
   logic [BeatW-1:0] aw_left_q;
   logic [OutW-1:0]  b_outstanding_q;  // AWs accepted, B not yet received
   logic             aw_pending_q;
+  // Registered along with the values they describe (300 MHz: no wide compare in series with
+  // the launch): beats from aw_addr_q to the 4 KB boundary (1..256; 256 after the first
+  // burst, which ends on the boundary unless it is the last), aw_left_q != 0.
+  logic [8:0]       aw_to4k_q;
+  logic             aw_nz_q;
   // W side: its own copy of the burst walk, and the count of accepted AWs it may follow
-  logic [AddrW-1:0] w_addr_q;         // address of the next burst's first beat
+  logic [8:0]       w_to4k_q;         // beats from the next burst's first beat to the 4 KB boundary
   logic [BeatW-1:0] w_left_q;         // beats of the range still to send
   logic [8:0]       w_in_burst_q;     // beats left in the current burst (0: none started)
   logic [OutW-1:0]  w_bursts_q;       // accepted AWs whose W burst has not started
@@ -68,19 +65,20 @@ module edgemoe_axi_wr #(
   logic [3:0]       first_byte_q, last_byte_q;
   logic             err_q;
 
-  function automatic logic [BeatW-1:0] burst_of(logic [7:0] beat_in_4k, logic [BeatW-1:0] left);
-    logic [8:0] to_4k;
-    to_4k = 9'd256 - {1'b0, beat_in_4k};
-    burst_of = (left < BeatW'(to_4k)) ? left : BeatW'(to_4k);
-  endfunction
-
-  logic [BeatW-1:0] aw_beats;
+  // Beats of a burst: up to the 4 KB boundary, at most 256. The compares and the difference
+  // side by side (each one carry chain): short = the range's last burst (fewer beats left
+  // than to the boundary), more = beats are left after this burst.
+  logic [BeatW-1:0] aw_rem;
+  logic             aw_short, aw_more, w_short;
   logic [8:0]       w_beats;  // <= 256
-  assign aw_beats = burst_of(aw_addr_q[11:4], aw_left_q);
-  assign w_beats  = 9'(burst_of(w_addr_q[11:4], w_left_q));
+  assign aw_rem   = aw_left_q - BeatW'(aw_to4k_q);
+  assign aw_short = aw_left_q < BeatW'(aw_to4k_q);
+  assign aw_more  = aw_left_q > BeatW'(aw_to4k_q);
+  assign w_short  = w_left_q < BeatW'(w_to4k_q);
+  assign w_beats  = w_short ? w_left_q[8:0] : w_to4k_q;
 
   logic launch, aw_hs, w_hs, b_hs, w_active, w_start;
-  assign launch   = !aw_pending_q && !stop_i && (aw_left_q != '0) &&
+  assign launch   = !aw_pending_q && !stop_i && aw_nz_q &&
                     (b_outstanding_q < OutW'(MaxOutstanding));
   assign aw_hs    = awvalid_o && awready_i;
   assign b_hs     = bvalid_i && bready_o;
@@ -110,14 +108,17 @@ module edgemoe_axi_wr #(
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       aw_addr_q <= '0; aw_left_q <= '0; b_outstanding_q <= '0; aw_pending_q <= 1'b0;
+      aw_to4k_q <= '0; aw_nz_q <= 1'b0;
       awaddr_o <= '0; awlen_o <= '0;
-      w_addr_q <= '0; w_left_q <= '0; w_in_burst_q <= '0; w_bursts_q <= '0; w_first_q <= 1'b0;
+      w_to4k_q <= '0; w_left_q <= '0; w_in_burst_q <= '0; w_bursts_q <= '0; w_first_q <= 1'b0;
       first_byte_q <= '0; last_byte_q <= '0; err_q <= 1'b0;
     end else begin
       if (start_i) begin
         aw_addr_q    <= {addr_i[AddrW-1:4], 4'b0};
-        w_addr_q     <= {addr_i[AddrW-1:4], 4'b0};
+        aw_to4k_q    <= 9'd256 - {1'b0, addr_i[11:4]};
+        w_to4k_q     <= 9'd256 - {1'b0, addr_i[11:4]};
         aw_left_q    <= BeatW'(span >> 4);
+        aw_nz_q      <= (addr_i[3:0] != '0) || (bytes_i != '0);  // span >> 4 != 0
         w_left_q     <= BeatW'(span >> 4);
         w_first_q    <= 1'b1;
         first_byte_q <= addr_i[3:0];
@@ -126,17 +127,23 @@ module edgemoe_axi_wr #(
       end else if (launch) begin
         aw_pending_q <= 1'b1;
         awaddr_o     <= aw_addr_q;
-        awlen_o      <= 8'(aw_beats - 1'b1);
-        aw_addr_q    <= next_in_4k(aw_addr_q, 9'(aw_beats));
-        aw_left_q    <= aw_left_q - aw_beats;
+        awlen_o      <= aw_short ? 8'(aw_left_q[7:0] - 8'd1) : 8'(aw_to4k_q - 9'd1);
+        // the next burst starts on the boundary (after the last one aw_addr_q is not used)
+        aw_addr_q    <= {aw_addr_q[AddrW-1:12] + 1'b1, 12'b0};
+        aw_to4k_q    <= 9'd256;
+        aw_left_q    <= aw_short ? '0 : aw_rem;
+        aw_nz_q      <= aw_more;
       end
-      if (stop_i) aw_left_q <= '0;
+      if (stop_i) begin
+        aw_left_q <= '0;
+        aw_nz_q   <= 1'b0;
+      end
       if (aw_hs) aw_pending_q <= 1'b0;
       b_outstanding_q <= b_outstanding_q + OutW'(aw_hs) - OutW'(b_hs);
       w_bursts_q <= w_bursts_q + OutW'(aw_hs) - OutW'(w_start);
       if (w_start) begin
-        w_in_burst_q <= 9'(w_beats);
-        w_addr_q     <= next_in_4k(w_addr_q, 9'(w_beats));
+        w_in_burst_q <= w_beats;
+        w_to4k_q     <= 9'd256;
       end else if (w_hs) begin
         w_in_burst_q <= w_in_burst_q - 1'b1;
         w_left_q     <= w_left_q - 1'b1;
@@ -150,7 +157,7 @@ module edgemoe_axi_wr #(
   assign awid_o    = AwId;
   assign bready_o  = 1'b1;
   assign err_o     = err_q;
-  assign busy_o    = aw_pending_q || (b_outstanding_q != '0) || (aw_left_q != '0) || w_active ||
+  assign busy_o    = aw_pending_q || (b_outstanding_q != '0) || aw_nz_q || w_active ||
                      (w_bursts_q != '0);
 
 endmodule

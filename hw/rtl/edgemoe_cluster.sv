@@ -8,8 +8,9 @@
 // (every mode, embed included), per-record bias exponents as the ISS reads them.
 //
 // ---------------------------------------------------------------- streams
-// All valid/ready, each input behind a 2-entry skid buffer (stream_fifo, ready
-// from registers only), the output behind one.
+// All valid/ready, each input behind a 2-entry skid buffer (stream_skid: ready from
+// registers only, the head entry in a register; each w stream's inside its slab parser,
+// which checks a header beat as it enters the head), the output behind one.
 // cmd  (in) one beat per pass, cmd_data_i: [2:0] mode (0 plain, 1 gelu, 2 q,
 //      3 resid, 4 scaled, 5 embed), [3] has_bias, [13:4] K - 1, [23:14] N - 1,
 //      [31:24] T - 1 (K, N in 1..768, T in 1..129: the LINEAR descriptor's).
@@ -130,25 +131,18 @@ module edgemoe_cluster
   // ---------------------------------------------------------------- input skid buffers
   logic             cs_valid, cs_ready;
   logic [31:0]      cs_data;
-  logic [Units-1:0]        ws_valid, ws_ready;
-  logic [Units-1:0][255:0] ws_data;
   logic             as_valid, as_ready;
   logic [ActW-1:0]  as_data;
   logic             ss_valid, ss_ready;
   logic [SideW-1:0] ss_data;
 
-  stream_fifo #(.Width(32), .Depth(2)) u_cmd_skid (
+  stream_skid #(.Width(32)) u_cmd_skid (
     .clk_i, .rst_ni, .in_valid_i(cmd_valid_i), .in_ready_o(cmd_ready_o), .in_data_i(cmd_data_i),
     .out_valid_o(cs_valid), .out_ready_i(cs_ready), .out_data_o(cs_data));
-  for (genvar u = 0; u < Units; u++) begin : g_w_skid
-    stream_fifo #(.Width(256), .Depth(2)) u_w_skid (
-      .clk_i, .rst_ni, .in_valid_i(w_valid_i[u]), .in_ready_o(w_ready_o[u]), .in_data_i(w_data_i[u]),
-      .out_valid_o(ws_valid[u]), .out_ready_i(ws_ready[u]), .out_data_o(ws_data[u]));
-  end
-  stream_fifo #(.Width(ActW), .Depth(2)) u_act_skid (
+  stream_skid #(.Width(ActW)) u_act_skid (
     .clk_i, .rst_ni, .in_valid_i(act_valid_i), .in_ready_o(act_ready_o), .in_data_i(act_data_i),
     .out_valid_o(as_valid), .out_ready_i(as_ready), .out_data_o(as_data));
-  stream_fifo #(.Width(SideW), .Depth(2)) u_side_skid (
+  stream_skid #(.Width(SideW)) u_side_skid (
     .clk_i, .rst_ni, .in_valid_i(side_valid_i), .in_ready_o(side_ready_o), .in_data_i(side_data_i),
     .out_valid_o(ss_valid), .out_ready_i(ss_ready), .out_data_o(ss_data));
 
@@ -175,9 +169,9 @@ module edgemoe_cluster
       .cmd_valid_i   (p_cmd_valid[u]),
       .cmd_ready_o   (p_cmd_ready[u]),
       .cmd_data_i    (cs_data),
-      .w_valid_i     (ws_valid[u]),
-      .w_ready_o     (ws_ready[u]),
-      .w_data_i      (ws_data[u]),
+      .w_valid_i     (w_valid_i[u]),
+      .w_ready_o     (w_ready_o[u]),
+      .w_data_i      (w_data_i[u]),
       .u_cfg_valid_o (u_cfg_valid[u]),
       .u_cfg_ready_i (u_cfg_ready[u]),
       .u_cfg_data_o  (u_cfg_data[u]),
@@ -220,10 +214,32 @@ module edgemoe_cluster
     logic              side;
     logic              last;
   } round_t;
-  round_t ra, rs, ro;
-  assign ra = round_t'(rqx_data[0]);
-  assign rs = round_t'(rqx_data[1]);
-  assign ro = round_t'(rqx_data[2]);
+  // Each sequencer works on its current round in registers (ra/rs/ro, valid rv_q[i]), loaded
+  // from its queue's head when it has none or finishes one (rqx_pop): the round's compares
+  // (last token, chunk, unit) read registers, not the queue's LUTRAM (300 MHz). A round is
+  // announced at least 3 cycles before its first act beat can move (the record's beat 0, then
+  // beat 1 and R Kt w beats), so the load adds no cycle.
+  round_t        ra, rs, ro;
+  logic [2:0]    rv_q, r_done;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      rv_q <= '0;
+      ra   <= '0;
+      rs   <= '0;
+      ro   <= '0;
+    end else begin
+      for (int i = 0; i < 3; i++) begin
+        if (rqx_pop[i]) rv_q[i] <= 1'b1;
+        else if (r_done[i]) rv_q[i] <= 1'b0;
+      end
+      if (rqx_pop[0]) ra <= round_t'(rqx_data[0]);
+      if (rqx_pop[1]) rs <= round_t'(rqx_data[1]);
+      if (rqx_pop[2]) ro <= round_t'(rqx_data[2]);
+    end
+  end
+  for (genvar i = 0; i < 3; i++) begin : g_rload
+    assign rqx_pop[i] = rqx_valid[i] && (!rv_q[i] || r_done[i]);
+  end
 
   // ---------------------------------------------------------------- act fork (lock step)
   logic [Units-1:0] a_active, u_act_valid, u_act_ready, a_ok;
@@ -232,9 +248,9 @@ module edgemoe_cluster
   logic [ChunkW-1:0] a_chunk_q;
   for (genvar u = 0; u < Units; u++) begin : g_act
     if (u == 0) begin : g_first
-      assign a_active[u] = rqx_valid[0];   // every round has unit 0
+      assign a_active[u] = rv_q[0];   // every round has unit 0
     end else begin : g_other
-      assign a_active[u] = rqx_valid[0] && (UW'(u) <= ra.act_m1);
+      assign a_active[u] = rv_q[0] && (UW'(u) <= ra.act_m1);
     end
     assign a_ok[u] = !a_active[u] || u_act_ready[u];
   end
@@ -245,10 +261,10 @@ module edgemoe_cluster
     assign others         = &(a_ok | (Units'(1) << u));
     assign u_act_valid[u] = as_valid && a_active[u] && others;
   end
-  assign as_ready     = rqx_valid[0] && a_all;
+  assign as_ready     = rv_q[0] && a_all;
   assign a_fire       = as_valid && as_ready;
   assign a_round_last = (a_tok_q == ra.t_m1) && (a_chunk_q == ra.kt_m1);
-  assign rqx_pop[0]   = a_fire && a_round_last;
+  assign r_done[0]    = a_fire && a_round_last;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -272,12 +288,12 @@ module edgemoe_cluster
   logic             s_fire, s_last;
   assign s_last = (s_tok_q == rs.t_m1) && (s_unit_q == rs.act_m1);
   for (genvar u = 0; u < Units; u++) begin : g_side
-    assign sf_in_valid[u] = ss_valid && rqx_valid[1] && rs.side && (s_unit_q == UW'(u));
+    assign sf_in_valid[u] = ss_valid && rv_q[1] && rs.side && (s_unit_q == UW'(u));
   end
-  assign ss_ready   = rqx_valid[1] && rs.side && sf_in_ready[s_unit_q];
+  assign ss_ready   = rv_q[1] && rs.side && sf_in_ready[s_unit_q];
   assign s_fire     = ss_valid && ss_ready;
   // rounds without a side stream leave the queue at once
-  assign rqx_pop[1] = rqx_valid[1] && (!rs.side || (s_fire && s_last));
+  assign r_done[1]  = rv_q[1] && (!rs.side || (s_fire && s_last));
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -345,12 +361,12 @@ module edgemoe_cluster
   logic [TW-1:0]   m_tok_q;
   logic            m_fire, m_last;
   assign m_last      = (m_tok_q == ro.t_m1) && (m_unit_q == ro.act_m1);
-  assign os_in_valid = rqx_valid[2] && of_valid[m_unit_q];
+  assign os_in_valid = rv_q[2] && of_valid[m_unit_q];
   assign m_fire      = os_in_valid && os_in_ready;
   for (genvar u = 0; u < Units; u++) begin : g_merge
     assign of_ready[u] = m_fire && (m_unit_q == UW'(u));
   end
-  assign rqx_pop[2] = m_fire && m_last;
+  assign r_done[2]  = m_fire && m_last;
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
@@ -366,7 +382,7 @@ module edgemoe_cluster
     end
   end
 
-  stream_fifo #(.Width(OsW), .Depth(2)) u_out_skid (
+  stream_skid #(.Width(OsW)) u_out_skid (
     .clk_i, .rst_ni, .in_valid_i(os_in_valid), .in_ready_o(os_in_ready),
     .in_data_i({ro.last && m_last, ro.slab0 + SW'(m_unit_q), m_tok_q, of_data[m_unit_q]}),
     .out_valid_o(os_valid), .out_ready_i(os_ready), .out_data_o(os_out));

@@ -29,13 +29,13 @@
 // * act: for round rho < P, token t < T, chunk c < Kt: buffer A (src) row t (gather:
 //   the token table's row t) at chunk sc + c, X saturated to act (sat_act of moe_acc,
 //   as the ISS's readers of X); the read address registered, the buffer's 1-cycle read,
-//   into a 4-entry FIFO with credits: one beat per cycle.
+//   the read data registered, sat_act, into a 5-entry FIFO with credits: one beat per cycle.
 // * side (modes resid, scaled, embed): for round rho, token t, active unit u (slab j =
 //   4 rho + u): resid: X at row dr + t, chunk dc + j, saturated to act; scaled: X raw
 //   moe_acc at row tt(t) (scatter) and the token's score at [448 +: 17]; embed: the
 //   destination at row dr + t, chunk dc + j (the copied mantissas) and the row's
 //   exponent code at [448 +: 4].
-// * out: every out beat of slab j, token t is written (registered, one cycle) into B at
+// * out: every out beat of slab j, token t is written (two register stages) into B at
 //   row dr + t (scatter: tt(t)), chunk dc + j, lanes of the slab's valid rows, the code
 //   sign-extended (act; q for mode q; moe_acc for scaled); dst 15: to the tap instead.
 // * the pass ends with the cluster's done beat (every out beat taken): done_o /
@@ -84,7 +84,7 @@
 // latency). Measured through the top (tests/test_rtl_linear.py, 75-cycle DDR latency), against
 // the closed form and perf_model._Cluster: q/k/v head (192 -> 64, T 129) 2,050 / 1,776 / 2,032;
 // proj 5,146 / 4,872 / 5,128; fc1 19,078 / 18,804 / 19,060; fc2 20,230 / 19,380 / 20,416; embed
-// (T 128) 23,748 / 19,236 / 20,272. Later rounds' loads hide under the compute when
+// (T 128) 23,750 / 19,236 / 20,272 (23,748 before the act / side read data register). Later rounds' loads hide under the compute when
 // 2 (2 + 16 Kt) + latency <= T Kt (T >= about 40). Back to back (queued), each later pass
 // loads under the one before it: a layer's nine q / k / v passes (3 heads, no ATTENTION
 // between them) take 14,442 cycles of LIN_BUSY against 9 x 2,050 = 18,450 one at a time.
@@ -92,9 +92,10 @@
 // Resources (Yosys synth_xilinx, edgemoe_cluster a black box), one pass at a time (before the
 // second slot: not yet re-measured): 18,263 LUT (632 LUTRAM: the token table, the stream FIFOs),
 // 1,719 FF, 2 DSP, 0.5 BRAM36; most LUTs are the act and side read muxes (7 buffers x 4 lane
-// groups x 512 bits each) and the per-buffer write-data gating. Path estimate (edgemoe.timing)
-// 4.43 ns: the field check (cmd_i to the state), the out beat's lane mask into the write
-// register, the 28:1 read mux + sat_act into the act / side FIFOs.
+// groups x 512 bits each) and the per-buffer write-data gating. Path estimate (edgemoe.timing,
+// `edgemoe synth --kernels edgemoe_exec_lin`: this module with the cluster's glue, linear_unit
+// boxed) 4.03 ns (5.28 before the 300 MHz rework): the LINEAR field check (cmd_i into the
+// slot's flags) and the embed copy's lane mask into the write register.
 //
 // Pass port rules: ps_cmd_i is the cluster's cmd beat, latched with the other fields at the
 // handshake; the destination row offset of a pass-port pass is 0; the act read has the
@@ -164,7 +165,9 @@ module edgemoe_exec_lin
   localparam int unsigned ActW  = LinTileIn * ActBits;     // 416
   localparam int unsigned OutW  = LinTileOut * MoeAccBits; // 448
   localparam int unsigned SideW = OutW + PBits;            // 465
-  localparam int unsigned Cred  = 4;                       // act / side FIFO depth (credits)
+  // act / side FIFO depth (credits): issue -> buffer read -> read-data register -> FIFO is 3
+  // cycles, so 5 credits keep one beat per cycle
+  localparam int unsigned Cred  = 5;
 
   localparam logic [7:0] ErrOk = 8'h00, ErrField = 8'h02, ErrAxi = 8'h03, ErrImage = 8'h06;
   localparam logic [3:0] BufX = 4'd0, BufQ = 4'd2, BufH = 4'd6, BufNone = 4'd15;
@@ -257,6 +260,15 @@ module edgemoe_exec_lin
   logic [1:0][3:0]  d_src_q, d_dst_q;
   logic [1:0][5:0]  d_sc_q, d_dc_q;
   logic [1:0][7:0]  d_dr_q;
+  // Registered at acceptance (from the cmd beat being accepted), so the feeders' address and
+  // byte count are one add from registers (300 MHz): record u's offset u (64 + 512 Kt).
+  logic [1:0][U-1:0][23:0] d_off_q;
+  // Registered from d_cmd_q (one cycle after the acceptance; a feeder's first job starts two
+  // cycles after it at the earliest): a full record's bytes, the pass's last record's bytes.
+  logic [1:0][23:0] d_rec_q, d_lastb_q;
+  logic [1:0][23:0] d_cpb_q;               // at acceptance: the embed copy's bytes, T x 448
+  logic [1:0]       d_emb_q;               // at acceptance: mode embed
+  logic [1:0][6:0]  d_cpw_q;               // at acceptance: 2 S (the copy beats written per row)
 
   // per-slot decodes of the cluster cmd beat
   logic [1:0][2:0]  p_mode;
@@ -265,7 +277,7 @@ module edgemoe_exec_lin
   logic [1:0][5:0]  kt_m1, s_m1;           // Kt - 1, S - 1 (slabs)
   logic [1:0][3:0]  pr_m1;                 // P - 1 (rounds)
   logic [1:0][1:0]  alast_m1;              // active units in the last round - 1
-  logic [1:0][23:0] rec_full, stride4, last_bytes;
+  logic [1:0][23:0] rec_full, last_bytes;
   logic [1:0]       side_en, tap_mode, src_x, src_h, dst_h, sbuf_h, side_resid, embed;
   logic [1:0][3:0]  sbuf;                  // the side stream's buffer
   for (genvar s = 0; s < 2; s++) begin : g_dec
@@ -279,11 +291,10 @@ module edgemoe_exec_lin
     assign alast_m1[s]   = s_m1[s][1:0];
     assign kt            = {1'b0, kt_m1[s]} + 7'd1;
     assign rec_full[s]   = 24'd64 + {8'b0, kt, 9'b0};
-    assign stride4[s]    = {rec_full[s][21:0], 2'b0};
     assign last_bytes[s] = 24'd64 + {8'b0, 11'({1'b0, p_nm1[s][3:0]} + 5'd1) * 11'(kt), 5'b0};
     assign side_en[s]    = (p_mode[s] == 3'd3) || (p_mode[s] == 3'd4) || (p_mode[s] == 3'd5);
     assign tap_mode[s]   = (d_dst_q[s] == BufNone);
-    assign embed[s]      = (p_mode[s] == 3'd5);
+    assign embed[s]      = d_emb_q[s];
     assign sbuf[s]       = embed[s] ? d_dst_q[s] : BufX;
     assign sbuf_h[s]     = embed[s] && (d_dst_q[s] == BufH);
     assign side_resid[s] = (p_mode[s] == 3'd3);
@@ -298,23 +309,31 @@ module edgemoe_exec_lin
   logic [3:0]  in_src, in_dst;
   logic [5:0]  in_sc, in_dc;
   logic [2:0]  in_mode;
-  logic [6:0]  in_kt, in_s, o_s;
+  logic [6:0]  in_kt, in_s;
   logic        in_side, rawa, raws;
-  assign in_cmd  = acc_go ? {f_tm1, f_nm1, f_km1, f_spec[3], f_mode} : ps_cmd_i;
-  assign in_src  = acc_go ? f_a : ps_src_i;
-  assign in_dst  = acc_go ? f_b : ps_dst_i;
-  assign in_sc   = acc_go ? f_sc[5:0] : ps_sc_i;
-  assign in_dc   = acc_go ? f_dc[5:0] : ps_dc_i;
+  // selected by go_i, not acc_go (= go_i && !ret_err: with ret_err nothing is accepted), so
+  // the retirement's error logic is not in series with what the slot registers
+  assign in_cmd  = go_i ? {f_tm1, f_nm1, f_km1, f_spec[3], f_mode} : ps_cmd_i;
+  assign in_src  = go_i ? f_a : ps_src_i;
+  assign in_dst  = go_i ? f_b : ps_dst_i;
+  assign in_sc   = go_i ? f_sc[5:0] : ps_sc_i;
+  assign in_dc   = go_i ? f_dc[5:0] : ps_dc_i;
   assign in_mode = in_cmd[2:0];
   assign in_kt   = {1'b0, in_cmd[13:8]} + 7'd1;
   assign in_s    = {1'b0, in_cmd[23:18]} + 7'd1;
-  assign o_s     = {1'b0, s_m1[fs]} + 7'd1;
   assign in_side = (in_mode == 3'd3) || (in_mode == 3'd4) || (in_mode == 3'd5);
-  // read after write against the pass in front of it (buffer and chunks; rows are not compared)
-  assign rawa = (n_pass != 2'd0) && !tap_mode[fs] && (d_dst_q[fs] == in_src)
-             && overlap(in_sc, in_kt, d_dc_q[fs], o_s);
-  assign raws = (n_pass != 2'd0) && !tap_mode[fs] && in_side
-             && (d_dst_q[fs] == ((in_mode == 3'd5) ? in_dst : BufX)) && overlap(in_dc, in_s, d_dc_q[fs], o_s);
+  // read after write against the pass in front of it (buffer and chunks; rows are not compared):
+  // against each slot, then the front's (the slot select after the compares)
+  logic [1:0] rawa_s, raws_s;
+  for (genvar s = 0; s < 2; s++) begin : g_raw
+    logic [6:0] sl;
+    assign sl        = {1'b0, s_m1[s]} + 7'd1;
+    assign rawa_s[s] = !tap_mode[s] && (d_dst_q[s] == in_src) && overlap(in_sc, in_kt, d_dc_q[s], sl);
+    assign raws_s[s] = !tap_mode[s] && in_side
+                    && (d_dst_q[s] == ((in_mode == 3'd5) ? in_dst : BufX)) && overlap(in_dc, in_s, d_dc_q[s], sl);
+  end
+  assign rawa = (n_pass != 2'd0) && rawa_s[fs];
+  assign raws = (n_pass != 2'd0) && raws_s[fs];
 
   logic clr_q;                             // cluster + stream FIFO reset (after kill and failed passes)
   logic cl_rst_n;
@@ -382,12 +401,14 @@ module edgemoe_exec_lin
   logic [2:0] cp_grp;            // 8-lane group in the word
   logic [23:0] cp_bytes;         // T x 448
   logic [U-1:0] f_act_q;
+  logic [U-1:0] f_wait;          // feeder u's job waits for its engine (below)
+  logic         cp_wait;         // the copy's job waits for engine 0
   assign cp_on    = active && embed[fs] && !d_launch_q[fs] && !d_badf_q[fs];
-  assign cp_bytes = {15'b0, 9'(p_tm1[fs]) + 9'd1} * 24'd448;
-  assign cp_issue = cp_on && !cp_started_q && !rd_busy_i[0] && !f_act_q[0];
+  assign cp_bytes = d_cpb_q[fs];
+  assign cp_issue = cp_wait && !rd_busy_i[0];
   assign cp_hs    = cp_on && cp_started_q && rd_valid_i[0];
   assign cp_last  = cp_hs && rd_last_i[0];
-  assign cp_write = cp_hs && (cp_b_q < 5'd24) && ({2'b0, cp_b_q} < {s_m1[fs] + 6'd1, 1'b0});
+  assign cp_write = cp_hs && (cp_b_q < 5'd24) && ({2'b0, cp_b_q} < d_cpw_q[fs]);
   assign cp_chunk = {1'b0, d_dc_q[fs]} + {3'b0, cp_b_q[4:1]};
   assign cp_grp   = {cp_chunk[1:0], cp_b_q[0]};
 
@@ -395,6 +416,7 @@ module edgemoe_exec_lin
   // Feeder u walks the passes in order (f_id_q[u]): records u, u + 4, ... of each, one engine
   // job per record; a pass's first job may start while the pass in front still computes.
   logic [U-1:0]        f_run_q, f_hv_q, f_used_q, f_issue, f_rhs, f_avail, f_fs;
+  logic [U-1:0]        f_jok_q, f_jlast_q;   // registered with f_j_q: f_j <= S - 1, f_j == S - 1
   logic [U-1:0][1:0]   f_id_q, f_eid_q;
   logic [U-1:0][5:0]   f_j_q;
   logic [U-1:0][63:0]  f_addr_q, f_addr0;
@@ -405,29 +427,37 @@ module edgemoe_exec_lin
     assign f_fs[u]    = f_id_q[u][0];
     assign f_sm1[u]   = s_m1[f_fs[u]];
     assign f_avail[u] = (f_id_q[u] != acc_q) && d_launch_q[f_fs[u]];
-    assign f_addr0[u] = d_waddr_q[f_fs[u]] + 64'(rec_full[f_fs[u]] * 24'(u));
-    assign f_bytes[u] = (f_j_q[u] == f_sm1[u]) ? last_bytes[f_fs[u]] : rec_full[f_fs[u]];
-    assign f_issue[u] = f_run_q[u] && !f_act_q[u] && (f_j_q[u] <= f_sm1[u]) && !rd_busy_i[u];
+    assign f_addr0[u] = d_waddr_q[f_fs[u]] + 64'(d_off_q[f_fs[u]][u]);
+    assign f_bytes[u] = f_jlast_q[u] ? d_lastb_q[f_fs[u]] : d_rec_q[f_fs[u]];
+    assign f_issue[u] = f_wait[u] && !rd_busy_i[u];
     assign cl_w_valid[u] = f_act_q[u] && f_hv_q[u] && rd_valid_i[u];
     assign cl_w_data[u]  = {rd_data_i[u], f_half_q[u]};
     assign f_rhs[u]   = f_act_q[u] && rd_valid_i[u] && (!f_hv_q[u] || cl_w_ready[u]);
   end
 
+  // A job's address and byte count are driven while its start waits for the engine (gated by
+  // registers only, not by rd_busy_i: the top ORs the executors' requests, and the class-0
+  // executors use the engines one at a time), so the engine's busy flag is not in series with
+  // the engine's own address and count registers.
+  for (genvar u = 0; u < U; u++) begin : g_wait
+    assign f_wait[u] = f_run_q[u] && !f_act_q[u] && f_jok_q[u];
+  end
+  assign cp_wait = cp_on && !cp_started_q && !f_act_q[0];
   always_comb begin
     rd_start_o = '0;
     rd_addr_o  = '0;
     rd_bytes_o = '0;
     rd_ready_o = '0;
     for (int u = 0; u < U; u++) begin
-      if (f_issue[u]) begin
-        rd_start_o[u] = 1'b1;
+      rd_start_o[u] = f_issue[u];
+      if (f_wait[u]) begin
         rd_addr_o[u]  = f_addr_q[u];
         rd_bytes_o[u] = f_bytes[u];
       end
       rd_ready_o[u] = f_act_q[u] && (!f_hv_q[u] || cl_w_ready[u]);
     end
-    if (cp_issue) begin
-      rd_start_o[0] = 1'b1;
+    if (cp_issue) rd_start_o[0] = 1'b1;
+    if (cp_wait) begin
       rd_addr_o[0]  = d_eaddr_q[fs];
       rd_bytes_o[0] = cp_bytes;
     end
@@ -454,23 +484,42 @@ module edgemoe_exec_lin
   logic [ActW-1:0] a_lanes, af_data;
   assign asl     = a_id_q[0];
   assign a_avail = (a_id_q != acc_q) && d_launch_q[asl] && d_ttr_q[asl] && !(d_rawa_q[asl] && a_id_q != fr_q);
-  assign a_row   = d_gather_q[asl] ? tab_tok(asl, a_t_q) : a_t_q;
+  // 300 MHz: the walk's "last" compares are registered with the counters (a_cl_q: a_c_q is the
+  // last chunk, a_tl_q: a_t_q the last token, a_rl_q: a_rho_q the last round), and the token
+  // table is read into registers one cycle ahead: the row of a_t_q, of a_t_q + 1 and of token 0
+  // (a_t_q moves only to one of those), a_tev_q says which one a_t_q holds now.
+  logic       a_cl_q, a_tl_q, a_rl_q;
+  logic [1:0] a_tev_q;                     // a_t_q since the last cycle: 0 the same, 1 + 1, 2 zeroed
+  logic [7:0] a_tcur_q, a_tnxt_q, a_tzero_q, a_tok;
+  always_ff @(posedge clk_i) begin
+    a_tcur_q  <= tab_tok(asl, a_t_q);
+    a_tnxt_q  <= tab_tok(asl, a_t_q + 8'd1);
+    a_tzero_q <= tab_tok(asl, 8'd0);
+  end
+  assign a_tok   = (a_tev_q == 2'd1) ? a_tnxt_q : ((a_tev_q == 2'd2) ? a_tzero_q : a_tcur_q);
+  assign a_row   = d_gather_q[asl] ? a_tok : a_t_q;
   assign a_chunk = {1'b0, d_sc_q[asl]} + {1'b0, a_c_q};
   assign a_addr  = rowbase(a_row, src_h[asl]) + {6'b0, a_chunk[6:2]};
   assign a_issue = a_run_q && (a_cnt_q < 3'(Cred));
-  assign a_last  = (a_c_q == kt_m1[asl]) && (a_t_q == p_tm1[asl]) && (a_rho_q == pr_m1[asl]);
+  assign a_last  = a_cl_q && a_tl_q && a_rl_q;
   assign a_pop   = cl_act_valid && cl_act_ready;
 
+  // the buffer's read data: the 28:1 group select into a register (a_grp_q), then sat_act into
+  // the FIFO (300 MHz: the block RAM's clock-to-out, the select and sat_act are not one path)
+  logic         a_v2_q, a_vx2_q;
+  logic [511:0] a_grp_q;
+  always_ff @(posedge clk_i) begin
+    a_grp_q <= buf_rdata_i[a_vb_q][512*a_g_q +: 512];
+    a_vx2_q <= a_vx_q;
+  end
   always_comb begin
-    logic [511:0] grp;
-    grp = buf_rdata_i[a_vb_q][512*a_g_q +: 512];
     for (int i = 0; i < 16; i++) begin
-      a_lanes[ActBits*i +: ActBits] = a_vx_q ? sat_act(grp[32*i +: 32]) : grp[32*i +: ActBits];
+      a_lanes[ActBits*i +: ActBits] = a_vx2_q ? sat_act(a_grp_q[32*i +: 32]) : a_grp_q[32*i +: ActBits];
     end
   end
 
   stream_fifo #(.Width(ActW), .Depth(Cred)) u_act_fifo (
-    .clk_i, .rst_ni(cl_rst_n), .in_valid_i(a_v_q), .in_ready_o(af_in_ready), .in_data_i(a_lanes),
+    .clk_i, .rst_ni(cl_rst_n), .in_valid_i(a_v2_q), .in_ready_o(af_in_ready), .in_data_i(a_lanes),
     .out_valid_o(af_valid), .out_ready_i(cl_act_ready && active), .out_data_o(af_data));
   assign cl_act_valid = af_valid && active;
   assign cl_act_data  = af_data;
@@ -495,30 +544,55 @@ module edgemoe_exec_lin
   assign ssl     = s_id_q[0];
   assign s_have  = (s_id_q != acc_q) && d_launch_q[ssl] && d_ttr_q[ssl];
   assign s_hold  = d_raws_q[ssl] && (s_id_q != fr_q);
-  assign s_am1   = (s_rho_q == pr_m1[ssl]) ? alast_m1[ssl] : 2'd3;
-  assign s_row   = d_scatter_q[ssl] ? tab_tok(ssl, s_t_q) : (d_dr_q[ssl] + s_t_q);
+  // as the act stream's: registered "last" flags (s_ul_q: s_u_q is the round's last active
+  // unit) and the token table read one cycle ahead
+  logic       s_ul_q, s_tl_q, s_rl_q;
+  logic [1:0] s_tev_q;
+  logic [7:0] s_tcur_q, s_tnxt_q, s_tzero_q, s_tok;
+  always_ff @(posedge clk_i) begin
+    s_tcur_q  <= tab_tok(ssl, s_t_q);
+    s_tnxt_q  <= tab_tok(ssl, s_t_q + 8'd1);
+    s_tzero_q <= tab_tok(ssl, 8'd0);
+  end
+  assign s_tok   = (s_tev_q == 2'd1) ? s_tnxt_q : ((s_tev_q == 2'd2) ? s_tzero_q : s_tcur_q);
+  assign s_am1   = s_rl_q ? alast_m1[ssl] : 2'd3;
+  assign s_row   = d_scatter_q[ssl] ? s_tok : (d_dr_q[ssl] + s_t_q);
   assign s_chunk = {1'b0, d_dc_q[ssl]} + {1'b0, s_rho_q, s_u_q};
   assign s_addr  = rowbase(s_row, sbuf_h[ssl]) + {6'b0, s_chunk[6:2]};
   // the act read has the buffer's one read port when both want the same buffer
-  assign s_issue = s_run_q && (s_cnt_q < 3'(Cred)) && !(a_issue && d_src_q[asl] == sbuf[ssl]);
-  assign s_last  = (s_u_q == s_am1) && (s_t_q == p_tm1[ssl]) && (s_rho_q == pr_m1[ssl]);
+  // (the buffer compare for each pair of slots, then the pair's: no slot select in front of it)
+  logic [1:0][1:0] same_buf;
+  for (genvar x = 0; x < 2; x++) begin : g_same_a
+    for (genvar y = 0; y < 2; y++) begin : g_same_s
+      assign same_buf[x][y] = (d_src_q[x] == sbuf[y]);
+    end
+  end
+  assign s_issue = s_run_q && (s_cnt_q < 3'(Cred)) && !(a_issue && same_buf[asl][ssl]);
+  assign s_last  = s_ul_q && s_tl_q && s_rl_q;
   assign s_pop   = cl_side_valid && cl_side_ready;
 
+  // as the act stream's: the group select into a register, then sat_act into the FIFO
+  logic             s_v2_q, s_vres2_q;
+  logic [511:0]     s_grp_q;
+  logic [PBits-1:0] s_p2_q;
+  always_ff @(posedge clk_i) begin
+    s_grp_q   <= buf_rdata_i[s_vb_q][512*s_g_q +: 512];
+    s_vres2_q <= s_vres_q;
+    s_p2_q    <= s_p_q;
+  end
   always_comb begin
-    logic [511:0] grp;
-    grp = buf_rdata_i[s_vb_q][512*s_g_q +: 512];
     for (int i = 0; i < 16; i++) begin
-      if (s_vres_q) begin
-        s_lanes[MoeAccBits*i +: MoeAccBits] = MoeAccBits'(signed'(sat_act(grp[32*i +: 32])));
+      if (s_vres2_q) begin
+        s_lanes[MoeAccBits*i +: MoeAccBits] = MoeAccBits'(signed'(sat_act(s_grp_q[32*i +: 32])));
       end else begin
-        s_lanes[MoeAccBits*i +: MoeAccBits] = grp[32*i +: MoeAccBits];
+        s_lanes[MoeAccBits*i +: MoeAccBits] = s_grp_q[32*i +: MoeAccBits];
       end
     end
-    s_lanes[OutW +: PBits] = s_p_q;
+    s_lanes[OutW +: PBits] = s_p2_q;
   end
 
   stream_fifo #(.Width(SideW), .Depth(Cred)) u_side_fifo (
-    .clk_i, .rst_ni(cl_rst_n), .in_valid_i(s_v_q), .in_ready_o(sf_in_ready), .in_data_i(s_lanes),
+    .clk_i, .rst_ni(cl_rst_n), .in_valid_i(s_v2_q), .in_ready_o(sf_in_ready), .in_data_i(s_lanes),
     .out_valid_o(sf_valid), .out_ready_i(cl_side_ready && active), .out_data_o(sf_data));
   assign cl_side_valid = sf_valid && active;
   assign cl_side_data  = sf_data;
@@ -530,7 +604,6 @@ module edgemoe_exec_lin
   logic [7:0] o_row;
   logic [6:0] o_chunk;
   logic [3:0] o_rm1;
-  logic [15:0] o_mask;
   logic [2047:0] o_wdata;
   assign osl          = o_id_q[0];
   assign cl_out_ready = active && (!tap_mode[osl] || tap_ready_i);
@@ -540,30 +613,51 @@ module edgemoe_exec_lin
   assign o_row    = d_scatter_q[osl] ? tab_tok(osl, cl_out_tok) : (d_dr_q[osl] + cl_out_tok);
   assign o_chunk  = {1'b0, d_dc_q[osl]} + {1'b0, cl_out_slab};
   assign o_rm1    = (cl_out_slab == s_m1[osl]) ? p_nm1[osl][3:0] : 4'hF;
-  assign o_mask   = 16'hFFFF >> (4'hF - o_rm1);
-  always_comb begin
-    for (int g = 0; g < 4; g++) begin
-      for (int i = 0; i < 16; i++) begin
-        o_wdata[512*g + 32*i +: 32] = 32'(signed'(cl_out_data[MoeAccBits*i +: MoeAccBits]));
-      end
-    end
-  end
   assign tap_valid_o = active && tap_mode[osl] && cl_out_valid;
   assign tap_data_o  = tap_valid_o ? cl_out_data : '0;
   assign tap_tok_o   = tap_valid_o ? cl_out_tok : '0;
 
-  // the buffer write port (registered): copy beats (embed) or out beats
+  // the buffer write port (registered): copy beats (embed) or out beats. An out beat takes two
+  // register stages (300 MHz): its row (the token table's LUTRAM read), chunk and valid rows,
+  // then the word address (rowbase) and the lane mask. It lands in the buffer the cycle its
+  // pass's done_o / ps_done_o shows, before any reader the done can start (a held act / side
+  // stream of the pass behind it issues two cycles after the retirement at the earliest).
+  // Copy beats (only while the front embed pass is not launched) never meet an out beat.
+  logic          o1_v_q, o1_h_q;
+  logic [3:0]    o1_buf_q, o1_rm1_q;
+  logic [7:0]    o1_row_q;
+  logic [6:0]    o1_chunk_q;
+  logic [OutW-1:0] o1_data_q;
+  logic [15:0]   o1_mask;
   logic          wr_v_q;
   logic [3:0]    wr_buf_q;
   logic [10:0]   wr_addr_q;
   logic [63:0]   wr_lanes_q;
   logic [2047:0] wr_data_q;
+  assign o1_mask = 16'hFFFF >> (4'hF - o1_rm1_q);
+  always_comb begin
+    for (int g = 0; g < 4; g++) begin
+      for (int i = 0; i < 16; i++) begin
+        o_wdata[512*g + 32*i +: 32] = 32'(signed'(o1_data_q[MoeAccBits*i +: MoeAccBits]));
+      end
+    end
+  end
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni || kill_i) begin
+      o1_v_q <= 1'b0;
       wr_v_q <= 1'b0;
     end else begin
-      wr_v_q <= o_hs || cp_write;
+      o1_v_q <= o_hs;
+      wr_v_q <= o1_v_q || cp_write;
+    end
+    if (o_hs) begin
+      o1_buf_q   <= d_dst_q[osl];
+      o1_h_q     <= dst_h[osl];
+      o1_row_q   <= o_row;
+      o1_chunk_q <= o_chunk;
+      o1_rm1_q   <= o_rm1;
+      o1_data_q  <= cl_out_data;
     end
     if (cp_write) begin
       wr_buf_q   <= d_dst_q[fs];
@@ -572,10 +666,10 @@ module edgemoe_exec_lin
       for (int k = 0; k < 64; k++) begin
         wr_data_q[32*k +: 32] <= 32'(signed'(rd_data_i[0][16*(k%8) +: 16]));
       end
-    end else if (o_hs) begin
-      wr_buf_q   <= d_dst_q[osl];
-      wr_addr_q  <= rowbase(o_row, dst_h[osl]) + {6'b0, o_chunk[6:2]};
-      wr_lanes_q <= {48'b0, o_mask} << (16 * o_chunk[1:0]);
+    end else if (o1_v_q) begin
+      wr_buf_q   <= o1_buf_q;
+      wr_addr_q  <= rowbase(o1_row_q, o1_h_q) + {6'b0, o1_chunk_q[6:2]};
+      wr_lanes_q <= {48'b0, o1_mask} << (16 * o1_chunk_q[1:0]);
       wr_data_q  <= o_wdata;
     end
   end
@@ -609,15 +703,20 @@ module edgemoe_exec_lin
   // errors of the front pass: its fields; an engine error of a job it started (or of its
   // embed copy); a bad record in the pass the parsers took last. Errors of the pass behind it
   // wait until it is the front (after the front's done), as the commands' order has it.
-  logic [U-1:0] f_err_own;
-  logic         front_axi, front_img, ret_err, ret_ok;
+  logic         front_axi, ret_err, ret_ok;
   logic [7:0]   ret_code;
-  for (genvar u = 0; u < U; u++) begin : g_err
-    assign f_err_own[u] = rd_err_i[u] && f_used_q[u] && (f_eid_q[u] == fr_q);
+  // (each slot's verdict as if it were the front, then the front's: the slot select last)
+  logic [1:0] axi_s, err_s;
+  for (genvar k = 0; k < 2; k++) begin : g_ret
+    logic [U-1:0] own;
+    for (genvar u = 0; u < U; u++) begin : g_own
+      assign own[u] = rd_err_i[u] && f_used_q[u] && (f_eid_q[u] == {fr_q[1], 1'(k)});
+    end
+    assign axi_s[k] = (embed[k] && !d_launch_q[k] && !d_badf_q[k] && cp_started_q && rd_err_i[0]) || |own;
+    assign err_s[k] = d_badf_q[k] || axi_s[k] || (cl_bad && (pp_q - 2'd1 == {fr_q[1], 1'(k)}));
   end
-  assign front_axi = (cp_on && cp_started_q && rd_err_i[0]) || |f_err_own;
-  assign front_img = cl_bad && (pp_q - 2'd1 == fr_q);
-  assign ret_err   = active && (d_badf_q[fs] || front_axi || front_img);
+  assign front_axi = axi_s[fs];
+  assign ret_err   = active && err_s[fs];
   assign ret_ok    = active && !ret_err && cl_done_valid;
   assign ret_code  = d_badf_q[fs] ? ErrField : (front_axi ? ErrAxi : ErrImage);
 
@@ -653,11 +752,13 @@ module edgemoe_exec_lin
       a_id_q       <= '0;
       a_run_q      <= 1'b0;
       a_v_q        <= 1'b0;
+      a_v2_q       <= 1'b0;
       a_re_q       <= 1'b0;
       a_cnt_q      <= '0;
       s_id_q       <= '0;
       s_run_q      <= 1'b0;
       s_v_q        <= 1'b0;
+      s_v2_q       <= 1'b0;
       s_re_q       <= 1'b0;
       s_cnt_q      <= '0;
       o_id_q       <= '0;
@@ -681,6 +782,14 @@ module edgemoe_exec_lin
         d_dr_q[acc_q[0]]      <= acc_go ? f_dr : 8'd0;
         d_gather_q[acc_q[0]]  <= !acc_go && ps_gather_i;
         d_scatter_q[acc_q[0]] <= !acc_go && ps_scatter_i;
+        for (int u = 0; u < U; u++) begin
+          // u Kt as shifts and one add (u <= 3), no multiplier
+          d_off_q[acc_q[0]][u] <= {6'b0, (u[0] ? {2'b0, in_kt} : 9'd0) + (u[1] ? {1'b0, in_kt, 1'b0} : 9'd0), 9'b0}
+                                  + 24'(64 * u);
+        end
+        d_cpb_q[acc_q[0]] <= {6'b0, in_cmd[31:24] + 9'd1, 9'b0} - {9'b0, in_cmd[31:24] + 9'd1, 6'b0};
+        d_emb_q[acc_q[0]] <= (in_mode == 3'd5);
+        d_cpw_q[acc_q[0]] <= {in_cmd[23:18] + 6'd1, 1'b0};
       end
       if (acc_ps && (ps_gather_i || ps_scatter_i)) begin
         tc_busy_q <= 1'b1;
@@ -725,14 +834,16 @@ module edgemoe_exec_lin
       for (int u = 0; u < U; u++) begin
         if (!f_run_q[u] && f_avail[u]) begin
           if (6'(u) <= f_sm1[u]) begin
-            f_run_q[u]  <= 1'b1;
-            f_j_q[u]    <= 6'(u);
-            f_addr_q[u] <= f_addr0[u];
+            f_run_q[u]   <= 1'b1;
+            f_j_q[u]     <= 6'(u);
+            f_jok_q[u]   <= 1'b1;
+            f_jlast_q[u] <= (6'(u) == f_sm1[u]);
+            f_addr_q[u]  <= f_addr0[u];
           end else begin
             f_id_q[u] <= f_id_q[u] + 2'd1;       // no slab of this pass on unit u
           end
         end
-        if (f_run_q[u] && !f_act_q[u] && (f_j_q[u] > f_sm1[u])) begin
+        if (f_run_q[u] && !f_act_q[u] && !f_jok_q[u]) begin
           f_run_q[u] <= 1'b0;
           f_id_q[u]  <= f_id_q[u] + 2'd1;
         end
@@ -750,18 +861,25 @@ module edgemoe_exec_lin
           end
           if (rd_last_i[u]) begin
             f_act_q[u]  <= 1'b0;
-            f_j_q[u]    <= f_j_q[u] + 6'd4;
-            f_addr_q[u] <= f_addr_q[u] + 64'(stride4[f_fs[u]]);
+            f_j_q[u]     <= f_j_q[u] + 6'd4;
+            f_jok_q[u]   <= (f_j_q[u] + 6'd4 <= f_sm1[u]);
+            f_jlast_q[u] <= (f_j_q[u] + 6'd4 == f_sm1[u]);
+            f_addr_q[u]  <= f_addr_q[u] + 64'({d_rec_q[f_fs[u]][21:0], 2'b0});
           end
         end
       end
 
       // act
+      a_tev_q <= 2'd0;
       if (!a_run_q && a_avail) begin
         a_run_q <= 1'b1;
         a_rho_q <= '0;
         a_t_q   <= '0;
         a_c_q   <= '0;
+        a_tev_q <= 2'd2;
+        a_cl_q  <= (kt_m1[asl] == '0);
+        a_tl_q  <= (p_tm1[asl] == '0);
+        a_rl_q  <= (pr_m1[asl] == '0);
       end
       a_re_q  <= a_issue;
       a_ra_q  <= a_addr;
@@ -769,6 +887,7 @@ module edgemoe_exec_lin
       a_x1_q  <= src_x[asl];
       a_g1_q  <= a_chunk[1:0];
       a_v_q   <= a_re_q;
+      a_v2_q  <= a_v_q;
       a_vb_q  <= a_rb_q[2:0];
       a_vx_q  <= a_x1_q;
       a_g_q   <= a_g1_q;
@@ -777,16 +896,23 @@ module edgemoe_exec_lin
         if (a_last) begin
           a_run_q <= 1'b0;
           a_id_q  <= a_id_q + 2'd1;
-        end else if (a_c_q == kt_m1[asl]) begin
-          a_c_q <= '0;
-          if (a_t_q == p_tm1[asl]) begin
+        end else if (a_cl_q) begin
+          a_c_q  <= '0;
+          a_cl_q <= (kt_m1[asl] == '0);
+          if (a_tl_q) begin
             a_t_q   <= '0;
+            a_tev_q <= 2'd2;
+            a_tl_q  <= (p_tm1[asl] == '0);
             a_rho_q <= a_rho_q + 4'd1;
+            a_rl_q  <= (a_rho_q + 4'd1 == pr_m1[asl]);
           end else begin
-            a_t_q <= a_t_q + 8'd1;
+            a_t_q   <= a_t_q + 8'd1;
+            a_tev_q <= 2'd1;
+            a_tl_q  <= (a_t_q + 8'd1 == p_tm1[asl]);
           end
         end else begin
-          a_c_q <= a_c_q + 6'd1;
+          a_c_q  <= a_c_q + 6'd1;
+          a_cl_q <= (a_c_q + 6'd1 == kt_m1[asl]);
         end
       end
 
@@ -799,6 +925,10 @@ module edgemoe_exec_lin
           s_rho_q <= '0;
           s_t_q   <= '0;
           s_u_q   <= '0;
+          s_tev_q <= 2'd2;
+          s_rl_q  <= (pr_m1[ssl] == '0);
+          s_ul_q  <= ((pr_m1[ssl] == '0) ? alast_m1[ssl] : 2'd3) == 2'd0;
+          s_tl_q  <= (p_tm1[ssl] == '0);
         end
       end
       s_re_q   <= s_issue;
@@ -807,7 +937,9 @@ module edgemoe_exec_lin
       s_res1_q <= side_resid[ssl];
       s_g1_q   <= s_chunk[1:0];
       s_p1_q   <= tab_sc(ssl, s_t_q);
+      if (!(!s_run_q && s_have && side_en[ssl] && !s_hold)) s_tev_q <= 2'd0;
       s_v_q    <= s_re_q;
+      s_v2_q   <= s_v_q;
       s_vb_q   <= s_rb_q[2:0];
       s_vres_q <= s_res1_q;
       s_g_q    <= s_g1_q;
@@ -817,16 +949,24 @@ module edgemoe_exec_lin
         if (s_last) begin
           s_run_q <= 1'b0;
           s_id_q  <= s_id_q + 2'd1;
-        end else if (s_u_q == s_am1) begin
+        end else if (s_ul_q) begin
           s_u_q <= '0;
-          if (s_t_q == p_tm1[ssl]) begin
+          if (s_tl_q) begin
             s_t_q   <= '0;
+            s_tev_q <= 2'd2;
+            s_tl_q  <= (p_tm1[ssl] == '0);
             s_rho_q <= s_rho_q + 4'd1;
+            s_rl_q  <= (s_rho_q + 4'd1 == pr_m1[ssl]);
+            s_ul_q  <= ((s_rho_q + 4'd1 == pr_m1[ssl]) ? alast_m1[ssl] : 2'd3) == 2'd0;
           end else begin
-            s_t_q <= s_t_q + 8'd1;
+            s_t_q   <= s_t_q + 8'd1;
+            s_tev_q <= 2'd1;
+            s_tl_q  <= (s_t_q + 8'd1 == p_tm1[ssl]);
+            s_ul_q  <= (s_am1 == 2'd0);
           end
         end else begin
-          s_u_q <= s_u_q + 2'd1;
+          s_u_q  <= s_u_q + 2'd1;
+          s_ul_q <= (s_u_q + 2'd1 == s_am1);
         end
       end
 
@@ -849,6 +989,14 @@ module edgemoe_exec_lin
     if (cp_hs && cp_b_q == 5'd24) begin
       if (fs) tab_sc1_q[cp_t_q] <= PBits'(rd_data_i[0][BExpBits-1:0]);
       else    tab_sc0_q[cp_t_q] <= PBits'(rd_data_i[0][BExpBits-1:0]);
+    end
+  end
+
+  // per-slot byte counts, one cycle behind d_cmd_q (read from two cycles after an acceptance)
+  always_ff @(posedge clk_i) begin
+    for (int k = 0; k < 2; k++) begin
+      d_rec_q[k]   <= rec_full[k];
+      d_lastb_q[k] <= last_bytes[k];
     end
   end
 
@@ -876,7 +1024,17 @@ module edgemoe_exec_lin
   assign err_o        = done_o ? fin_err_q : '0;
   assign ps_done_o    = fin_q && !fin_lin_q;
   assign ps_err_o     = ps_done_o ? fin_err_q : '0;
-  assign lin_qready_o = (n_pass == 2'd1) && d_lin_q[fs] && !d_badf_q[fs] && !ret_err;
+  // registered (300 MHz: the retirement's error logic is not in series with the sequencer's
+  // issue): one cycle late. A stale "ready" is safe: after the acceptance that fills both slots
+  // the sequencer holds its queued LINEAR (q2busy) and issues none; after a retirement a go_i
+  // finds a free slot; a go_i in the cycle after an error is accepted into the reset executor
+  // and killed with the stop that the error's done starts (done_o with the code, that cycle).
+  logic lq_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni || kill_i) lq_q <= 1'b0;
+    else lq_q <= (n_pass == 2'd1) && d_lin_q[fs] && !d_badf_q[fs] && !ret_err;
+  end
+  assign lin_qready_o = lq_q;
 
   // registered: the top's 32-bit counter sits behind it
   logic wstall_q;

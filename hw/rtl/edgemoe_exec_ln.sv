@@ -2,7 +2,8 @@
 // descriptors", the ISS edgemoe.driver.iss is the reference for every bit).
 //
 // Command: A -> B, word 1 = W offset of the LN record, word 2 [7:0] = T - 1.
-// Field checks (the ISS's, in the go_i cycle, before any read or write): C = 0, word 0
+// Field checks (the ISS's, registered from cmd_i (stable from go_i to done_o) and acted on the
+// cycle after go_i, before any read or write): C = 0, word 0
 // [31:20] = 0, A and B in {X, N, K, V, A}, A != B, word 1 32-byte aligned, word 2 [31:8] = 0
 // and T - 1 <= 128, words 3..7 = 0; else done_o with BAD_FIELD.
 //
@@ -93,6 +94,10 @@ module edgemoe_exec_ln
   assign bad = !(fc == 4'd0 && cmd_i[0][31:20] == 12'd0 && fa_ok && fb_ok && fa != fb &&
                  cmd_i[1][4:0] == 5'd0 && cmd_i[2][31:8] == 24'd0 && cmd_i[2][7:0] <= 8'd128 &&
                  cmd_i[3] == '0 && cmd_i[4] == '0 && cmd_i[5] == '0 && cmd_i[6] == '0 && cmd_i[7] == '0);
+  // the verdict registered (300 MHz: the checks are not in series with the state): valid from
+  // the cycle after go_i (StRecWait), where a bad command ends before its record read starts
+  logic bad_q;
+  always_ff @(posedge clk_i) bad_q <= bad;
 
   // 12 T beats per command (T <= 129), as shifts: 12 T = 8 T + 4 T
   logic [10:0] t_n, beats_n;
@@ -191,12 +196,17 @@ module edgemoe_exec_ln
             in_sub_q   <= '0;
             out_word_q <= '0;
             out_sub_q  <= '0;
-            err_q      <= bad ? ErrBadField : 8'h00;
-            st_q       <= bad ? StFin : StRecWait;
+            err_q      <= 8'h00;
+            st_q       <= StRecWait;
           end
         end
         StRecWait: begin
-          if (!rd_busy_i[0]) st_q <= StRecRead;   // rd_start_o this cycle
+          if (bad_q) begin
+            err_q <= ErrBadField;
+            st_q  <= StFin;
+          end else if (!rd_busy_i[0]) begin
+            st_q <= StRecRead;   // rd_start_o this cycle
+          end
         end
         StRecRead: begin
           if (rd_err_i[0]) begin
@@ -349,7 +359,7 @@ module edgemoe_exec_ln
     end
   end
 
-  assign rd_start_o    = {3'b000, st_q == StRecWait && !rd_busy_i[0]};
+  assign rd_start_o    = {3'b000, st_q == StRecWait && !bad_q && !rd_busy_i[0]};
   assign rd_addr_o[0]  = (st_q == StRecWait) ? rec_addr_q : '0;
   assign rd_bytes_o[0] = (st_q == StRecWait) ? 24'(RecBytes) : '0;
   assign rd_ready_o    = {3'b000, st_q == StRecRead};

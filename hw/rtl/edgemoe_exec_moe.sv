@@ -332,14 +332,29 @@ module edgemoe_exec_moe
   endfunction
 
   // e x stride as shifts and adds (e has 4 bits)
-  function automatic logic [35:0] times_e(logic [ExpIdW-1:0] e, logic [31:0] stride);
-    logic [35:0] acc;
-    acc = '0;
-    for (int b = 0; b < ExpIdW; b++) begin
-      if (e[b]) acc = acc + (36'(stride) << b);
-    end
-    return acc;
+  // e x stride as one add of two partial products, each a 4:1 select of stride multiples
+  // (0, 1, 2, 3 and 0, 4, 8, 12 x stride; 3 x stride registered: stride3_q), 300 MHz
+  logic [33:0] stride3_q;
+  always_ff @(posedge clk_i) stride3_q <= {2'b0, stride_q} + {1'b0, stride_q, 1'b0};
+  function automatic logic [35:0] times_e(logic [3:0] e, logic [31:0] stride, logic [33:0] stride3);
+    logic [35:0] lo, hi;
+    unique case (e[1:0])
+      2'd0:    lo = '0;
+      2'd1:    lo = 36'(stride);
+      2'd2:    lo = 36'({stride, 1'b0});
+      default: lo = 36'(stride3);
+    endcase
+    unique case (e[3:2])
+      2'd0:    hi = '0;
+      2'd1:    hi = 36'({stride, 2'b0});
+      2'd2:    hi = {1'b0, stride, 3'b0};
+      default: hi = {stride3, 2'b0};
+    endcase
+    return lo + hi;
   endfunction
+  if (ExpIdW != 4) begin : g_expid_check
+    $error("edgemoe_exec_moe: times_e is written for 16 experts");
+  end
 
   // one request: valid until the handshake, fields until the pass's ps_done (0 otherwise)
   logic ps_valid_q, ps_hold_q;
@@ -496,7 +511,7 @@ module edgemoe_exec_moe
             if (rd_hdr) begin
               ld_nm1_q <= rd_data[TokBits-1:0] - 8'd1;
               ld_i_q   <= '0;
-              ld_off_q <= times_e(rd_data[TokBits +: ExpIdW], stride_q);
+              ld_off_q <= times_e(rd_data[TokBits +: ExpIdW], stride_q, stride3_q);
             end else begin
               ld_i_q <= ld_i_q + 8'd1;
               if (ld_i_q == ld_nm1_q) begin

@@ -10,7 +10,8 @@
 //   [3] has_bias, [13:4] K - 1, [23:14] N - 1, [31:24] T - 1.
 //   Taken when the parser is idle: after the last weight beat of the previous
 //   pass (so the next pass's first records load while the last round computes).
-// Stream w (in): 32-byte beats of this unit's slab records of the pass: slabs
+// Stream w (in, behind this module's own 2-entry skid buffer: ready from registers, the
+//   head beat in a register with its header check): 32-byte beats of this unit's slab records of the pass: slabs
 //   j = UnitIdx, UnitIdx + Units, ... < S = ceil(N/16), in that order (each
 //   byte i of a beat at [8i +: 8] (little endian, the image's byte order). A
 //   record as it lies in the image), byte i of a beat at [8i +: 8]. A
@@ -78,7 +79,6 @@ module edgemoe_slab_parser
   output logic                              bad_image_o
 );
 
-  localparam logic [31:0] Magic = 32'h424C_5357;
   localparam logic [2:0]  ModeResid = 3'd3, ModeScaled = 3'd4, ModeEmbed = 3'd5;
   localparam bit          Announce = (UnitIdx == 0);
 
@@ -102,6 +102,8 @@ module edgemoe_slab_parser
   logic [3:0]           row_q;
   logic [ChunkW-1:0]    chunk_q;
   logic                 bdone_q;
+  // registered with slab_q (300 MHz: no slab compare in series with the header check)
+  logic                 pass_last_q, own_last_q;
 
   logic [SW:0]       n_slabs, cmd_slabs;
   logic [ChunkW-1:0] kt_m1;
@@ -110,14 +112,61 @@ module edgemoe_slab_parser
   assign n_slabs   = (SW+1)'(n_m1_q >> 4) + (SW+1)'(1);
   assign cmd_slabs = (SW+1)'(cmd_data_i[14 +: NW] >> 4) + (SW+1)'(1);
   assign kt_m1     = ChunkW'(k_m1_q >> 4);
-  assign pass_last = (slab_q == n_slabs - (SW+1)'(1));          // the pass's last (maybe short) slab
-  assign own_last  = (slab_q + (SW+1)'(Units) >= n_slabs);      // this unit's last slab of the pass
+  assign pass_last = pass_last_q;   // the pass's last (maybe short) slab
+  assign own_last  = own_last_q;    // this unit's last slab of the pass
   assign rows_m1   = pass_last ? n_m1_q[3:0] : 4'd15;
+  // the same two for the next record of this unit (slab_q + Units)
+  logic [SW:0] slab_next;
+  logic        pass_last_next, own_last_next;
+  assign slab_next      = slab_q + (SW+1)'(Units);
+  assign pass_last_next = (slab_next == n_slabs - (SW+1)'(1));
+  assign own_last_next  = (slab_next + (SW+1)'(Units) >= n_slabs);
+
+  // ---------------------------------------------------------------- weight skid buffer
+  // The unit's 2-entry w skid buffer (as stream_skid: ready from registers, the head entry in a
+  // register), here so that the header check of the head (hdr_ok_q) is computed as it loads.
+  localparam logic [31:0] Magic = 32'h424C_5357;
+  logic [255:0] wd, spare_q;             // the head beat (wd), the beat behind it
+  logic         wv, spare_v_q, hdr_ok_q;
+  logic         w_push, w_pop;
+  function automatic logic beat1_ok(logic [127:72] d, logic [KW-1:0] k_m1, logic [3:0] r_m1);
+    return (d[127:96] == Magic) && (d[95:80] == 16'(k_m1)) && (d[79:72] == 8'(r_m1));
+  endfunction
+  assign w_ready_o = !spare_v_q;
+  assign w_push    = w_valid_i && !spare_v_q;
+  assign w_pop     = wv && w_take;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      wv        <= 1'b0;
+      spare_v_q <= 1'b0;
+    end else if (spare_v_q) begin
+      if (w_pop) spare_v_q <= 1'b0;
+    end else if (wv) begin
+      if (w_push && !w_pop) spare_v_q <= 1'b1;
+      if (w_pop && !w_push) wv <= 1'b0;
+    end else if (w_push) begin
+      wv <= 1'b1;
+    end
+  end
+  always_ff @(posedge clk_i) begin
+    if (spare_v_q) begin
+      if (w_pop) begin
+        wd       <= spare_q;
+        hdr_ok_q <= beat1_ok(spare_q[127:72], k_m1_q, rows_m1);
+      end
+    end else if (w_push && (w_pop || !wv)) begin
+      wd       <= w_data_i;
+      hdr_ok_q <= beat1_ok(w_data_i[127:72], k_m1_q, rows_m1);
+    end
+    if (w_push && wv && !w_pop) spare_q <= w_data_i;
+  end
 
   // ---------------------------------------------------------------- header checks (beat 1)
+  // Beat 1's checks are made as a beat enters the head register (hdr_ok_q, below): k_m1_q and
+  // rows_m1 are then those of its record (a beat 1 moves into the head with or after its beat 0
+  // leaving it, so after its pass's cmd and its slab's update), and the head's checks are a flag.
   logic hdr_ok;
-  assign hdr_ok = (w_data_i[127:96] == Magic) && (w_data_i[95:80] == 16'(k_m1_q))
-                  && (w_data_i[79:72] == 8'(rows_m1));
+  assign hdr_ok = hdr_ok_q;
 
   // ---------------------------------------------------------------- handshakes
   logic rows_last, b_ok, w_take;
@@ -137,10 +186,9 @@ module edgemoe_slab_parser
       endcase
     end
   end
-  assign w_ready_o = w_take;
-  assign hdr0_fire = w_valid_i && w_take && (state_q == StHdr0);
-  assign hdr1_fire = w_valid_i && w_take && (state_q == StHdr1);
-  assign row_fire  = w_valid_i && w_take && (state_q == StRows);
+  assign hdr0_fire = wv && w_take && (state_q == StHdr0);
+  assign hdr1_fire = wv && w_take && (state_q == StHdr1);
+  assign row_fire  = wv && w_take && (state_q == StRows);
 
   assign cmd_ready_o = !busy_q && !err_q;
   assign bad_image_o = err_q;
@@ -148,11 +196,11 @@ module edgemoe_slab_parser
   // ---------------------------------------------------------------- unit streams
   logic on;
   assign on            = busy_q && !err_q;
-  assign u_cfg_data_o  = {t_m1_q, rows_m1, k_m1_q, w_data_i[67:64], bias_q, mode_q};
-  assign u_w_data_o    = {exps_q[4*row_q +: 4], w_data_i[TileIn*WBits-1:0]};
+  assign u_cfg_data_o  = {t_m1_q, rows_m1, k_m1_q, wd[67:64], bias_q, mode_q};
+  assign u_w_data_o    = {exps_q[4*row_q +: 4], wd[TileIn*WBits-1:0]};
   assign u_b_data_o    = bias_hdr_q;
-  assign u_cfg_valid_o = on && (state_q == StHdr1) && w_valid_i && hdr_ok;
-  assign u_w_valid_o   = on && (state_q == StRows) && w_valid_i && (!rows_last || b_ok);
+  assign u_cfg_valid_o = on && (state_q == StHdr1) && wv && hdr_ok;
+  assign u_w_valid_o   = on && (state_q == StRows) && wv && (!rows_last || b_ok);
   assign u_b_valid_o   = on && (state_q == StRows) && bias_q && !bdone_q;
 
   // ---------------------------------------------------------------- round announcements
@@ -162,7 +210,7 @@ module edgemoe_slab_parser
   assign slabs_left = n_slabs - slab_q;
   assign act_m1     = (slabs_left >= (SW+1)'(Units)) ? UW'(Units - 1) : UW'(slabs_left - (SW+1)'(1));
   assign side_used  = (mode_q == ModeResid) || (mode_q == ModeScaled) || (mode_q == ModeEmbed);
-  assign rq_valid_o = Announce && on && (state_q == StHdr0) && w_valid_i;
+  assign rq_valid_o = Announce && on && (state_q == StHdr0) && wv;
   assign rq_data_o  = {SW'(slab_q), kt_m1, t_m1_q, act_m1, side_used, own_last};
 
   // ---------------------------------------------------------------- state
@@ -177,6 +225,8 @@ module edgemoe_slab_parser
       n_m1_q   <= '0;
       t_m1_q   <= '0;
       slab_q   <= '0;
+      pass_last_q <= 1'b0;
+      own_last_q  <= 1'b0;
       exps_q   <= '0;
       row_q    <= '0;
       chunk_q  <= '0;
@@ -191,14 +241,16 @@ module edgemoe_slab_parser
         n_m1_q   <= cmd_data_i[14 +: NW];
         t_m1_q   <= cmd_data_i[24 +: TW];
         slab_q   <= (SW+1)'(UnitIdx);
+        pass_last_q <= ((SW+1)'(UnitIdx) == cmd_slabs - (SW+1)'(1));
+        own_last_q  <= ((SW+1)'(UnitIdx + Units) >= cmd_slabs);
         state_q  <= StHdr0;
       end
-      if (on && w_valid_i && (state_q == StHdr1) && !hdr_ok) begin
+      if (on && wv && (state_q == StHdr1) && !hdr_ok) begin
         err_q <= 1'b1;
       end
       if (hdr0_fire) state_q <= StHdr1;
       if (hdr1_fire) begin
-        exps_q  <= w_data_i[63:0];
+        exps_q  <= wd[63:0];
         row_q   <= '0;
         chunk_q <= '0;
         bdone_q <= 1'b0;
@@ -214,7 +266,9 @@ module edgemoe_slab_parser
         end
         if (rows_last) begin
           state_q <= StHdr0;
-          slab_q  <= slab_q + (SW+1)'(Units);
+          slab_q  <= slab_next;
+          pass_last_q <= pass_last_next;
+          own_last_q  <= own_last_next;
           if (own_last) busy_q <= 1'b0;
         end
       end
@@ -223,7 +277,7 @@ module edgemoe_slab_parser
 
   // beat 0 (bias mantissas): no reset needed, bdone_q says when it is used
   always_ff @(posedge clk_i) begin
-    if (hdr0_fire) bias_hdr_q <= w_data_i[TileOut*BBits-1:0];
+    if (hdr0_fire) bias_hdr_q <= wd[TileOut*BBits-1:0];
   end
 
 endmodule

@@ -61,8 +61,8 @@ module edgemoe_regs (
     logic cpuif_wr_ack;
     logic cpuif_wr_err;
 
-    // Max Outstanding Transactions: 3
-    logic [1:0] axil_n_in_flight;
+    // Max Outstanding Transactions: 4
+    logic [2:0] axil_n_in_flight;
     logic axil_prev_was_rd;
     logic axil_arvalid;
     logic [11:0] axil_araddr;
@@ -129,36 +129,82 @@ module edgemoe_regs (
         s_axil_wready = (!axil_wvalid || axil_aw_accept);
     end
 
-    // Request dispatch
+    // Request dispatch: the AR/AW priority select drives a register stage (axil_req_*), and the
+    // regblock's request (cpuif_req, cpuif_addr, ...) comes from those registers, so the select is
+    // not in series with the address decode and the read-back mux (300 MHz; golden/regs_cpuif.py).
+    // One cycle more per access than PeakRDL's own AXI4-Lite cpuif, otherwise the same ordering.
+    logic axil_req_d;
+    logic axil_req_is_wr_d;
+    logic [11:0] axil_req_addr_d;
+    logic axil_req_q;
+    logic axil_req_is_wr_q;
+    logic [11:0] axil_req_addr_q;
+    logic [31:0] axil_req_wdata_q;
+    logic [3:0] axil_req_wstrb_q;
+    // A write must not reach the regblock the cycle after a read (the read answers one cycle later,
+    // in the same cycle as the write): the read in the stage now stalls a write selected now.
+    logic axil_stall_wr;
+    assign axil_stall_wr = cpuif_req_stall_wr || (axil_req_q && !axil_req_is_wr_q);
+
     always_comb begin
-        cpuif_wr_data = axil_wdata;
-        for(int i=0; i<4; i++) begin
-            cpuif_wr_biten[i*8 +: 8] = {8{axil_wstrb[i]}};
-        end
-        cpuif_req = '0;
-        cpuif_req_is_wr = '0;
-        cpuif_addr = '0;
+        axil_req_d = '0;
+        axil_req_is_wr_d = '0;
+        axil_req_addr_d = '0;
         axil_ar_accept = '0;
         axil_aw_accept = '0;
 
-        if(axil_n_in_flight < 2'd3) begin
+        if(axil_n_in_flight < 3'd4) begin
             // Can safely issue more transactions without overwhelming response buffer
             if(axil_arvalid && !axil_prev_was_rd) begin
-                cpuif_req = '1;
-                cpuif_req_is_wr = '0;
-                cpuif_addr = {axil_araddr[11:2], 2'b0};
-                if(!cpuif_req_stall_rd) axil_ar_accept = '1;
+                if(!cpuif_req_stall_rd) begin
+                    axil_req_d = '1;
+                    axil_req_is_wr_d = '0;
+                    axil_req_addr_d = axil_araddr;
+                    axil_ar_accept = '1;
+                end
             end else if(axil_awvalid && axil_wvalid) begin
-                cpuif_req = '1;
-                cpuif_req_is_wr = '1;
-                cpuif_addr = {axil_awaddr[11:2], 2'b0};
-                if(!cpuif_req_stall_wr) axil_aw_accept = '1;
+                if(!axil_stall_wr) begin
+                    axil_req_d = '1;
+                    axil_req_is_wr_d = '1;
+                    axil_req_addr_d = axil_awaddr;
+                    axil_aw_accept = '1;
+                end
             end else if(axil_arvalid) begin
-                cpuif_req = '1;
-                cpuif_req_is_wr = '0;
-                cpuif_addr = {axil_araddr[11:2], 2'b0};
-                if(!cpuif_req_stall_rd) axil_ar_accept = '1;
+                if(!cpuif_req_stall_rd) begin
+                    axil_req_d = '1;
+                    axil_req_is_wr_d = '0;
+                    axil_req_addr_d = axil_araddr;
+                    axil_ar_accept = '1;
+                end
             end
+        end
+    end
+
+    always_ff @(posedge clk) begin
+        if(~rst_n) begin
+            axil_req_q <= '0;
+            axil_req_is_wr_q <= '0;
+            axil_req_addr_q <= '0;
+            axil_req_wdata_q <= '0;
+            axil_req_wstrb_q <= '0;
+        end else begin
+            axil_req_q <= axil_req_d;
+            if(axil_req_d) begin
+                axil_req_is_wr_q <= axil_req_is_wr_d;
+                axil_req_addr_q <= axil_req_addr_d;
+                axil_req_wdata_q <= axil_wdata;
+                axil_req_wstrb_q <= axil_wstrb;
+            end
+        end
+    end
+
+    always_comb begin
+        cpuif_req = axil_req_q;
+        cpuif_req_is_wr = axil_req_is_wr_q;
+        cpuif_addr = {axil_req_addr_q[11:2], 2'b0};
+        cpuif_wr_data = axil_req_wdata_q;
+        for(int i=0; i<4; i++) begin
+            cpuif_wr_biten[i*8 +: 8] = {8{axil_req_wstrb_q[i]}};
         end
     end
 
@@ -167,18 +213,13 @@ module edgemoe_regs (
     logic axil_resp_buffer_is_wr[4];
     logic axil_resp_buffer_err[4];
     logic [31:0] axil_resp_buffer_rdata[4];
-    // axil_resp_buffer is intentionally padded to the next power of two despite
-    // only requiring 3 entries.
-    // This is to avoid quirks in some tools that cannot handle indexing into a non-power-of-2 array.
-    // Unused entries are expected to be optimized away
-
 
     logic [2:0] axil_resp_wptr;
     logic [2:0] axil_resp_rptr;
 
     always_ff @(posedge clk) begin
         if(~rst_n) begin
-            for(int i=0; i<3; i++) begin
+            for(int i=0; i<4; i++) begin
                 axil_resp_buffer_is_wr[i] <= '0;
                 axil_resp_buffer_err[i] <= '0;
                 axil_resp_buffer_rdata[i] <= '0;
@@ -197,22 +238,12 @@ module edgemoe_regs (
                     axil_resp_buffer_is_wr[axil_resp_wptr[1:0]] <= '1;
                     axil_resp_buffer_err[axil_resp_wptr[1:0]] <= cpuif_wr_err;
                 end
-                if(axil_resp_wptr[1:0] == 2) begin
-                    axil_resp_wptr[1:0] <= '0;
-                    axil_resp_wptr[2] <= ~axil_resp_wptr[2];
-                end else begin
-                    axil_resp_wptr[1:0] <= axil_resp_wptr[1:0] + 1'b1;
-                end
+                axil_resp_wptr <= axil_resp_wptr + 1'b1;
             end
 
             // Advance read pointer when acknowledged
             if(axil_resp_acked) begin
-                if(axil_resp_rptr[1:0] == 2) begin
-                    axil_resp_rptr[1:0] <= '0;
-                    axil_resp_rptr[2] <= ~axil_resp_rptr[2];
-                end else begin
-                    axil_resp_rptr[1:0] <= axil_resp_rptr[1:0] + 1'b1;
-                end
+                axil_resp_rptr <= axil_resp_rptr + 1'b1;
             end
         end
     end
