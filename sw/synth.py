@@ -63,6 +63,16 @@ DEFAULT_TIMEOUT_S = 1800.0
 TIMING_VERSION = 5
 """Bump when edgemoe.timing's model or delay table changes (re-analyses the cached netlists)."""
 
+abc9_wire_ps: int | None = None
+"""``--abc9-wire PS``: the wire delay ABC9 adds per connection when it maps the LUTs
+(``scratchpad -set synth_xilinx.abc9.W``; None keeps Yosys' 300 ps, which the records use).
+ABC9 maps for the best delay and then recovers area on every path up to the critical one *in
+its own model*: 7-series LUT pin delays (127-642 ps) plus W per level against 28.5 ps per
+carry bit. At 300 ps a routed level costs it about 15 carry bits where edgemoe.timing's table
+(0.40 ns a level, 0.012 ns a bit) charges 33, so a long carry chain is its critical path and
+the control logic beside it is chained deeper to save area. An experiment, not recorded:
+docs/timing.md has the sweep."""
+
 SYNTH_CMD = "synth_xilinx -family xcup -flatten -noiopad -noclkbuf"
 """No ``-top``: after ``chparam`` the elaborated top may be named ``$paramod\\<top>\\...``; the
 preceding ``hierarchy -top`` has already removed every other module, so synth_xilinx's
@@ -365,7 +375,8 @@ def yosys_script(spec: KernelSpec, files: Iterable[str | Path], parse_only: bool
         return "\n".join(head + ["proc"] + (["tee -q -o stat.json stat -json"] if spec.blackbox else []) + [""])
     # synth_xilinx in two halves: before ABC9 maps the LUTs (which drops the register wire names)
     # the registers, DSPs and RAMs are named after the wires they drive, for the timing report
-    return "\n".join(head + [SYNTH_CMD + " -run begin:map_luts", RENAME_CMD, SYNTH_CMD + " -run map_luts:",
+    wire = [] if abc9_wire_ps is None else [f"scratchpad -set synth_xilinx.abc9.W {abc9_wire_ps}"]
+    return "\n".join(head + wire + [SYNTH_CMD + " -run begin:map_luts", RENAME_CMD, SYNTH_CMD + " -run map_luts:",
                               "tee -q -o stat.json stat -json", "write_json -compat-int netlist.json", ""])
 
 
@@ -973,6 +984,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                         "with --set the smaller instance is recorded as such, its parameters in the table)")
     p.add_argument("--timing", action="store_true",
                    help="estimate each kernel's worst register-to-register path (UltraScale+ -2; docs/timing.md)")
+    p.add_argument("--abc9-wire", type=int, metavar="PS",
+                   help="experiment: ABC9's wire delay per connection in ps (Yosys' default 300; "
+                        "docs/timing.md); not recorded")
     p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                    help="Yosys runs in parallel (default: the core count, %(default)s)")
 
@@ -1050,6 +1064,15 @@ def main(args: argparse.Namespace) -> int:
         if args.record_timing and not args.timing:
             print("error: --record-timing needs --timing", file=sys.stderr)
             return 2
+        global abc9_wire_ps
+        wire = getattr(args, "abc9_wire", None)
+        if wire is not None and (wire < 0 or wire > 100000):
+            print(f"error: --abc9-wire {wire}: expected a wire delay in ps from 0 to 100000", file=sys.stderr)
+            return 2
+        if wire is not None and (args.record or args.record_timing):
+            print("error: --abc9-wire is an experiment: the records are made with Yosys' default", file=sys.stderr)
+            return 2
+        abc9_wire_ps = wire
         if args.jobs < 1:
             print(f"error: -j {args.jobs}: expected a positive number of parallel Yosys runs", file=sys.stderr)
             return 2

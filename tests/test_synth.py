@@ -163,6 +163,28 @@ def test_cli_list(capsys):
     assert synth.main(p.parse_args(["--record-timing"])) == 2
 
 
+def test_abc9_wire_experiment(monkeypatch, capsys):
+    """--abc9-wire: ABC9's wire delay goes into the script (and so the cache key); never recorded."""
+    spec = synth.load_kernels()["recip_unit"]
+    files = [f.name for f in spec.sources()]
+    plain = synth.yosys_script(spec, files)
+    assert "scratchpad" not in plain           # the records: Yosys' default wire delay
+    h_plain = synth.source_hash(spec, spec.sources())
+    monkeypatch.setattr(synth, "abc9_wire_ps", 1500)
+    lines = synth.yosys_script(spec, files).splitlines()
+    i_w = lines.index("scratchpad -set synth_xilinx.abc9.W 1500")
+    assert i_w < next(i for i, ln in enumerate(lines) if ln.startswith(synth.SYNTH_CMD))
+    assert synth.source_hash(spec, spec.sources()) != h_plain
+    p = argparse.ArgumentParser()
+    synth.add_arguments(p)
+    capsys.readouterr()
+    assert synth.main(p.parse_args(["--abc9-wire", "1500", "--record"])) == 2
+    assert synth.main(p.parse_args(["--abc9-wire", "1500", "--timing", "--record-timing"])) == 2
+    assert synth.main(p.parse_args(["--abc9-wire", "-1"])) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 3 and "experiment" in err[0] and "expected a wire delay" in err[2]
+
+
 def test_recorded_results_match_kernel_list():
     """hw/synth/results.json (the doc's source) names only listed kernels, with their current parameters."""
     res = synth.load_results()
