@@ -89,3 +89,12 @@ def test_python_dash_m_modules_exist():
     assert mods, "README shows no `python -m` commands"
     for m in mods:
         assert importlib.util.find_spec(m) is not None, f"README shows `python -m {m}`, which is not importable"
+
+
+def test_mutant_count_matches_the_list():
+    """The README's mutant count is that of sim/mutants.toml."""
+    from edgemoe.sim import mutate
+
+    m = re.search(r"\((\d+) mutants, all killed", README)
+    assert m, "README: the make mutate line states how many mutants there are"
+    assert int(m.group(1)) == len(mutate.load())
