@@ -173,18 +173,21 @@ module moe_gate_logits
   assign toka_q  = tokt_q[NSt-1];
   // vt_any_q = (vt_q != 0), kept as a register (it gates the weight load's enables)
   logic                        vt_any_q;
+  // The token-end tags are reset with the valids: control flags in flip-flops, not a shift
+  // register LUT (an SRL's 0.9 ns clock-to-out in front of the stall logic, docs/timing.md)
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       vt_q     <= '0;
       vt_any_q <= 1'b0;
+      endt_q   <= '0;
     end else if (advance) begin
       vt_q     <= {vt_q[NSt-2:0], in_fire};
       vt_any_q <= (vt_q[NSt-2:0] != '0) || in_fire;
+      endt_q   <= {endt_q[NSt-2:0], tok_end};
     end
   end
   always_ff @(posedge clk_i) begin
     if (advance) begin
-      endt_q  <= {endt_q[NSt-2:0], tok_end};
       lastt_q <= {lastt_q[NSt-2:0], tok_last};
       tokt_q  <= {tokt_q[NSt-2:0], in_tok_q};
       x1_q    <= in_data_i;
