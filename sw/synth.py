@@ -44,7 +44,7 @@ import sys
 import tempfile
 import time
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -62,16 +62,6 @@ SCRIPT_VERSION = 3
 DEFAULT_TIMEOUT_S = 1800.0
 TIMING_VERSION = 5
 """Bump when edgemoe.timing's model or delay table changes (re-analyses the cached netlists)."""
-
-abc9_wire_ps: int | None = None
-"""``--abc9-wire PS``: the wire delay ABC9 adds per connection when it maps the LUTs
-(``scratchpad -set synth_xilinx.abc9.W``; None keeps Yosys' 300 ps, which the records use).
-ABC9 maps for the best delay and then recovers area on every path up to the critical one *in
-its own model*: 7-series LUT pin delays (127-642 ps) plus W per level against 28.5 ps per
-carry bit. At 300 ps a routed level costs it about 15 carry bits where edgemoe.timing's table
-(0.40 ns a level, 0.012 ns a bit) charges 33, so a long carry chain is its critical path and
-the control logic beside it is chained deeper to save area. An experiment, not recorded:
-docs/timing.md has the sweep."""
 
 SYNTH_CMD = "synth_xilinx -family xcup -flatten -noiopad -noclkbuf"
 """No ``-top``: after ``chparam`` the elaborated top may be named ``$paramod\\<top>\\...``; the
@@ -213,6 +203,15 @@ class KernelSpec:
     part_of: str = ""
     note: str = ""
     blackbox: tuple[str, ...] = ()
+    abc9_wire_ps: int | None = None
+    """``--abc9-wire PS``: the wire delay ABC9 adds per connection when it maps the LUTs
+    (``scratchpad -set synth_xilinx.abc9.W``; None keeps Yosys' 300 ps, which the records use).
+    ABC9 maps for the best delay and then recovers area on every path up to the critical one
+    *in its own model*: 7-series LUT pin delays (127-642 ps) plus W per level against 28.5 ps
+    per carry bit. At 300 ps a routed level costs it about 15 carry bits where edgemoe.timing's
+    table (0.40 ns a level, 0.012 ns a bit) charges 33, so a long carry chain is its critical
+    path and the control logic beside it is chained deeper to save area. An experiment, not
+    recorded: docs/timing.md has the sweep."""
 
     def sources(self) -> list[Path]:
         """The package, then every module below the top (leaves first), the top last.
@@ -375,7 +374,7 @@ def yosys_script(spec: KernelSpec, files: Iterable[str | Path], parse_only: bool
         return "\n".join(head + ["proc"] + (["tee -q -o stat.json stat -json"] if spec.blackbox else []) + [""])
     # synth_xilinx in two halves: before ABC9 maps the LUTs (which drops the register wire names)
     # the registers, DSPs and RAMs are named after the wires they drive, for the timing report
-    wire = [] if abc9_wire_ps is None else [f"scratchpad -set synth_xilinx.abc9.W {abc9_wire_ps}"]
+    wire = [] if spec.abc9_wire_ps is None else [f"scratchpad -set synth_xilinx.abc9.W {spec.abc9_wire_ps}"]
     return "\n".join(head + wire + [SYNTH_CMD + " -run begin:map_luts", RENAME_CMD, SYNTH_CMD + " -run map_luts:",
                               "tee -q -o stat.json stat -json", "write_json -compat-int netlist.json", ""])
 
@@ -528,7 +527,7 @@ def run_kernel(spec: KernelSpec, *, use_cache: bool = True, timeout: float = DEF
                 through: list[tuple[str, str, float]] = []
                 used: dict[str, str] = {}
                 for g in r.blackboxes:
-                    bt = box_timing(g["module"], cache_dir)
+                    bt = box_timing(g["module"], cache_dir, spec.abc9_wire_ps)
                     used[g["module"]] = bt[2] if bt else "none (its ports taken as registers)"
                     for inst in (g["cells"] if bt else ()):
                         b, th = tm.box_boundary(inst, bt[0], bt[1])
@@ -547,15 +546,18 @@ def run_kernel(spec: KernelSpec, *, use_cache: bool = True, timeout: float = DEF
     return r
 
 
-def box_timing(module: str, cache_dir: Path = CACHE) -> tuple[dict[str, Any], list[dict[str, Any]], str] | None:
+def box_timing(module: str, cache_dir: Path = CACHE,
+               abc9_wire_ps: int | None = None) -> tuple[dict[str, Any], list[dict[str, Any]], str] | None:
     """The port budgets (:func:`edgemoe.timing.port_profile`) and feed-throughs of the kernel whose top is
     ``module``, for a design that keeps it as a black box, and where they come from: the cached estimate
     of its kernels.toml entry at the current sources when there is one, else its recorded estimate
     (hw/synth/timing.json, possibly a smaller instance: the port paths do not depend on the replicated
-    size). None when neither has them."""
+    size). None when neither has them. ``abc9_wire_ps``: the glue's own (the box's cached estimate
+    made with the same mapper setting)."""
     for spec in load_kernels().values():
         if spec.top != module or spec.blackbox:
             continue
+        spec = replace(spec, abc9_wire_ps=abc9_wire_ps)
         try:
             h = source_hash(spec, spec.sources())
         except FileNotFoundError:
@@ -1064,15 +1066,14 @@ def main(args: argparse.Namespace) -> int:
         if args.record_timing and not args.timing:
             print("error: --record-timing needs --timing", file=sys.stderr)
             return 2
-        global abc9_wire_ps
-        wire = getattr(args, "abc9_wire", None)
+        wire = args.abc9_wire
         if wire is not None and (wire < 0 or wire > 100000):
             print(f"error: --abc9-wire {wire}: expected a wire delay in ps from 0 to 100000", file=sys.stderr)
             return 2
         if wire is not None and (args.record or args.record_timing):
             print("error: --abc9-wire is an experiment: the records are made with Yosys' default", file=sys.stderr)
             return 2
-        abc9_wire_ps = wire
+        specs = {n: replace(sp, abc9_wire_ps=wire) for n, sp in specs.items()}
         if args.jobs < 1:
             print(f"error: -j {args.jobs}: expected a positive number of parallel Yosys runs", file=sys.stderr)
             return 2

@@ -6,6 +6,7 @@ about 30-60 s (the all-kernels run is marked slow: `make test-full`).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
 
@@ -163,14 +164,14 @@ def test_cli_list(capsys):
     assert synth.main(p.parse_args(["--record-timing"])) == 2
 
 
-def test_abc9_wire_experiment(monkeypatch, capsys):
+def test_abc9_wire_experiment(capsys):
     """--abc9-wire: ABC9's wire delay goes into the script (and so the cache key); never recorded."""
     spec = synth.load_kernels()["recip_unit"]
     files = [f.name for f in spec.sources()]
     plain = synth.yosys_script(spec, files)
     assert "scratchpad" not in plain           # the records: Yosys' default wire delay
     h_plain = synth.source_hash(spec, spec.sources())
-    monkeypatch.setattr(synth, "abc9_wire_ps", 1500)
+    spec = dataclasses.replace(spec, abc9_wire_ps=1500)
     lines = synth.yosys_script(spec, files).splitlines()
     i_w = lines.index("scratchpad -set synth_xilinx.abc9.W 1500")
     assert i_w < next(i for i, ln in enumerate(lines) if ln.startswith(synth.SYNTH_CMD))
