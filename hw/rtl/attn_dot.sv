@@ -10,9 +10,12 @@
 //            port, k on the 27-bit A port, M register = prod_q)
 //         2. ceil(log4(Dh)) registered levels of an exact 4:1 adder tree (two
 //            adders deep per level, the register after every second adder level as
-//            UG949 advises; |sum| <= Dh * 2^42, no wrap); the last level also adds
-//            the rounding constant 2^14
-//         3. shift by 15 (frac 31 -> 16, wiring) and saturate to act
+//            UG949 advises; |sum| <= Dh * 2^42, no wrap)
+//         3. round half up by 15 bits (frac 31 -> 16) and saturate to act, without
+//            the 51-bit add of the rounding constant: (S + 2^14) >> 15 is
+//            S[40:15] + S[14] (a 26-bit increment) in range, and the saturation
+//            tests compare S itself with the bounds less 2^14 (constant compares),
+//            so the root adds only two adder levels like every other tree level
 // One score per enabled cycle. The datapath registers have no reset (en_i and the
 // caller's valid bits qualify them), so the products map to the DSP48E2's M
 // register and the pipeline stays short at 300 MHz (docs/timing.md).
@@ -34,7 +37,6 @@ module attn_dot
   localparam int unsigned Sh    = QFrac;                            // frac 31 -> 16
   localparam int          ActMaxI = (1 <<< (ActBits - 1)) - 1;      // signed bounds for saturation
   localparam int          ActMinI = -(1 <<< (ActBits - 1));
-  localparam int unsigned RndW  = SumW - Sh;
   // 4:1 levels: ceil(log4(Dh)), at least 3 so that DotLatency is 5 for every Dh <= 64
   localparam int unsigned Levels = (($clog2(Dh) + 1) / 2 > 3) ? ($clog2(Dh) + 1) / 2 : 3;
   localparam int unsigned Leaves = 4 ** Levels;                     // padded with zeros
@@ -72,24 +74,33 @@ module attn_dot
       always_ff @(posedge clk_i) begin
         if (en_i) begin
           node_q[Base + i] <= (node_q[Below + 4*i] + node_q[Below + 4*i + 1])
-                            + (node_q[Below + 4*i + 2] + node_q[Below + 4*i + 3])
-                            + ((l == Levels) ? SumW'(1 << (Sh - 1)) : SumW'(0));
+                            + (node_q[Below + 4*i + 2] + node_q[Below + 4*i + 3]);
         end
       end
     end
   end
 
-  // ---- stage 3: shift (the rounding constant is already in), saturate
-  logic signed [RndW-1:0]    rnd;
+  // ---- stage 3: round half up, saturate. With S the root (frac 31):
+  //   sat_hi iff S + 2^14 >= (ActMax + 1) 2^15 iff S >= (ActMax + 1) 2^15 - 2^14
+  //   sat_lo iff S + 2^14 <  ActMin 2^15       iff S <  ActMin 2^15 - 2^14
+  //   else the result is ((S + 2^14) >> 15) mod 2^ActBits = S[Sh +: ActBits] + S[Sh-1]
+  //   (the bits above Sh + ActBits only carry the sign, which the range fixes).
+  localparam logic signed [SumW-1:0] HiBound =
+      SumW'((64'(ActMaxI) + 64'sd1) <<< Sh) - SumW'(64'sd1 <<< (Sh - 1));
+  localparam logic signed [SumW-1:0] LoBound =
+      SumW'(64'(ActMinI) <<< Sh) - SumW'(64'sd1 <<< (Sh - 1));
+  logic signed [SumW-1:0]    root;
+  logic [ActBits-1:0]        rnd;
   logic signed [ActBits-1:0] s_calc, s_q;
-  assign rnd = RndW'(node_q[Nodes-1] >>> Sh);
+  assign root = node_q[Nodes-1];
+  assign rnd  = root[Sh +: ActBits] + ActBits'(root[Sh-1]);
   always_comb begin
-    if (rnd > RndW'(ActMaxI)) begin
+    if (root >= HiBound) begin
       s_calc = {1'b0, {(ActBits-1){1'b1}}};
-    end else if (rnd < RndW'(ActMinI)) begin
+    end else if (root < LoBound) begin
       s_calc = {1'b1, {(ActBits-1){1'b0}}};
     end else begin
-      s_calc = rnd[ActBits-1:0];
+      s_calc = rnd;
     end
   end
   always_ff @(posedge clk_i) begin
