@@ -63,6 +63,12 @@ DEFAULT_TIMEOUT_S = 1800.0
 TIMING_VERSION = 5
 """Bump when edgemoe.timing's model or delay table changes (re-analyses the cached netlists)."""
 
+ABC9_WIRE_PS = 1500
+"""ABC9's wire delay per connection (``synth_xilinx.abc9.W``) in the flow, instead of Yosys' 300 ps:
+with 300 ABC9 takes the long carry chains for its critical paths and chains the LUT-only control
+logic beside them 9-11 levels deep to save area; 1500 ps makes a routed level cost what
+edgemoe.timing's table charges (docs/timing.md, "The mapper's wire delay"). The records say it."""
+
 SYNTH_CMD = "synth_xilinx -family xcup -flatten -noiopad -noclkbuf"
 """No ``-top``: after ``chparam`` the elaborated top may be named ``$paramod\\<top>\\...``; the
 preceding ``hierarchy -top`` has already removed every other module, so synth_xilinx's
@@ -203,15 +209,21 @@ class KernelSpec:
     part_of: str = ""
     note: str = ""
     blackbox: tuple[str, ...] = ()
-    abc9_wire_ps: int | None = None
-    """``--abc9-wire PS``: the wire delay ABC9 adds per connection when it maps the LUTs
-    (``scratchpad -set synth_xilinx.abc9.W``; None keeps Yosys' 300 ps, which the records use).
+    abc9_wire_ps: int = 0
+    """The wire delay in ps that ABC9 adds per connection when it maps the LUTs
+    (``scratchpad -set synth_xilinx.abc9.W``); 0 means the flow's :data:`ABC9_WIRE_PS`
+    (``--abc9-wire PS`` sets another, as an experiment that is never recorded).
     ABC9 maps for the best delay and then recovers area on every path up to the critical one
     *in its own model*: 7-series LUT pin delays (127-642 ps) plus W per level against 28.5 ps
-    per carry bit. At 300 ps a routed level costs it about 15 carry bits where edgemoe.timing's
-    table (0.40 ns a level, 0.012 ns a bit) charges 33, so a long carry chain is its critical
-    path and the control logic beside it is chained deeper to save area. An experiment, not
-    recorded: docs/timing.md has the sweep."""
+    per carry bit. At Yosys' 300 ps a routed level costs it about 15 carry bits where
+    edgemoe.timing's table (0.40 ns a level, 0.012 ns a bit) charges 33, so a long carry chain
+    is its critical path and the control logic beside it is chained deeper to save area; at
+    1500 ps its balance is the table's (docs/timing.md has the sweep)."""
+
+    @property
+    def wire_ps(self) -> int:
+        """The wire delay this spec maps with (its own, else the flow's)."""
+        return self.abc9_wire_ps or ABC9_WIRE_PS
 
     def sources(self) -> list[Path]:
         """The package, then every module below the top (leaves first), the top last.
@@ -374,7 +386,7 @@ def yosys_script(spec: KernelSpec, files: Iterable[str | Path], parse_only: bool
         return "\n".join(head + ["proc"] + (["tee -q -o stat.json stat -json"] if spec.blackbox else []) + [""])
     # synth_xilinx in two halves: before ABC9 maps the LUTs (which drops the register wire names)
     # the registers, DSPs and RAMs are named after the wires they drive, for the timing report
-    wire = [] if spec.abc9_wire_ps is None else [f"scratchpad -set synth_xilinx.abc9.W {spec.abc9_wire_ps}"]
+    wire = [f"scratchpad -set synth_xilinx.abc9.W {spec.wire_ps}"]
     return "\n".join(head + wire + [SYNTH_CMD + " -run begin:map_luts", RENAME_CMD, SYNTH_CMD + " -run map_luts:",
                               "tee -q -o stat.json stat -json", "write_json -compat-int netlist.json", ""])
 
@@ -547,7 +559,7 @@ def run_kernel(spec: KernelSpec, *, use_cache: bool = True, timeout: float = DEF
 
 
 def box_timing(module: str, cache_dir: Path = CACHE,
-               abc9_wire_ps: int | None = None) -> tuple[dict[str, Any], list[dict[str, Any]], str] | None:
+               abc9_wire_ps: int = 0) -> tuple[dict[str, Any], list[dict[str, Any]], str] | None:
     """The port budgets (:func:`edgemoe.timing.port_profile`) and feed-throughs of the kernel whose top is
     ``module``, for a design that keeps it as a black box, and where they come from: the cached estimate
     of its kernels.toml entry at the current sources when there is one, else its recorded estimate
@@ -804,7 +816,7 @@ def record(results: Iterable[SynthResult], path: Path = RESULTS_JSON) -> None:
     old = load_results(path)
     for r in results:
         old[r.kernel] = r
-    data = {"tool": yosys_version(), "command": SYNTH_CMD,
+    data = {"tool": yosys_version(), "command": SYNTH_CMD, "abc9_wire_ps": ABC9_WIRE_PS,
             "kernels": [{k: v for k, v in r.to_json().items() if k not in ("cached", "seconds", "timing")}
                         for r in sorted(old.values(), key=lambda r: r.kernel)]}
     path.write_text(json.dumps(data, indent=1) + "\n")
@@ -829,7 +841,7 @@ def record_timing(results: Iterable[SynthResult], path: Path = TIMING_JSON) -> N
             old[r.kernel] = SynthResult(r.kernel, r.top, dict(r.params), r.status, part_of=r.part_of,
                                         source_hash=r.source_hash, yosys=r.yosys, timing=_slim_timing(r.timing))
     keep = ("kernel", "top", "params", "status", "part_of", "source_hash", "yosys", "timing")
-    data = {"tool": yosys_version(), "command": SYNTH_CMD, "delays_ns": DELAYS,
+    data = {"tool": yosys_version(), "command": SYNTH_CMD, "abc9_wire_ps": ABC9_WIRE_PS, "delays_ns": DELAYS,
             "kernels": [{k: v for k, v in r.to_json().items() if k in keep}
                         for r in sorted(old.values(), key=lambda r: r.kernel)]}
     path.write_text(json.dumps(data, indent=1) + "\n")
@@ -987,8 +999,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--timing", action="store_true",
                    help="estimate each kernel's worst register-to-register path (UltraScale+ -2; docs/timing.md)")
     p.add_argument("--abc9-wire", type=int, metavar="PS",
-                   help="experiment: ABC9's wire delay per connection in ps (Yosys' default 300; "
-                        "docs/timing.md); not recorded")
+                   help=f"experiment: ABC9's wire delay per connection in ps (the flow's {ABC9_WIRE_PS}, "
+                        "Yosys' own 300; docs/timing.md); not recorded unless the flow's")
     p.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                    help="Yosys runs in parallel (default: the core count, %(default)s)")
 
@@ -1067,13 +1079,14 @@ def main(args: argparse.Namespace) -> int:
             print("error: --record-timing needs --timing", file=sys.stderr)
             return 2
         wire = args.abc9_wire
-        if wire is not None and (wire < 0 or wire > 100000):
-            print(f"error: --abc9-wire {wire}: expected a wire delay in ps from 0 to 100000", file=sys.stderr)
+        if wire is not None and (wire < 1 or wire > 100000):
+            print(f"error: --abc9-wire {wire}: expected a wire delay in ps from 1 to 100000", file=sys.stderr)
             return 2
-        if wire is not None and (args.record or args.record_timing):
-            print("error: --abc9-wire is an experiment: the records are made with Yosys' default", file=sys.stderr)
+        if wire is not None and wire != ABC9_WIRE_PS and (args.record or args.record_timing):
+            print(f"error: --abc9-wire {wire} is an experiment: the records are made with the flow's "
+                  f"{ABC9_WIRE_PS} ps", file=sys.stderr)
             return 2
-        specs = {n: replace(sp, abc9_wire_ps=wire) for n, sp in specs.items()}
+        specs = {n: replace(sp, abc9_wire_ps=wire or 0) for n, sp in specs.items()}
         if args.jobs < 1:
             print(f"error: -j {args.jobs}: expected a positive number of parallel Yosys runs", file=sys.stderr)
             return 2
@@ -1094,7 +1107,7 @@ def main(args: argparse.Namespace) -> int:
     if args.record_timing:
         record_timing(results)
     if args.json:
-        print(json.dumps([r.to_json() for r in results], indent=1))
+        print(json.dumps([{**r.to_json(), "abc9_wire_ps": specs[r.kernel].wire_ps} for r in results], indent=1))
     else:
         print(format_table(results))
         if args.timing:

@@ -164,26 +164,29 @@ def test_cli_list(capsys):
     assert synth.main(p.parse_args(["--record-timing"])) == 2
 
 
-def test_abc9_wire_experiment(capsys):
-    """--abc9-wire: ABC9's wire delay goes into the script (and so the cache key); never recorded."""
+def test_abc9_wire_delay(capsys):
+    """ABC9's wire delay goes into every script (and so the cache key): the flow's by default,
+    another only as an experiment that is never recorded."""
     spec = synth.load_kernels()["recip_unit"]
     files = [f.name for f in spec.sources()]
-    plain = synth.yosys_script(spec, files)
-    assert "scratchpad" not in plain           # the records: Yosys' default wire delay
-    h_plain = synth.source_hash(spec, spec.sources())
-    spec = dataclasses.replace(spec, abc9_wire_ps=1500)
     lines = synth.yosys_script(spec, files).splitlines()
-    i_w = lines.index("scratchpad -set synth_xilinx.abc9.W 1500")
+    i_w = lines.index(f"scratchpad -set synth_xilinx.abc9.W {synth.ABC9_WIRE_PS}")
     assert i_w < next(i for i, ln in enumerate(lines) if ln.startswith(synth.SYNTH_CMD))
-    assert synth.source_hash(spec, spec.sources()) != h_plain
+    h_flow = synth.source_hash(spec, spec.sources())
+    assert synth.source_hash(dataclasses.replace(spec, abc9_wire_ps=synth.ABC9_WIRE_PS), spec.sources()) == h_flow
+    other = dataclasses.replace(spec, abc9_wire_ps=300)
+    assert "scratchpad -set synth_xilinx.abc9.W 300" in synth.yosys_script(other, files).splitlines()
+    assert synth.source_hash(other, spec.sources()) != h_flow
     p = argparse.ArgumentParser()
     synth.add_arguments(p)
     capsys.readouterr()
-    assert synth.main(p.parse_args(["--abc9-wire", "1500", "--record"])) == 2
-    assert synth.main(p.parse_args(["--abc9-wire", "1500", "--timing", "--record-timing"])) == 2
-    assert synth.main(p.parse_args(["--abc9-wire", "-1"])) == 2
+    assert synth.main(p.parse_args(["--abc9-wire", "300", "--record"])) == 2
+    assert synth.main(p.parse_args(["--abc9-wire", "300", "--timing", "--record-timing"])) == 2
+    assert synth.main(p.parse_args(["--abc9-wire", "0"])) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 3 and "experiment" in err[0] and "expected a wire delay" in err[2]
+    for f in (synth.RESULTS_JSON, synth.TIMING_JSON):  # the records say which wire delay made them
+        assert json.loads(f.read_text())["abc9_wire_ps"] == synth.ABC9_WIRE_PS, f
 
 
 def test_recorded_results_match_kernel_list():
