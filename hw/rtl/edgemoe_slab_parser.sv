@@ -87,7 +87,10 @@ module edgemoe_slab_parser
     $error("edgemoe_slab_parser: the slab record format needs TileIn = TileOut = 16 and 16-bit w, b");
   end
 
-  typedef enum logic [1:0] {StHdr0, StHdr1, StRows} state_e;
+  // StBias: the record's w beats are all out but its bias beat is not (the unit takes b with its
+  // first w beat, so this state is never entered with linear_unit; it keeps u_w_valid_o free of
+  // u_b_ready_i: valid never follows a ready, and no ready -> valid -> commit path into the unit)
+  typedef enum logic [1:0] {StHdr0, StHdr1, StRows, StBias} state_e;
 
   state_e               state_q;
   logic                 busy_q, err_q;
@@ -169,11 +172,11 @@ module edgemoe_slab_parser
   assign hdr_ok = hdr_ok_q;
 
   // ---------------------------------------------------------------- handshakes
-  logic rows_last, b_ok, w_take;
+  logic rows_last, b_ok, w_take, rec_done;
   logic hdr0_fire, hdr1_fire, row_fire, b_fire;
   assign rows_last = (row_q == rows_m1) && (chunk_q == kt_m1);
-  assign b_fire    = (state_q == StRows) && bias_q && !bdone_q && u_b_ready_i;
-  // the record's last w beat also needs its bias beat (taken with the first w beat in practice)
+  assign b_fire    = u_b_valid_o && u_b_ready_i;
+  // the record is done with its last w beat and its bias beat (taken with the first w beat in practice)
   assign b_ok      = !bias_q || bdone_q || b_fire;
 
   always_comb begin
@@ -182,13 +185,15 @@ module edgemoe_slab_parser
       unique case (state_q)
         StHdr0:  w_take = !Announce || rq_ready_i;
         StHdr1:  w_take = hdr_ok && u_cfg_ready_i;
-        default: w_take = u_w_ready_i && (!rows_last || b_ok);
+        StRows:  w_take = u_w_ready_i;
+        default: w_take = 1'b0;
       endcase
     end
   end
   assign hdr0_fire = wv && w_take && (state_q == StHdr0);
   assign hdr1_fire = wv && w_take && (state_q == StHdr1);
   assign row_fire  = wv && w_take && (state_q == StRows);
+  assign rec_done  = (row_fire && rows_last && b_ok) || ((state_q == StBias) && b_fire);
 
   assign cmd_ready_o = !busy_q && !err_q;
   assign bad_image_o = err_q;
@@ -200,8 +205,8 @@ module edgemoe_slab_parser
   assign u_w_data_o    = {exps_q[4*row_q +: 4], wd[TileIn*WBits-1:0]};
   assign u_b_data_o    = bias_hdr_q;
   assign u_cfg_valid_o = on && (state_q == StHdr1) && wv && hdr_ok;
-  assign u_w_valid_o   = on && (state_q == StRows) && wv && (!rows_last || b_ok);
-  assign u_b_valid_o   = on && (state_q == StRows) && bias_q && !bdone_q;
+  assign u_w_valid_o   = on && (state_q == StRows) && wv;
+  assign u_b_valid_o   = on && ((state_q == StRows) || (state_q == StBias)) && bias_q && !bdone_q;
 
   // ---------------------------------------------------------------- round announcements
   logic [SW:0]   slabs_left;
@@ -264,13 +269,14 @@ module edgemoe_slab_parser
         end else begin
           chunk_q <= chunk_q + ChunkW'(1);
         end
-        if (rows_last) begin
-          state_q <= StHdr0;
-          slab_q  <= slab_next;
-          pass_last_q <= pass_last_next;
-          own_last_q  <= own_last_next;
-          if (own_last) busy_q <= 1'b0;
-        end
+        if (rows_last && !b_ok) state_q <= StBias;
+      end
+      if (rec_done) begin
+        state_q <= StHdr0;
+        slab_q  <= slab_next;
+        pass_last_q <= pass_last_next;
+        own_last_q  <= own_last_next;
+        if (own_last) busy_q <= 1'b0;
       end
     end
   end
