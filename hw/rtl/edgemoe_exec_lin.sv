@@ -199,11 +199,6 @@ module edgemoe_exec_lin
     buf_cols = (b == BufH) ? 13'd768 : 13'd192;
   endfunction
 
-  // chunk ranges [a0, a0 + an) and [b0, b0 + bn) overlap (an, bn >= 1)
-  function automatic logic overlap(logic [5:0] a0, logic [6:0] an, logic [5:0] b0, logic [6:0] bn);
-    overlap = ({1'b0, a0} < 7'(b0 + bn)) && ({1'b0, b0} < 7'(a0 + an));
-  endfunction
-
   // ---------------------------------------------------------------- field checks (LINEAR, at go_i)
   logic [31:0] w0;
   logic [3:0]  f_a, f_b, f_c;
@@ -259,6 +254,7 @@ module edgemoe_exec_lin
   logic [1:0][63:0] d_waddr_q, d_eaddr_q;
   logic [1:0][3:0]  d_src_q, d_dst_q;
   logic [1:0][5:0]  d_sc_q, d_dc_q;
+  logic [1:0][6:0]  d_dend_q;              // d_dc_q + S - 1: the pass's last destination chunk
   logic [1:0][7:0]  d_dr_q;
   // Registered at acceptance (from the cmd beat being accepted), so the feeders' address and
   // byte count are one add from registers (300 MHz): record u's offset u (64 + 512 Kt).
@@ -309,8 +305,9 @@ module edgemoe_exec_lin
   logic [3:0]  in_src, in_dst;
   logic [5:0]  in_sc, in_dc;
   logic [2:0]  in_mode;
-  logic [6:0]  in_kt, in_s;
+  logic [6:0]  in_kt;
   logic        in_side, rawa, raws;
+  logic [6:0]  in_aend, in_dend;          // the incoming pass's last source / destination chunk
   // selected by go_i, not acc_go (= go_i && !ret_err: with ret_err nothing is accepted), so
   // the retirement's error logic is not in series with what the slot registers
   assign in_cmd  = go_i ? {f_tm1, f_nm1, f_km1, f_spec[3], f_mode} : ps_cmd_i;
@@ -320,17 +317,21 @@ module edgemoe_exec_lin
   assign in_dc   = go_i ? f_dc[5:0] : ps_dc_i;
   assign in_mode = in_cmd[2:0];
   assign in_kt   = {1'b0, in_cmd[13:8]} + 7'd1;
-  assign in_s    = {1'b0, in_cmd[23:18]} + 7'd1;
   assign in_side = (in_mode == 3'd3) || (in_mode == 3'd4) || (in_mode == 3'd5);
   // read after write against the pass in front of it (buffer and chunks; rows are not compared):
-  // against each slot, then the front's (the slot select after the compares)
+  // against each slot, then the front's (the slot select after the compares). Chunk ranges
+  // [a0, a0 + an) and [b0, b0 + bn) overlap iff a0 <= b0 + bn - 1 and b0 <= a0 + an - 1,
+  // so each side's last chunk is one add: the slot's is a register written
+  // with it (d_dend_q), the incoming pass's one add beside the compares (300 MHz: no add of a
+  // count + 1 and then of the start in series with the compare)
+  assign in_aend = {1'b0, in_sc} + {1'b0, in_cmd[13:8]};
+  assign in_dend = {1'b0, in_dc} + {1'b0, in_cmd[23:18]};
   logic [1:0] rawa_s, raws_s;
   for (genvar s = 0; s < 2; s++) begin : g_raw
-    logic [6:0] sl;
-    assign sl        = {1'b0, s_m1[s]} + 7'd1;
-    assign rawa_s[s] = !tap_mode[s] && (d_dst_q[s] == in_src) && overlap(in_sc, in_kt, d_dc_q[s], sl);
-    assign raws_s[s] = !tap_mode[s] && in_side
-                    && (d_dst_q[s] == ((in_mode == 3'd5) ? in_dst : BufX)) && overlap(in_dc, in_s, d_dc_q[s], sl);
+    assign rawa_s[s] = !tap_mode[s] && (d_dst_q[s] == in_src)
+                    && ({1'b0, in_sc} <= d_dend_q[s]) && ({1'b0, d_dc_q[s]} <= in_aend);
+    assign raws_s[s] = !tap_mode[s] && in_side && (d_dst_q[s] == ((in_mode == 3'd5) ? in_dst : BufX))
+                    && ({1'b0, in_dc} <= d_dend_q[s]) && ({1'b0, d_dc_q[s]} <= in_dend);
   end
   assign rawa = (n_pass != 2'd0) && rawa_s[fs];
   assign raws = (n_pass != 2'd0) && raws_s[fs];
@@ -779,6 +780,7 @@ module edgemoe_exec_lin
         d_dst_q[acc_q[0]]     <= in_dst;
         d_sc_q[acc_q[0]]      <= in_sc;
         d_dc_q[acc_q[0]]      <= in_dc;
+        d_dend_q[acc_q[0]]    <= in_dend;
         d_dr_q[acc_q[0]]      <= acc_go ? f_dr : 8'd0;
         d_gather_q[acc_q[0]]  <= !acc_go && ps_gather_i;
         d_scatter_q[acc_q[0]] <= !acc_go && ps_scatter_i;
